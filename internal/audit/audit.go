@@ -1,0 +1,198 @@
+// Package audit is Hearth's tamper-evident log of every access to personal
+// data (DESIGN.md invariant 4). Events are appended in the same transaction
+// as the data they concern, so a read is never served and a write never
+// acknowledged without its event being durable. Appends take no global lock:
+// each is a plain INSERT plus a row in audit_pending. A sealer then places
+// pending events as leaves of an RFC 6962 Merkle tree (stored as
+// golang.org/x/mod/sumdb/tlog does) and signs a checkpoint with Ed25519.
+//
+// Every event also carries a MAC under the server's audit key, so a row
+// inserted behind Hearth's back is caught even before it is sealed.
+// Verify recomputes everything and names the first event edited, deleted,
+// inserted or reordered.
+package audit
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"hearth"
+	"hearth/internal/store"
+)
+
+// Event is one audited happening: who, in what role, did what to which
+// resource of which person, why, what was decided and why, when, from where.
+// Shaped to map onto FHIR AuditEvent under IHE BALP: one person per event.
+type Event struct {
+	ID           string    `json:"id"`
+	At           time.Time `json:"at"`
+	ActorID      string    `json:"actor_id"`
+	ActorName    string    `json:"actor_name"`
+	ActorRole    string    `json:"actor_role"`
+	ActorKind    string    `json:"actor_kind"`
+	Action       string    `json:"action"`
+	ResourceType string    `json:"resource_type"`
+	ResourceID   string    `json:"resource_id"`
+	PersonID     string    `json:"person_id"`
+	Purpose      string    `json:"purpose"`
+	Decision     string    `json:"decision"`
+	Reason       string    `json:"reason"`
+	ReasonText   string    `json:"reason_text"`
+	BasisID      string    `json:"basis_id"`
+	BreakGlass   bool      `json:"break_glass"`
+	SpecialBasis bool      `json:"special_basis"`
+	Outcome      string    `json:"outcome"`
+	Detail       string    `json:"detail"`
+	ClientAddr   string    `json:"client_addr"`
+	RequestID    string    `json:"request_id"`
+}
+
+// Outcomes of the audited operation.
+const (
+	OutcomeSuccess  = "success"
+	OutcomeDenied   = "denied"
+	OutcomeInvalid  = "invalid"
+	OutcomeNotFound = "not-found"
+	OutcomeFailed   = "failed"
+)
+
+// Canonical is the exact byte string a leaf of the tree commits to. Field
+// order is fixed by the struct and times are UTC RFC 3339 with nanoseconds,
+// so the same event always encodes the same way on either engine.
+func (e Event) Canonical() []byte {
+	e.At = e.At.UTC()
+	b, err := json.Marshal(e)
+	if err != nil {
+		// json.Marshal cannot fail for this struct of strings, bools and a time.
+		panic(fmt.Sprintf("audit: encode event: %v", err))
+	}
+	return b
+}
+
+// Log appends, seals and verifies audit events.
+type Log struct {
+	db    *store.DB
+	keys  *Keys
+	clock hearth.Clock
+	log   *slog.Logger
+}
+
+// New returns a Log over db, sealing with keys.
+func New(db *store.DB, keys *Keys, clock hearth.Clock, log *slog.Logger) *Log {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Log{db: db, keys: keys, clock: clock, log: log}
+}
+
+// Keys returns the log's keys (the verifier key is published in receipts).
+func (l *Log) Keys() *Keys { return l.keys }
+
+func (l *Log) mac(ev Event) string {
+	m := hmac.New(sha256.New, l.keys.macKey)
+	m.Write(ev.Canonical())
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Append writes ev in tx, filling its ID and time when empty. The event is
+// durable exactly when tx commits: callers append in the same transaction as
+// the data change, and commit before answering a read.
+func (l *Log) Append(ctx context.Context, tx *store.Tx, ev Event) (Event, error) {
+	if ev.ID == "" {
+		ev.ID = hearth.NewID()
+	}
+	if ev.At.IsZero() {
+		ev.At = l.clock()
+	}
+	ev.At = ev.At.UTC().Truncate(time.Microsecond)
+	if ev.Action == "" {
+		return ev, fmt.Errorf("audit: event without an action")
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO audit_events (id, at, actor_id, actor_name, actor_role, actor_kind, action,
+		resource_type, resource_id, person_id, purpose, decision, reason, reason_text, basis_id, break_glass,
+		special_basis, outcome, detail, client_addr, request_id, mac)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ev.ID, ev.At, ev.ActorID, ev.ActorName, ev.ActorRole, ev.ActorKind, ev.Action,
+		ev.ResourceType, ev.ResourceID, ev.PersonID, ev.Purpose, ev.Decision, ev.Reason, ev.ReasonText, ev.BasisID,
+		ev.BreakGlass, ev.SpecialBasis, ev.Outcome, ev.Detail, ev.ClientAddr, ev.RequestID, l.mac(ev))
+	if err != nil {
+		return ev, fmt.Errorf("audit: append: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO audit_pending (event_id) VALUES (?)`, ev.ID); err != nil {
+		return ev, fmt.Errorf("audit: queue for sealing: %w", err)
+	}
+	return ev, nil
+}
+
+// AppendNow appends ev in its own transaction: for events that go with no
+// data change (a denial, a failed sign-in).
+func (l *Log) AppendNow(ctx context.Context, ev Event) (Event, error) {
+	var out Event
+	err := l.db.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = l.Append(ctx, tx, ev)
+		return err
+	})
+	return out, err
+}
+
+const eventColumns = `id, at, actor_id, actor_name, actor_role, actor_kind, action, resource_type, resource_id,
+	person_id, purpose, decision, reason, reason_text, basis_id, break_glass, special_basis, outcome, detail,
+	client_addr, request_id`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanEvent(s scanner, extra ...any) (Event, error) {
+	var e Event
+	dest := []any{&e.ID, &e.At, &e.ActorID, &e.ActorName, &e.ActorRole, &e.ActorKind, &e.Action, &e.ResourceType,
+		&e.ResourceID, &e.PersonID, &e.Purpose, &e.Decision, &e.Reason, &e.ReasonText, &e.BasisID, &e.BreakGlass,
+		&e.SpecialBasis, &e.Outcome, &e.Detail, &e.ClientAddr, &e.RequestID}
+	err := s.Scan(append(dest, extra...)...)
+	e.At = e.At.UTC()
+	return e, err
+}
+
+// PersonHistory returns the events about one person, newest first: who has
+// seen or changed their record, when, what and why. It reads inside tx so
+// that the caller's own access (decided and appended in the same
+// transaction) is part of what it sees.
+func (l *Log) PersonHistory(ctx context.Context, tx *store.Tx, personID string, limit int) ([]Event, error) {
+	rows, err := tx.Query(ctx, `SELECT `+eventColumns+` FROM audit_events WHERE person_id = ? ORDER BY at DESC, id DESC LIMIT ?`, personID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("audit: person history: %w", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// ByRequest returns the events written for one HTTP request, oldest first.
+func (l *Log) ByRequest(ctx context.Context, requestID string) ([]Event, error) {
+	rows, err := l.db.Query(ctx, `SELECT `+eventColumns+` FROM audit_events WHERE request_id = ? ORDER BY id`, requestID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
