@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"hearth"
@@ -81,6 +82,11 @@ type Log struct {
 	keys  *Keys
 	clock hearth.Clock
 	log   *slog.Logger
+
+	// sealMu keeps two Seal calls in one process from queueing on the
+	// database lock. Append never takes it: appends wait only for what the
+	// engine forces.
+	sealMu sync.Mutex
 }
 
 // New returns a Log over db, sealing with keys.
@@ -95,9 +101,23 @@ func New(db *store.DB, keys *Keys, clock hearth.Clock, log *slog.Logger) *Log {
 func (l *Log) Keys() *Keys { return l.keys }
 
 func (l *Log) mac(ev Event) string {
+	return hex.EncodeToString(l.macOf(ev.Canonical()))
+}
+
+func (l *Log) macOf(canonical []byte) []byte {
 	m := hmac.New(sha256.New, l.keys.macKey)
-	m.Write(ev.Canonical())
-	return hex.EncodeToString(m.Sum(nil))
+	m.Write(canonical)
+	return m.Sum(nil)
+}
+
+// macOK reports whether stored is the MAC of an event with this canonical
+// form, in constant time: only Hearth, holding the key, can make one.
+func (l *Log) macOK(canonical []byte, stored string) bool {
+	got, err := hex.DecodeString(stored)
+	if err != nil {
+		return false
+	}
+	return hmac.Equal(got, l.macOf(canonical))
 }
 
 // Append writes ev in tx, filling its ID and time when empty. The event is
