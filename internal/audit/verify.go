@@ -1,0 +1,658 @@
+package audit
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// ProblemKind says what happened to the log at a Problem.
+type ProblemKind int
+
+// The ways an audit log can be tampered with that Verify tells apart.
+const (
+	Edited        ProblemKind = iota + 1 // an event's content (or its stored hash) was changed
+	Deleted                              // an event, or its place in the tree, was removed
+	Inserted                             // an event Hearth never wrote was added
+	Reordered                            // an event was moved to another position
+	BadCheckpoint                        // a signed checkpoint is forged, or no longer matches the events
+)
+
+func (k ProblemKind) String() string {
+	switch k {
+	case Edited:
+		return "edited"
+	case Deleted:
+		return "deleted"
+	case Inserted:
+		return "inserted"
+	case Reordered:
+		return "reordered"
+	case BadCheckpoint:
+		return "bad checkpoint"
+	}
+	return fmt.Sprintf("problem(%d)", int(k))
+}
+
+// MarshalText writes the kind as its word, so a JSON report reads plainly.
+func (k ProblemKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// Problem is one piece of tampering found by Verify, in words an
+// information governance lead can act on.
+type Problem struct {
+	Kind    ProblemKind `json:"kind"`
+	Leaf    int64       `json:"leaf"`               // position in the tree, or -1 for events not yet sealed
+	EventID string      `json:"event_id,omitempty"` // the event concerned, when it is known
+	Message string      `json:"message"`
+}
+
+// Report is the outcome of Verify.
+type Report struct {
+	Events      int64     `json:"events"`      // events examined: sealed plus pending
+	Sealed      int64     `json:"sealed"`      // leaves walked
+	Pending     int64     `json:"pending"`     // events not yet sealed
+	Checkpoints int       `json:"checkpoints"` // signed checkpoints checked
+	TreeSize    int64     `json:"tree_size"`   // size of the latest checkpoint with a good signature
+	Problems    []Problem `json:"problems"`    // the first few problems, earliest position first
+}
+
+// OK reports whether the log verified with no problems.
+func (r Report) OK() bool { return len(r.Problems) == 0 }
+
+// First returns the earliest problem, or nil when there is none.
+func (r Report) First() *Problem {
+	if len(r.Problems) == 0 {
+		return nil
+	}
+	return &r.Problems[0]
+}
+
+// maxProblems bounds the report: the first problem is what someone
+// investigates, and one edit must not bury it under thousands of echoes.
+const maxProblems = 20
+
+// verifyChunk is how many leaves Verify reads per query: memory stays flat
+// however large the log, and no statement holds a read snapshot for long.
+const verifyChunk = 2000
+
+// Verify recomputes the whole log from the events themselves, trusting no
+// stored hash: each event's MAC, each leaf hash against the stored one, the
+// leaf positions, and every signed checkpoint's signature and root. It then
+// checks that every event not yet sealed carries a valid MAC and is queued
+// for sealing. progress, when not nil, is called as leaves are walked.
+//
+// Verify checks the log as it stood when it began: events sealed while it
+// runs are checked next time. Memory is O(log n) in the number of events
+// (plus one chunk of rows).
+func (l *Log) Verify(ctx context.Context, progress func(done, total int64)) (Report, error) {
+	v := &verifyRun{l: l, ctx: ctx, verifiers: note.VerifierList(l.keys.Verifier)}
+	// Read the latest checkpoint before the last leaf: a seal committing in
+	// between then adds leaves beyond the checkpoint (harmless) rather than
+	// a checkpoint beyond the leaves (which would look like deletion).
+	var cpMax, leafMax sql.NullInt64
+	if err := l.db.QueryRow(ctx, `SELECT MAX(tree_size) FROM audit_checkpoints`).Scan(&cpMax); err != nil {
+		return Report{}, fmt.Errorf("audit: verify: %w", err)
+	}
+	if err := l.db.QueryRow(ctx, `SELECT MAX(leaf_index) FROM audit_leaves`).Scan(&leafMax); err != nil {
+		return Report{}, fmt.Errorf("audit: verify: %w", err)
+	}
+	v.cpBound = cpMax.Int64
+	last := int64(-1)
+	if leafMax.Valid {
+		last = leafMax.Int64
+	}
+	total := last + 1
+	if progress != nil {
+		progress(0, total)
+	}
+	if err := v.walk(last, func(done int64) {
+		if progress != nil {
+			progress(done, total)
+		}
+	}); err != nil {
+		return Report{}, fmt.Errorf("audit: verify: %w", err)
+	}
+	if err := v.finishCheckpoints(); err != nil {
+		return Report{}, fmt.Errorf("audit: verify: %w", err)
+	}
+	if err := v.unsealed(last); err != nil {
+		return Report{}, fmt.Errorf("audit: verify: %w", err)
+	}
+	v.rep.Events = v.rep.Sealed + v.rep.Pending
+	return v.rep, nil
+}
+
+// verifyRun is the state of one Verify walk.
+type verifyRun struct {
+	l         *Log
+	ctx       context.Context
+	verifiers note.Verifiers
+	rep       Report
+
+	tree    compactRange // the tree recomputed from event content
+	next    int64        // the leaf index the walk expects next
+	cpBound int64        // the latest checkpoint when Verify began
+
+	// shift records an insertion (-1) or a deletion closed up by
+	// renumbering (+k) already reported: from there on the event at
+	// position n is expected to hash to the stored leaf n+shift, so one
+	// tampering is reported once, not once for every later event.
+	shift int64
+	// diverged is set once a problem has been reported that changes the
+	// recomputed tree: later checkpoint roots cannot match and comparing
+	// them would only repeat it.
+	diverged bool
+	lastGood int64 // size of the last checkpoint whose root matched
+
+	// checkpoints are paged in tree_size order alongside the leaves.
+	cps     []checkpointRow
+	cpAfter int64
+	cpDone  bool
+
+	stored map[int64]string // stored hashes for the current chunk, by index
+}
+
+type checkpointRow struct {
+	size   int64
+	root   string
+	signed string
+}
+
+// leafRow is one leaf joined to its event, which may be missing.
+type leafRow struct {
+	index   int64
+	eventID string
+	present bool
+	ev      Event
+	mac     string
+}
+
+func (v *verifyRun) problem(p Problem) {
+	if len(v.rep.Problems) < maxProblems {
+		v.rep.Problems = append(v.rep.Problems, p)
+	}
+}
+
+func (v *verifyRun) full() bool { return len(v.rep.Problems) >= maxProblems }
+
+// walk streams the leaves in order, a chunk at a time.
+func (v *verifyRun) walk(last int64, progress func(int64)) error {
+	after := int64(-1)
+	for after < last {
+		rows, err := v.l.db.Query(v.ctx, `SELECT l.leaf_index, l.event_id, e.id, e.at, e.actor_id, e.actor_name,
+			e.actor_role, e.actor_kind, e.action, e.resource_type, e.resource_id, e.person_id, e.purpose, e.decision,
+			e.reason, e.reason_text, e.basis_id, e.break_glass, e.special_basis, e.outcome, e.detail, e.client_addr,
+			e.request_id, e.mac
+			FROM audit_leaves l LEFT JOIN audit_events e ON e.id = l.event_id
+			WHERE l.leaf_index > ? AND l.leaf_index <= ? ORDER BY l.leaf_index LIMIT ?`, after, last, verifyChunk)
+		if err != nil {
+			return fmt.Errorf("read leaves: %w", err)
+		}
+		chunk := make([]leafRow, 0, verifyChunk)
+		for rows.Next() {
+			r, err := scanLeafRow(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("read leaf: %w", err)
+			}
+			chunk = append(chunk, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read leaves: %w", err)
+		}
+		if len(chunk) == 0 {
+			break
+		}
+		first, lastInChunk := chunk[0].index, chunk[len(chunk)-1].index
+		// The stored leaf hashes for this chunk, widened by the current
+		// shift and one position beyond, for the look-ahead classification.
+		lo, hi := first+min(0, v.shift), lastInChunk+max(0, v.shift)+1
+		if err := v.loadStored(max(0, lo), hi); err != nil {
+			return err
+		}
+		for _, r := range chunk {
+			if err := v.leaf(r); err != nil {
+				return err
+			}
+		}
+		after = lastInChunk
+		progress(v.rep.Sealed)
+	}
+	return nil
+}
+
+func scanLeafRow(rows *sql.Rows) (leafRow, error) {
+	var (
+		r       leafRow
+		id, mac sql.NullString
+		at      sql.NullTime
+		s       [17]sql.NullString
+		bg, sb  sql.NullBool
+	)
+	err := rows.Scan(&r.index, &r.eventID, &id, &at, &s[0], &s[1], &s[2], &s[3], &s[4], &s[5], &s[6], &s[7],
+		&s[8], &s[9], &s[10], &s[11], &s[12], &bg, &sb, &s[13], &s[14], &s[15], &s[16], &mac)
+	if err != nil || !id.Valid {
+		return r, err
+	}
+	r.present, r.mac = true, mac.String
+	r.ev = Event{ID: id.String, At: at.Time.UTC(), ActorID: s[0].String, ActorName: s[1].String,
+		ActorRole: s[2].String, ActorKind: s[3].String, Action: s[4].String, ResourceType: s[5].String,
+		ResourceID: s[6].String, PersonID: s[7].String, Purpose: s[8].String, Decision: s[9].String,
+		Reason: s[10].String, ReasonText: s[11].String, BasisID: s[12].String, BreakGlass: bg.Bool,
+		SpecialBasis: sb.Bool, Outcome: s[13].String, Detail: s[14].String, ClientAddr: s[15].String,
+		RequestID: s[16].String}
+	return r, nil
+}
+
+// loadStored reads the stored leaf hashes for leaves lo..hi (the interior
+// hashes between them come along in the same index range and are ignored).
+func (v *verifyRun) loadStored(lo, hi int64) error {
+	v.stored = make(map[int64]string, 2*(hi-lo+1))
+	rows, err := v.l.db.Query(v.ctx, `SELECT idx, hash FROM audit_hashes WHERE idx >= ? AND idx <= ?`,
+		tlog.StoredHashIndex(0, lo), tlog.StoredHashIndex(0, hi))
+	if err != nil {
+		return fmt.Errorf("read stored hashes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var idx int64
+		var h string
+		if err := rows.Scan(&idx, &h); err != nil {
+			return fmt.Errorf("read stored hash: %w", err)
+		}
+		v.stored[idx] = h
+	}
+	return rows.Err()
+}
+
+// storedLeaf returns the stored hash of leaf n, from the chunk when it is
+// there and otherwise by one query. A stored hash that is not valid hex
+// comes back as a hash that matches nothing.
+func (v *verifyRun) storedLeaf(n int64) (tlog.Hash, bool, error) {
+	if n < 0 {
+		return tlog.Hash{}, false, nil
+	}
+	idx := tlog.StoredHashIndex(0, n)
+	text, ok := v.stored[idx]
+	if !ok {
+		err := v.l.db.QueryRow(v.ctx, `SELECT hash FROM audit_hashes WHERE idx = ?`, idx).Scan(&text)
+		if errors.Is(err, sql.ErrNoRows) {
+			return tlog.Hash{}, false, nil
+		}
+		if err != nil {
+			return tlog.Hash{}, false, fmt.Errorf("read stored hash: %w", err)
+		}
+	}
+	h, _ := parseHash(text)
+	return h, true, nil
+}
+
+// leaf checks one leaf and folds its recomputed hash into the tree.
+func (v *verifyRun) leaf(r leafRow) error {
+	n := r.index
+	v.rep.Sealed++
+	if n > v.next {
+		// A hole in the leaf numbering: the leaf rows (and usually their
+		// events) were deleted without closing the gap.
+		msg := fmt.Sprintf("position %d is missing: the event sealed there was deleted", v.next)
+		if n-v.next > 1 {
+			msg = fmt.Sprintf("positions %d to %d are missing: the events sealed there were deleted", v.next, n-1)
+		}
+		v.problem(Problem{Kind: Deleted, Leaf: v.next, Message: msg})
+		v.diverged = true
+	}
+	v.next = n + 1
+	if !r.present {
+		v.problem(Problem{Kind: Deleted, Leaf: n, EventID: r.eventID,
+			Message: fmt.Sprintf("event %s at position %d was deleted: the tree still holds its place but the event is gone", r.eventID, n)})
+		v.diverged = true
+		return v.checkpointsUpTo()
+	}
+	canon := r.ev.Canonical()
+	content := tlog.RecordHash(canon)
+	v.tree.append(content)
+
+	if !v.full() {
+		if err := v.classify(n, r.ev, content, v.l.macOK(canon, r.mac)); err != nil {
+			return err
+		}
+	}
+	return v.checkpointsUpTo()
+}
+
+// classify compares leaf n's recomputed hash with the stored one and, on a
+// mismatch, works out the simplest story that explains it. The heuristics
+// only choose the words of the report: any mismatch at all is a problem, and
+// the signed checkpoints catch whatever the per-leaf checks cannot.
+func (v *verifyRun) classify(n int64, ev Event, content tlog.Hash, macOK bool) error {
+	expected, hasExpected, err := v.storedLeaf(n + v.shift)
+	if err != nil {
+		return err
+	}
+	if macOK && hasExpected && content == expected {
+		return nil
+	}
+	if v.shift != 0 && macOK {
+		// Back in step after an insertion or deletion reported earlier?
+		if s, ok, err := v.storedLeaf(n); err != nil {
+			return err
+		} else if ok && s == content {
+			v.shift = 0
+			return nil
+		}
+	}
+	v.diverged = true
+
+	if !macOK {
+		switch {
+		case !hasExpected:
+			// No sealed position expects anything here.
+			v.problem(Problem{Kind: Inserted, Leaf: n, EventID: ev.ID, Message: fmt.Sprintf(
+				"event %s at position %d was inserted behind Hearth's back: Hearth never sealed it and its MAC is not valid", ev.ID, n)})
+		case content == expected:
+			// The content and the stored hash were rewritten together,
+			// but without the key the MAC could not be.
+			v.problem(Problem{Kind: Edited, Leaf: n, EventID: ev.ID, Message: fmt.Sprintf(
+				"event %s at position %d was edited: its content no longer matches its seal (the stored hash was rewritten to hide it)", ev.ID, n)})
+		default:
+			// Either this event was edited in place, or a forged event was
+			// slipped in here and the later ones moved down: in that case
+			// the next leaf holds the content sealed at this position.
+			next, ok, err := v.contentAt(n + 1)
+			if err != nil {
+				return err
+			}
+			if ok && next == expected {
+				v.problem(Problem{Kind: Inserted, Leaf: n, EventID: ev.ID, Message: fmt.Sprintf(
+					"event %s at position %d was inserted behind Hearth's back: its MAC is not valid and the events after it were moved down one place", ev.ID, n)})
+				v.shift--
+			} else {
+				v.problem(Problem{Kind: Edited, Leaf: n, EventID: ev.ID, Message: fmt.Sprintf(
+					"event %s at position %d was edited: its content no longer matches its seal", ev.ID, n)})
+			}
+		}
+		return nil
+	}
+
+	// Hearth wrote this event (its MAC is good) but it is not the one
+	// sealed at this position. Was it sealed somewhere else?
+	at, found, err := v.findLeaf(content, n+v.shift)
+	if err != nil {
+		return err
+	}
+	switch {
+	case found && at > n+v.shift:
+		// It was sealed later in the log. If the next leaf is displaced by
+		// the same distance, events were deleted and the rest moved up to
+		// close the gap; otherwise two events swapped places.
+		k := at - (n + v.shift)
+		next, ok, err := v.contentAt(n + 1)
+		if err != nil {
+			return err
+		}
+		after, _, err := v.storedLeaf(n + 1 + v.shift + k)
+		if err != nil {
+			return err
+		}
+		if !ok || next == after {
+			from, to := n+v.shift, at-1
+			msg := fmt.Sprintf("the event at position %d was deleted and the later events moved up to hide the gap: event %s now at position %d was sealed at position %d", from, ev.ID, n, at)
+			if k > 1 {
+				msg = fmt.Sprintf("the events at positions %d to %d were deleted and the later events moved up to hide the gap: event %s now at position %d was sealed at position %d", from, to, ev.ID, n, at)
+			}
+			v.problem(Problem{Kind: Deleted, Leaf: n, Message: msg})
+			v.shift += k
+			return nil
+		}
+		fallthrough
+	case found:
+		v.problem(Problem{Kind: Reordered, Leaf: n, EventID: ev.ID, Message: fmt.Sprintf(
+			"event %s at position %d belongs at position %d: the log was reordered", ev.ID, n, at)})
+	case !hasExpected:
+		v.problem(Problem{Kind: Inserted, Leaf: n, EventID: ev.ID, Message: fmt.Sprintf(
+			"event %s was placed at position %d behind Hearth's back: Hearth wrote the event but never sealed it there", ev.ID, n)})
+	default:
+		v.problem(Problem{Kind: Edited, Leaf: n, EventID: ev.ID, Message: fmt.Sprintf(
+			"the stored hash for event %s at position %d was rewritten: the event itself is intact, but proofs about it will not verify", ev.ID, n)})
+	}
+	return nil
+}
+
+// contentAt recomputes the leaf hash of the event at position n, if any.
+// Used only to classify a mismatch, so one query each time is fine.
+func (v *verifyRun) contentAt(n int64) (tlog.Hash, bool, error) {
+	row := v.l.db.QueryRow(v.ctx, `SELECT `+eventColumns+` FROM audit_leaves JOIN audit_events ON id = event_id WHERE leaf_index = ?`, n)
+	ev, err := scanEvent(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return tlog.Hash{}, false, nil
+	}
+	if err != nil {
+		return tlog.Hash{}, false, fmt.Errorf("read leaf %d: %w", n, err)
+	}
+	return tlog.RecordHash(ev.Canonical()), true, nil
+}
+
+// findLeaf looks for a stored leaf hash equal to h at a position other than
+// not. audit_hashes has no index on hash, so this scans the table; it runs
+// only on a mismatch, at most maxProblems times.
+func (v *verifyRun) findLeaf(h tlog.Hash, not int64) (int64, bool, error) {
+	rows, err := v.l.db.Query(v.ctx, `SELECT idx FROM audit_hashes WHERE hash = ?`, hex.EncodeToString(h[:]))
+	if err != nil {
+		return 0, false, fmt.Errorf("look up stored hash: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var idx int64
+		if err := rows.Scan(&idx); err != nil {
+			return 0, false, fmt.Errorf("look up stored hash: %w", err)
+		}
+		if level, n := tlog.SplitStoredHashIndex(idx); level == 0 && n != not {
+			return n, true, nil
+		}
+	}
+	return 0, false, rows.Err()
+}
+
+// nextCheckpoint returns the next checkpoint in tree_size order (among
+// those that existed when Verify began), paging them in.
+func (v *verifyRun) nextCheckpoint() (*checkpointRow, error) {
+	if len(v.cps) == 0 && !v.cpDone {
+		rows, err := v.l.db.Query(v.ctx, `SELECT tree_size, root_hash, signed FROM audit_checkpoints
+			WHERE tree_size > ? AND tree_size <= ? ORDER BY tree_size LIMIT 1000`, v.cpAfter, v.cpBound)
+		if err != nil {
+			return nil, fmt.Errorf("read checkpoints: %w", err)
+		}
+		for rows.Next() {
+			var c checkpointRow
+			if err := rows.Scan(&c.size, &c.root, &c.signed); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read checkpoint: %w", err)
+			}
+			v.cps = append(v.cps, c)
+			v.cpAfter = c.size
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read checkpoints: %w", err)
+		}
+		v.cpDone = len(v.cps) == 0
+	}
+	if len(v.cps) == 0 {
+		return nil, nil
+	}
+	return &v.cps[0], nil
+}
+
+// checkpointsUpTo checks every checkpoint the walk has now reached.
+func (v *verifyRun) checkpointsUpTo() error {
+	for {
+		c, err := v.nextCheckpoint()
+		if err != nil || c == nil || c.size > v.tree.size {
+			return err
+		}
+		var root *tlog.Hash
+		if c.size == v.tree.size && !v.diverged {
+			r := v.tree.root()
+			root = &r
+		}
+		v.checkpoint(*c, root)
+		v.cps = v.cps[1:]
+	}
+}
+
+// finishCheckpoints checks the checkpoints the walk never reached and
+// whether the log now ends before its latest checkpoint says it should.
+func (v *verifyRun) finishCheckpoints() error {
+	for {
+		c, err := v.nextCheckpoint()
+		if err != nil {
+			return err
+		}
+		if c == nil {
+			break
+		}
+		v.checkpoint(*c, nil)
+		v.cps = v.cps[1:]
+	}
+	// Where the log ends, counting any insertion or closed-up deletion
+	// already reported.
+	end := v.next + v.shift
+	if end < v.cpBound {
+		msg := fmt.Sprintf("position %d is missing from the end of the log: the checkpoint for the first %d events vouches for it", end, v.cpBound)
+		if v.cpBound-end > 1 {
+			msg = fmt.Sprintf("positions %d to %d are missing from the end of the log: the checkpoint for the first %d events vouches for them", end, v.cpBound-1, v.cpBound)
+		}
+		v.problem(Problem{Kind: Deleted, Leaf: end, Message: msg})
+		return nil
+	}
+	if v.next > v.cpBound {
+		// Leaves beyond the latest checkpoint: either a seal committed
+		// while Verify began, or checkpoints were deleted. Ask again.
+		var now sql.NullInt64
+		if err := v.l.db.QueryRow(v.ctx, `SELECT MAX(tree_size) FROM audit_checkpoints`).Scan(&now); err != nil {
+			return fmt.Errorf("read checkpoints: %w", err)
+		}
+		if now.Int64 < v.next+v.shift && !v.diverged {
+			v.problem(Problem{Kind: BadCheckpoint, Leaf: now.Int64, Message: fmt.Sprintf(
+				"positions %d to %d are sealed but no signed checkpoint vouches for them: checkpoints were deleted or leaves added", now.Int64, v.next-1)})
+		}
+	}
+	return nil
+}
+
+// checkpoint checks one signed checkpoint: its signature under this log's
+// key, that it signs the tree size and root stored beside it, and, when root
+// is given, that the events walked so far hash to the same root.
+func (v *verifyRun) checkpoint(c checkpointRow, root *tlog.Hash) {
+	v.rep.Checkpoints++
+	bad := func(format string, args ...any) {
+		v.problem(Problem{Kind: BadCheckpoint, Leaf: c.size - 1, Message: fmt.Sprintf(format, args...)})
+		v.diverged = true
+	}
+	n, err := note.Open([]byte(c.signed), v.verifiers)
+	if err != nil {
+		bad("the checkpoint for the first %d events is not signed with this log's key: it was forged or altered", c.size)
+		return
+	}
+	tree, err := tlog.ParseTree([]byte(n.Text))
+	if err != nil {
+		bad("the checkpoint for the first %d events is signed but is not a tree head", c.size)
+		return
+	}
+	v.rep.TreeSize = max(v.rep.TreeSize, tree.N)
+	if tree.N != c.size {
+		bad("the checkpoint stored for the first %d events signs a tree of %d: it was moved", c.size, tree.N)
+		return
+	}
+	if hex.EncodeToString(tree.Hash[:]) != c.root {
+		bad("the root hash stored beside the checkpoint for the first %d events differs from the one it signs: it was rewritten", c.size)
+		return
+	}
+	if root == nil {
+		return
+	}
+	if *root != tree.Hash {
+		bad("the events at positions %d to %d no longer hash to the root signed in the checkpoint for the first %d events: "+
+			"events in that range were reordered or rewritten and the stored hashes were rewritten to match", v.lastGood, c.size-1, c.size)
+		return
+	}
+	v.lastGood = c.size
+}
+
+// unsealed checks every event not (yet) in the tree: Hearth wrote it (its
+// MAC is good) and it is queued for sealing. Events sealed after Verify
+// began (leaf beyond last) are left for the next run.
+func (v *verifyRun) unsealed(last int64) error {
+	rows, err := v.l.db.Query(v.ctx, `SELECT `+eventColumns+`, mac,
+		CASE WHEN audit_pending.event_id IS NULL THEN 0 ELSE 1 END,
+		CASE WHEN audit_leaves.event_id IS NULL THEN 0 ELSE 1 END
+		FROM audit_events
+		LEFT JOIN audit_leaves ON audit_leaves.event_id = id
+		LEFT JOIN audit_pending ON audit_pending.event_id = id
+		WHERE audit_leaves.event_id IS NULL OR audit_leaves.leaf_index > ?
+		ORDER BY id`, last)
+	if err != nil {
+		return fmt.Errorf("read unsealed events: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var mac string
+		var pending, sealedSince int64
+		ev, err := scanEvent(rows, &mac, &pending, &sealedSince)
+		if err != nil {
+			return fmt.Errorf("read unsealed event: %w", err)
+		}
+		if sealedSince == 1 {
+			continue
+		}
+		v.rep.Pending++
+		switch {
+		case !v.l.macOK(ev.Canonical(), mac):
+			v.problem(Problem{Kind: Inserted, Leaf: -1, EventID: ev.ID, Message: fmt.Sprintf(
+				"event %s was inserted behind Hearth's back: its MAC is not valid, so Hearth did not write it (it is not sealed)", ev.ID)})
+		case pending == 0:
+			v.problem(Problem{Kind: Deleted, Leaf: -1, EventID: ev.ID, Message: fmt.Sprintf(
+				"event %s is neither sealed nor waiting to be sealed: it was taken out of the log behind Hearth's back", ev.ID)})
+		}
+	}
+	return rows.Err()
+}
+
+// compactRange is an RFC 6962 tree being built leaf by leaf, kept as the
+// stack of its perfect subtrees (sizes are the binary digits of the leaf
+// count): O(log n) hashes for any number of leaves.
+type compactRange struct {
+	size   int64
+	hashes []tlog.Hash
+	sizes  []int64
+}
+
+func (c *compactRange) append(h tlog.Hash) {
+	c.size++
+	c.hashes = append(c.hashes, h)
+	c.sizes = append(c.sizes, 1)
+	for k := len(c.sizes); k >= 2 && c.sizes[k-1] == c.sizes[k-2]; k = len(c.sizes) {
+		c.hashes[k-2] = tlog.NodeHash(c.hashes[k-2], c.hashes[k-1])
+		c.sizes[k-2] *= 2
+		c.hashes, c.sizes = c.hashes[:k-1], c.sizes[:k-1]
+	}
+}
+
+// root folds the subtrees right to left, as RFC 6962 section 2.1 splits a
+// tree at its largest power of two.
+func (c *compactRange) root() tlog.Hash {
+	if len(c.hashes) == 0 {
+		return tlog.Hash{} // never compared: Seal never signs an empty tree
+	}
+	h := c.hashes[len(c.hashes)-1]
+	for i := len(c.hashes) - 2; i >= 0; i-- {
+		h = tlog.NodeHash(c.hashes[i], h)
+	}
+	return h
+}
