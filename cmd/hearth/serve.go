@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"hearth/internal/app"
+)
+
+type serveFlags struct {
+	common
+	addr, tlsCert, tlsKey *string
+	secureCookies         *bool
+	breakGlass            *time.Duration
+}
+
+func addServeFlags(f flags, defaultDB, defaultAddr string) serveFlags {
+	return serveFlags{
+		common:        addCommon(f, defaultDB),
+		addr:          f.String("addr", defaultAddr, "address to listen on"),
+		tlsCert:       f.String("tls-cert", "", "TLS certificate file (serve HTTPS)"),
+		tlsKey:        f.String("tls-key", "", "TLS private key file"),
+		secureCookies: f.Bool("secure-cookies", false, "mark cookies Secure (implied by --tls-cert; set it behind a TLS proxy)"),
+		breakGlass:    f.Duration("break-glass-duration", time.Hour, "how long emergency (break-glass) access lasts"),
+	}
+}
+
+func (sf serveFlags) config(log *slog.Logger) app.Config {
+	return app.Config{
+		DB:                 *sf.db,
+		AuditKeyFile:       *sf.auditKey,
+		SecureCookies:      *sf.secureCookies || *sf.tlsCert != "",
+		BreakGlassDuration: *sf.breakGlass,
+		Log:                log,
+	}
+}
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("serve", "Run Hearth's web server.", stderr)
+	sf := addServeFlags(f, "hearth.db", "127.0.0.1:8080")
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	log := sf.logger(stderr)
+	a, err := app.Open(ctx, sf.config(log))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return serve(ctx, a, sf, log)
+}
+
+// serve runs the sealer and the HTTP server until ctx ends, then shuts down
+// gracefully and seals what is pending.
+func serve(ctx context.Context, a *app.App, sf serveFlags, log *slog.Logger) error {
+	sealCtx, stopSealer := context.WithCancel(ctx)
+	sealed := make(chan struct{})
+	go func() {
+		defer close(sealed)
+		a.Audit.RunSealer(sealCtx, 500*time.Millisecond)
+	}()
+	srv := &http.Server{
+		Addr:              *sf.addr,
+		Handler:           a.Web,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() {
+		scheme := "http"
+		if *sf.tlsCert != "" {
+			scheme = "https"
+		}
+		log.Info("serving", "url", fmt.Sprintf("%s://%s", scheme, *sf.addr), "db", a.DB.Dialect().String())
+		var err error
+		if *sf.tlsCert != "" {
+			err = srv.ListenAndServeTLS(*sf.tlsCert, *sf.tlsKey)
+		} else {
+			err = srv.ListenAndServe()
+		}
+		errc <- err
+	}()
+	select {
+	case err := <-errc:
+		stopSealer()
+		<-sealed
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	stopSealer()
+	<-sealed
+	if _, sealErr := a.Audit.Seal(shutdownCtx); sealErr != nil {
+		err = errors.Join(err, sealErr)
+	}
+	return err
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("migrate", "Apply any database migrations not yet applied, then exit. Migrations only add; they never drop or rewrite records.", stderr)
+	c := addCommon(f, "hearth.db")
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	a, err := app.Open(ctx, app.Config{DB: *c.db, AuditKeyFile: *c.auditKey, Log: c.logger(stderr)})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fmt.Fprintf(stdout, "Database %s is up to date.\n", a.DB.Dialect())
+	return nil
+}

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"strings"
+	"text/tabwriter"
+
+	"hearth/internal/access"
+	"hearth/internal/accounts"
+	"hearth/internal/app"
+)
+
+const userUsage = `Manage staff accounts. Every change is audited, naming the operating-system
+user who ran the command.
+
+Usage:
+  hearth user add --username NAME --name "Display Name" --role ROLE [--location ID]... [--password P]
+  hearth user list
+  hearth user disable USERNAME
+  hearth user reset-mfa USERNAME
+
+Roles: %s
+`
+
+func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var roles []string
+	for _, r := range access.Roles() {
+		roles = append(roles, r.String())
+	}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintf(stdout, userUsage, strings.Join(roles, ", "))
+		if len(args) == 0 {
+			return exitError{2, "user: say which: add, list, disable or reset-mfa"}
+		}
+		return nil
+	}
+	sub, rest := args[0], args[1:]
+	f := newFlags("user "+sub, "Manage staff accounts.", stderr)
+	c := addCommon(f, "hearth.db")
+	var username, name, role, password *string
+	var locations multiFlag
+	if sub == "add" {
+		username = f.String("username", "", "sign-in name: letters, digits, '.', '_' or '-'")
+		name = f.String("name", "", "name shown to colleagues and in the audit log")
+		role = f.String("role", "", "one of: "+strings.Join(roles, ", "))
+		password = f.String("password", "", "initial password (default: a random one, printed once)")
+		f.FlagSet.Var(&locations, "location", "location ID where a location-wide role applies (repeatable)")
+	}
+	if err := f.Parse(rest); err != nil {
+		return err
+	}
+	a, err := app.Open(ctx, app.Config{DB: *c.db, AuditKeyFile: *c.auditKey, Log: c.logger(stderr)})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	by := accounts.Operator(operatorName())
+	meta := accounts.Meta{ClientAddr: "command line"}
+	switch sub {
+	case "add":
+		pw := *password
+		generated := pw == ""
+		if generated {
+			pw = randomPassword()
+		}
+		r := access.ParseRole(*role)
+		if r == access.RoleNone {
+			return exitError{2, fmt.Sprintf("user add: --role must be one of %s", strings.Join(roles, ", "))}
+		}
+		u, err := a.Accounts.CreateUser(ctx, accounts.NewUser{Kind: access.KindStaff, Username: *username, DisplayName: *name,
+			Password: pw, Role: r, LocationIDs: locations, By: by, Meta: meta})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Added %s (%s) as %s.\n", u.DisplayName, u.Username, u.Role.Title())
+		if generated {
+			fmt.Fprintf(stdout, "Initial password (shown once): %s\n", pw)
+		}
+		fmt.Fprintln(stdout, "They set up their authenticator app the first time they sign in.")
+	case "list":
+		users, err := a.Accounts.List(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "USERNAME\tNAME\tKIND\tROLE\tMFA\tSTATUS")
+		for _, u := range users {
+			status := "active"
+			if u.Disabled {
+				status = "disabled"
+			}
+			mfa := "not set up"
+			if u.Enrolled {
+				mfa = "set up"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.DisplayName, u.Kind, u.Role, mfa, status)
+		}
+		return tw.Flush()
+	case "disable", "reset-mfa":
+		if f.NArg() != 1 {
+			return exitError{2, fmt.Sprintf("user %s: give one username", sub)}
+		}
+		u, err := a.Accounts.ByUsername(ctx, f.Arg(0))
+		if err != nil {
+			return err
+		}
+		if sub == "disable" {
+			err = a.Accounts.Disable(ctx, u.ID, by, meta)
+		} else {
+			err = a.Accounts.ResetMFA(ctx, u.ID, by, meta)
+		}
+		if err != nil {
+			return err
+		}
+		if sub == "disable" {
+			fmt.Fprintf(stdout, "Disabled %s and ended their sessions.\n", u.Username)
+		} else {
+			fmt.Fprintf(stdout, "Reset MFA for %s: they set up a new authenticator at their next sign-in.\n", u.Username)
+		}
+	default:
+		return exitError{2, fmt.Sprintf("user: unknown command %q (add, list, disable, reset-mfa)", sub)}
+	}
+	return nil
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func operatorName() string {
+	if u, err := user.Current(); err == nil {
+		return "command line (" + u.Username + ")"
+	}
+	if n := os.Getenv("USER"); n != "" {
+		return "command line (" + n + ")"
+	}
+	return "command line"
+}
+
+func randomPassword() string {
+	var b [15]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}

@@ -1,0 +1,108 @@
+// Package app wires Hearth together from its configuration: the database,
+// the audit log and its keys, the door with its fact sources, the domain
+// services and the web server. The CLI and the tests build the same App, so
+// what is tested is what runs.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"hearth"
+	"hearth/internal/accounts"
+	"hearth/internal/audit"
+	"hearth/internal/breakglass"
+	"hearth/internal/door"
+	"hearth/internal/people"
+	"hearth/internal/store"
+	"hearth/internal/web"
+)
+
+// Config is everything Hearth can be told. Each field has a flag and a
+// HEARTH_* environment variable of the same name (see cmd/hearth).
+type Config struct {
+	DB                 string        // SQLite file path, or a postgres:// DSN
+	AuditKeyFile       string        // Ed25519 key that signs audit checkpoints; created if missing
+	SecureCookies      bool          // serving over TLS (directly or behind a proxy)
+	BreakGlassDuration time.Duration // how long emergency access lasts
+	SealEvery          time.Duration // how often pending audit events are sealed
+	Passwords          accounts.Params
+	Sessions           accounts.Config
+	Clock              hearth.Clock
+	Log                *slog.Logger
+}
+
+// DefaultAuditKeyFile is where the audit key lives when not configured:
+// beside a SQLite file, or in the working directory for PostgreSQL.
+func DefaultAuditKeyFile(dsn string) string {
+	if store.IsPostgres(dsn) || dsn == "" {
+		return "hearth-audit.key"
+	}
+	return strings.TrimSuffix(dsn, filepath.Ext(dsn)) + ".auditkey"
+}
+
+// App is a running Hearth.
+type App struct {
+	Config     Config
+	DB         *store.DB
+	Audit      *audit.Log
+	Door       *door.Door
+	Accounts   *accounts.Service
+	People     *people.Service
+	BreakGlass *breakglass.Service
+	Web        *web.Server
+}
+
+// Open connects, migrates and wires everything.
+func Open(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = hearth.SystemClock
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.AuditKeyFile == "" {
+		cfg.AuditKeyFile = DefaultAuditKeyFile(cfg.DB)
+	}
+	if cfg.SealEvery == 0 {
+		cfg.SealEvery = 500 * time.Millisecond
+	}
+	if cfg.Passwords == (accounts.Params{}) {
+		cfg.Passwords = accounts.DefaultParams
+	}
+	db, err := store.Open(ctx, cfg.DB, cfg.Log)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	keys, err := audit.LoadOrCreateKeys(cfg.AuditKeyFile)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, DB: db}
+	a.Audit = audit.New(db, keys, cfg.Clock, cfg.Log)
+	a.Door = door.New(db, a.Audit, cfg.Clock, cfg.Log)
+	sess := cfg.Sessions
+	sess.Params = cfg.Passwords
+	a.Accounts = accounts.New(db, a.Audit, cfg.Clock, sess)
+	a.People = people.New(db, a.Door)
+	a.BreakGlass = breakglass.New(a.Door, cfg.BreakGlassDuration)
+	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Clock: cfg.Clock, Log: cfg.Log},
+		web.Config{SecureCookies: cfg.SecureCookies})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	return a, nil
+}
+
+// Close closes the database.
+func (a *App) Close() error { return a.DB.Close() }

@@ -1,0 +1,225 @@
+// Package breakglass lets a staff member without a relationship open a
+// person's record in an emergency. They must type why; the access lasts a
+// bounded time (an hour by default); every access under it is marked
+// break-glass in the audit log and on screen; and the grant waits on the
+// information governance lead's review list until someone reviews it.
+package breakglass
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"hearth"
+	"hearth/internal/access"
+	"hearth/internal/door"
+	"hearth/internal/people"
+	"hearth/internal/store"
+)
+
+// DefaultDuration is how long emergency access lasts.
+const DefaultDuration = time.Hour
+
+// Grant is one use of break-glass.
+type Grant struct {
+	ID         string
+	UserID     string
+	UserName   string
+	UserRole   access.Role
+	PersonID   string
+	PersonName string
+	Reason     string
+	StartsAt   time.Time
+	ExpiresAt  time.Time
+	ReviewedBy string
+	ReviewedAt time.Time
+	ReviewNote string
+}
+
+// Service opens and reviews break-glass grants.
+type Service struct {
+	door     *door.Door
+	duration time.Duration
+}
+
+// New returns the service; duration zero means DefaultDuration.
+func New(d *door.Door, duration time.Duration) *Service {
+	if duration <= 0 {
+		duration = DefaultDuration
+	}
+	return &Service{door: d, duration: duration}
+}
+
+const (
+	minReason = 10
+	maxReason = 1000
+)
+
+// Open grants actor emergency access to the person with the given NHS
+// number (or ID), for the service's duration, after checking the reason.
+func (s *Service) Open(ctx context.Context, actor door.Actor, nhsNumberOrID, reason string) (Grant, error) {
+	reason = strings.TrimSpace(reason)
+	var p hearth.Problems
+	p.Check(utf8.RuneCountInString(reason) >= minReason, "Reason", "Say why you need emergency access, in at least 10 characters")
+	p.Check(utf8.RuneCountInString(reason) <= maxReason, "Reason", "Reason must be 1000 characters or fewer")
+	key := strings.TrimSpace(nhsNumberOrID)
+	p.Check(key != "", "NHS number", "Enter the person's NHS number")
+	if err := p.Err(); err != nil {
+		return Grant{}, err
+	}
+	var g Grant
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		personID := key
+		if !hearth.ValidID(key) {
+			personID = ""
+			if n := people.NormaliseNHSNumber(key); n != "" {
+				err := sc.Tx.QueryRow(ctx, `SELECT id FROM people WHERE nhs_number = ?`, n).Scan(&personID)
+				if err != nil && !errors.Is(err, sql.ErrNoRows) {
+					return err
+				}
+			}
+		}
+		a, err := sc.Allow(door.Request{Action: access.BreakGlass, Purpose: access.Emergency, PersonID: personID,
+			ResourceType: "Patient", ResourceID: personID, Detail: "emergency access: " + reason})
+		if err != nil {
+			if hearth.KindOf(err) == hearth.KindNotFound {
+				return hearth.Invalid("NHS number", "No one with that NHS number is registered here")
+			}
+			return err
+		}
+		now := sc.Now()
+		g = Grant{ID: hearth.NewID(), UserID: actor.ID, UserName: actor.Name, UserRole: actor.Role, PersonID: personID,
+			Reason: reason, StartsAt: now, ExpiresAt: now.Add(s.duration)}
+		a.Decision.BreakGlass = true
+		a.Decision.Basis = g.ID
+		_, err = sc.Tx.Exec(ctx, `INSERT INTO break_glass (id, user_id, person_id, reason, starts_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, g.ID, g.UserID, g.PersonID, g.Reason, g.StartsAt, g.ExpiresAt)
+		return err
+	})
+	return g, err
+}
+
+const grantColumns = `b.id, b.user_id, u.display_name, u.role, b.person_id, p.given_name || ' ' || p.family_name,
+	b.reason, b.starts_at, b.expires_at, COALESCE(r.display_name, ''), b.reviewed_at, b.review_note`
+
+func scanGrant(row interface{ Scan(...any) error }) (Grant, error) {
+	var g Grant
+	var role string
+	var reviewed sql.NullTime
+	err := row.Scan(&g.ID, &g.UserID, &g.UserName, &role, &g.PersonID, &g.PersonName, &g.Reason, &g.StartsAt,
+		&g.ExpiresAt, &g.ReviewedBy, &reviewed, &g.ReviewNote)
+	g.UserRole = access.ParseRole(role)
+	if reviewed.Valid {
+		g.ReviewedAt = reviewed.Time
+	}
+	return g, err
+}
+
+// Unreviewed lists grants awaiting review, oldest first, for the
+// information governance lead. Each person named is an audited read.
+func (s *Service) Unreviewed(ctx context.Context, actor door.Actor) ([]Grant, error) {
+	var out []Grant
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		if _, err := sc.Allow(door.Request{Action: access.ReviewBreakGlass, Purpose: access.Governance, ResourceType: "AuditEvent", Detail: "break-glass review list"}); err != nil {
+			return err
+		}
+		rows, err := sc.Tx.Query(ctx, `SELECT `+grantColumns+` FROM break_glass b JOIN users u ON u.id = b.user_id
+			JOIN people p ON p.id = b.person_id LEFT JOIN users r ON r.id = b.reviewed_by
+			WHERE b.reviewed_at IS NULL ORDER BY b.starts_at, b.id`)
+		if err != nil {
+			return err
+		}
+		var all []Grant
+		var ids []string
+		for rows.Next() {
+			g, err := scanGrant(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			all = append(all, g)
+			ids = append(ids, g.PersonID)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		allowed, err := sc.AllowEach(door.Request{Action: access.ReadAccessLog, Purpose: access.Governance, ResourceType: "AuditEvent", Detail: "break-glass review"}, unique(ids))
+		if err != nil {
+			return err
+		}
+		ok := map[string]bool{}
+		for _, id := range allowed {
+			ok[id] = true
+		}
+		for _, g := range all {
+			if ok[g.PersonID] {
+				out = append(out, g)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+func unique(ids []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Review records that the information governance lead has looked at a
+// grant, with what they concluded.
+func (s *Service) Review(ctx context.Context, actor door.Actor, grantID, note string) error {
+	note = strings.TrimSpace(note)
+	return s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		if _, err := sc.Allow(door.Request{Action: access.ReviewBreakGlass, Purpose: access.Governance, ResourceType: "AuditEvent", ResourceID: grantID}); err != nil {
+			return err
+		}
+		var personID string
+		var reviewed sql.NullTime
+		err := sc.Tx.QueryRow(ctx, `SELECT person_id, reviewed_at FROM break_glass WHERE id = ?`, grantID).Scan(&personID, &reviewed)
+		if errors.Is(err, sql.ErrNoRows) || !hearth.ValidID(grantID) {
+			return hearth.NotFound("That break-glass use")
+		} else if err != nil {
+			return err
+		}
+		if _, err := sc.Allow(door.Request{Action: access.ReadAccessLog, Purpose: access.Governance, PersonID: personID,
+			ResourceType: "AuditEvent", ResourceID: grantID, Detail: "break-glass reviewed: " + note}); err != nil {
+			return err
+		}
+		var p hearth.Problems
+		p.Check(note != "", "Review note", "Say what you found, for example 'Appropriate: agency nurse covering a fall'")
+		p.Check(utf8.RuneCountInString(note) <= maxReason, "Review note", "Review note must be 1000 characters or fewer")
+		if err := p.Err(); err != nil {
+			return err
+		}
+		if reviewed.Valid {
+			return hearth.Errorf(hearth.KindConflict, "This break-glass use has already been reviewed")
+		}
+		_, err = sc.Tx.Exec(ctx, `UPDATE break_glass SET reviewed_by = ?, reviewed_at = ?, review_note = ? WHERE id = ?`,
+			actor.ID, sc.Now(), note, grantID)
+		return err
+	})
+}
+
+// Active returns actor's live grant for a person, if any, inside a scope
+// that already allowed access to the person.
+func Active(ctx context.Context, tx *store.Tx, userID, personID string, now time.Time) (Grant, bool, error) {
+	g, err := scanGrant(tx.QueryRow(ctx, `SELECT `+grantColumns+` FROM break_glass b JOIN users u ON u.id = b.user_id
+		JOIN people p ON p.id = b.person_id LEFT JOIN users r ON r.id = b.reviewed_by
+		WHERE b.user_id = ? AND b.person_id = ? AND b.expires_at > ? ORDER BY b.expires_at DESC LIMIT 1`, userID, personID, now))
+	if errors.Is(err, sql.ErrNoRows) {
+		return g, false, nil
+	}
+	return g, err == nil, err
+}

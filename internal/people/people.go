@@ -1,0 +1,427 @@
+// Package people owns the organisation (provider, locations), the people who
+// draw on care (identity, with the NHS number checked), and care teams: which
+// staff member supports whom, from when to when. Every read and write of a
+// person goes through the door, which decides and audits it.
+package people
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"hearth"
+	"hearth/internal/access"
+	"hearth/internal/audit"
+	"hearth/internal/door"
+	"hearth/internal/store"
+)
+
+// Location kinds.
+const (
+	CareHome          = "care_home"
+	DomiciliaryBranch = "domiciliary_branch"
+	InpatientWard     = "inpatient_ward"
+)
+
+// LocationKindTitle is a location kind in words.
+func LocationKindTitle(kind string) string {
+	switch kind {
+	case CareHome:
+		return "Care home"
+	case DomiciliaryBranch:
+		return "Home care branch"
+	case InpatientWard:
+		return "Inpatient ward"
+	}
+	return kind
+}
+
+// Provider is the registered care provider.
+type Provider struct {
+	ID, Name string
+}
+
+// Location is a care home, home care branch or inpatient ward.
+type Location struct {
+	ID, ProviderID, Name, Kind string
+}
+
+// Person is someone who draws on care.
+type Person struct {
+	ID            string
+	LocationID    string
+	LocationName  string
+	GivenName     string
+	FamilyName    string
+	PreferredName string
+	DateOfBirth   time.Time
+	NHSNumber     string
+	Address       string
+	Postcode      string
+	CreatedAt     time.Time
+}
+
+// FullName is the person's given and family names.
+func (p Person) FullName() string { return p.GivenName + " " + p.FamilyName }
+
+// CalledName is what the person likes to be called.
+func (p Person) CalledName() string {
+	if p.PreferredName != "" {
+		return p.PreferredName
+	}
+	return p.GivenName
+}
+
+// Age in whole years at now.
+func (p Person) Age(now time.Time) int {
+	y := now.Year() - p.DateOfBirth.Year()
+	if now.YearDay() < p.DateOfBirth.YearDay() {
+		y--
+	}
+	return y
+}
+
+// TeamMember is one care-team assignment.
+type TeamMember struct {
+	ID       string
+	UserID   string
+	Name     string
+	Role     access.Role
+	StartsAt time.Time
+	EndsAt   time.Time // zero: open-ended
+}
+
+// Service reads and changes people through the door.
+type Service struct {
+	db   *store.DB
+	door *door.Door
+}
+
+// New returns the people service.
+func New(db *store.DB, d *door.Door) *Service { return &Service{db: db, door: d} }
+
+// Purpose picks the purpose a staff member acts for on their own screens:
+// the information governance lead acts for governance, everyone else for
+// direct care.
+func Purpose(a door.Actor) access.Purpose {
+	switch {
+	case a.Kind == access.KindPerson:
+		return access.OwnRecord
+	case a.Kind == access.KindRepresentative:
+		return access.ProxyAccess
+	case a.Kind == access.KindInspector:
+		return access.Inspection
+	case a.Role == access.IGLead:
+		return access.Governance
+	}
+	return access.DirectCare
+}
+
+// CreateProvider records the provider. Organisation data, not personal data.
+func (s *Service) CreateProvider(ctx context.Context, name string, now time.Time) (Provider, error) {
+	p := Provider{ID: hearth.NewID(), Name: strings.TrimSpace(name)}
+	if p.Name == "" {
+		return p, hearth.Invalid("Name", "Enter the provider's name")
+	}
+	_, err := s.db.Exec(ctx, `INSERT INTO providers (id, name, created_at) VALUES (?, ?, ?)`, p.ID, p.Name, now)
+	return p, err
+}
+
+// CreateLocation records a location of the provider.
+func (s *Service) CreateLocation(ctx context.Context, providerID, name, kind string, now time.Time) (Location, error) {
+	l := Location{ID: hearth.NewID(), ProviderID: providerID, Name: strings.TrimSpace(name), Kind: kind}
+	var pr hearth.Problems
+	pr.Check(l.Name != "", "Name", "Enter the location's name")
+	pr.Check(kind == CareHome || kind == DomiciliaryBranch || kind == InpatientWard, "Kind", "Choose care home, home care branch or inpatient ward")
+	if err := pr.Err(); err != nil {
+		return l, err
+	}
+	_, err := s.db.Exec(ctx, `INSERT INTO locations (id, provider_id, name, kind, created_at) VALUES (?, ?, ?, ?, ?)`,
+		l.ID, l.ProviderID, l.Name, l.Kind, now)
+	return l, err
+}
+
+// Locations lists every location.
+func (s *Service) Locations(ctx context.Context) ([]Location, error) {
+	rows, err := s.db.Query(ctx, `SELECT id, provider_id, name, kind FROM locations ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Location
+	for rows.Next() {
+		var l Location
+		if err := rows.Scan(&l.ID, &l.ProviderID, &l.Name, &l.Kind); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// Provider returns the provider (Hearth holds one per database).
+func (s *Service) Provider(ctx context.Context) (Provider, error) {
+	var p Provider
+	err := s.db.QueryRow(ctx, `SELECT id, name FROM providers ORDER BY created_at LIMIT 1`).Scan(&p.ID, &p.Name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, hearth.NotFound("The provider")
+	}
+	return p, err
+}
+
+// NewPerson is what registering a person needs.
+type NewPerson struct {
+	LocationID    string
+	GivenName     string
+	FamilyName    string
+	PreferredName string
+	DateOfBirth   time.Time
+	NHSNumber     string
+	Address       string
+	Postcode      string
+}
+
+// Limits on free text, so a form cannot flood the record.
+const (
+	maxName    = 100
+	maxAddress = 300
+)
+
+func (n *NewPerson) validate(now time.Time) error {
+	var p hearth.Problems
+	n.GivenName, n.FamilyName = strings.TrimSpace(n.GivenName), strings.TrimSpace(n.FamilyName)
+	n.PreferredName, n.Address, n.Postcode = strings.TrimSpace(n.PreferredName), strings.TrimSpace(n.Address), strings.ToUpper(strings.TrimSpace(n.Postcode))
+	p.Check(n.GivenName != "", "Given name", "Enter the person's given name")
+	p.Check(utf8.RuneCountInString(n.GivenName) <= maxName, "Given name", fmt.Sprintf("Given name must be %d characters or fewer", maxName))
+	p.Check(n.FamilyName != "", "Family name", "Enter the person's family name")
+	p.Check(utf8.RuneCountInString(n.FamilyName) <= maxName, "Family name", fmt.Sprintf("Family name must be %d characters or fewer", maxName))
+	p.Check(utf8.RuneCountInString(n.PreferredName) <= maxName, "Preferred name", fmt.Sprintf("Preferred name must be %d characters or fewer", maxName))
+	p.Check(utf8.RuneCountInString(n.Address) <= maxAddress, "Address", fmt.Sprintf("Address must be %d characters or fewer", maxAddress))
+	p.Check(utf8.RuneCountInString(n.Postcode) <= 10, "Postcode", "Postcode must be 10 characters or fewer")
+	switch {
+	case n.DateOfBirth.IsZero():
+		p.Add("Date of birth", "Enter the date of birth")
+	case !n.DateOfBirth.Before(now):
+		p.Add("Date of birth", "Date of birth must be in the past")
+	case n.DateOfBirth.Before(now.AddDate(-130, 0, 0)):
+		p.Add("Date of birth", "Date of birth must be within the last 130 years")
+	}
+	if n.NHSNumber != "" {
+		if !ValidNHSNumber(n.NHSNumber) {
+			p.Add("NHS number", "NHS number must be 10 digits with a valid check digit")
+		} else {
+			n.NHSNumber = NormaliseNHSNumber(n.NHSNumber)
+		}
+	}
+	p.Check(n.LocationID != "", "Location", "Choose a location")
+	return p.Err()
+}
+
+// Register records a new person at a location. Only a role with a
+// relationship to that location (a registered manager there) may.
+func (s *Service) Register(ctx context.Context, actor door.Actor, n NewPerson) (Person, error) {
+	var p Person
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		a, err := sc.Allow(door.Request{Action: access.ManagePeople, Purpose: access.DirectCare,
+			LocationID: n.LocationID, ResourceType: "Patient", Detail: "registered"})
+		if err != nil {
+			return err
+		}
+		if err := n.validate(sc.Now()); err != nil {
+			return err
+		}
+		p = Person{ID: hearth.NewID(), LocationID: n.LocationID, GivenName: n.GivenName, FamilyName: n.FamilyName,
+			PreferredName: n.PreferredName, DateOfBirth: n.DateOfBirth, NHSNumber: n.NHSNumber, Address: n.Address,
+			Postcode: n.Postcode, CreatedAt: sc.Now()}
+		a.PersonID, a.ResourceID = p.ID, p.ID
+		_, err = sc.Tx.Exec(ctx, `INSERT INTO people (id, location_id, given_name, family_name, preferred_name,
+			date_of_birth, nhs_number, address, postcode, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.ID, p.LocationID, p.GivenName, p.FamilyName, p.PreferredName, p.DateOfBirth, store.Null(p.NHSNumber),
+			p.Address, p.Postcode, p.CreatedAt, actor.ID)
+		if store.IsUniqueViolation(err) {
+			return hearth.Invalid("NHS number", "Someone with this NHS number is already registered")
+		}
+		return err
+	})
+	return p, err
+}
+
+const personColumns = `p.id, p.location_id, l.name, p.given_name, p.family_name, p.preferred_name, p.date_of_birth,
+	COALESCE(p.nhs_number, ''), p.address, p.postcode, p.created_at`
+
+func scanPerson(row interface{ Scan(...any) error }) (Person, error) {
+	var p Person
+	err := row.Scan(&p.ID, &p.LocationID, &p.LocationName, &p.GivenName, &p.FamilyName, &p.PreferredName,
+		&p.DateOfBirth, &p.NHSNumber, &p.Address, &p.Postcode, &p.CreatedAt)
+	p.DateOfBirth = p.DateOfBirth.UTC()
+	return p, err
+}
+
+// Load reads a person inside a scope that has already allowed access to
+// them. Other packages call it to head their pages.
+func Load(ctx context.Context, tx *store.Tx, id string) (Person, error) {
+	p, err := scanPerson(tx.QueryRow(ctx, `SELECT `+personColumns+` FROM people p JOIN locations l ON l.id = p.location_id WHERE p.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, hearth.NotFound("That record")
+	}
+	return p, err
+}
+
+// Get returns one person, if actor may see them.
+func (s *Service) Get(ctx context.Context, actor door.Actor, id string) (Person, error) {
+	var p Person
+	err := s.door.Do(ctx, actor, door.Request{Action: access.ViewPerson, Purpose: Purpose(actor), PersonID: id, ResourceType: "Patient", ResourceID: id},
+		func(tx *store.Tx, _ *door.Access) error {
+			var err error
+			p, err = Load(ctx, tx, id)
+			return err
+		})
+	return p, err
+}
+
+// Visible lists the people actor may see, each an audited read: those on
+// their care team, at locations where they hold a location-wide role, and
+// those they hold live break-glass access to.
+func (s *Service) Visible(ctx context.Context, actor door.Actor) ([]Person, error) {
+	var out []Person
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		now := sc.Now()
+		rows, err := sc.Tx.Query(ctx, `SELECT `+personColumns+` FROM people p JOIN locations l ON l.id = p.location_id
+			WHERE p.id IN (SELECT person_id FROM care_team WHERE user_id = ? AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?))
+			   OR p.location_id IN (SELECT location_id FROM staff_locations WHERE user_id = ?)
+			   OR p.id IN (SELECT person_id FROM break_glass WHERE user_id = ? AND expires_at > ?)
+			ORDER BY p.family_name, p.given_name, p.id`, actor.ID, now, now, actor.ID, actor.ID, now)
+		if err != nil {
+			return err
+		}
+		candidates := map[string]Person{}
+		var ids []string
+		for rows.Next() {
+			p, err := scanPerson(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			candidates[p.ID] = p
+			ids = append(ids, p.ID)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		allowed, err := sc.AllowEach(door.Request{Action: access.ViewPerson, Purpose: Purpose(actor), ResourceType: "Patient", Detail: "listed"}, ids)
+		if err != nil {
+			return err
+		}
+		for _, id := range allowed {
+			out = append(out, candidates[id])
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Team returns a person's care team, current and past, inside an allowed
+// scope.
+func Team(ctx context.Context, tx *store.Tx, personID string) ([]TeamMember, error) {
+	rows, err := tx.Query(ctx, `SELECT c.id, c.user_id, u.display_name, u.role, c.starts_at, c.ends_at
+		FROM care_team c JOIN users u ON u.id = c.user_id WHERE c.person_id = ? ORDER BY c.starts_at, u.display_name`, personID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []TeamMember
+	for rows.Next() {
+		var m TeamMember
+		var role string
+		var ends sql.NullTime
+		if err := rows.Scan(&m.ID, &m.UserID, &m.Name, &role, &m.StartsAt, &ends); err != nil {
+			return nil, err
+		}
+		m.Role = access.ParseRole(role)
+		if ends.Valid {
+			m.EndsAt = ends.Time
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Page is what the person page shows: who the person is, who supports them,
+// and who has seen their record.
+type Page struct {
+	Person     Person
+	Team       []TeamMember
+	Access     []audit.Event
+	CanSeeLog  bool
+	BreakGlass bool // this view relies on break-glass access
+	Decision   access.Decision
+}
+
+// LoadPage reads the person page. Viewing the person and reading their
+// access history are two decisions, each audited; the history includes this
+// very visit.
+func (s *Service) LoadPage(ctx context.Context, actor door.Actor, id string, historyLimit int) (Page, error) {
+	var pg Page
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		purpose := Purpose(actor)
+		a, err := sc.Allow(door.Request{Action: access.ViewPerson, Purpose: purpose, PersonID: id, ResourceType: "Patient", ResourceID: id})
+		if err != nil {
+			return err
+		}
+		pg.Decision, pg.BreakGlass = a.Decision, a.Decision.BreakGlass
+		if pg.Person, err = Load(ctx, sc.Tx, id); err != nil {
+			return err
+		}
+		if pg.Team, err = Team(ctx, sc.Tx, id); err != nil {
+			return err
+		}
+		logAccess, err := sc.Check(door.Request{Action: access.ReadAccessLog, Purpose: purpose, PersonID: id, ResourceType: "AuditEvent"})
+		if err != nil {
+			return err
+		}
+		if pg.CanSeeLog = logAccess.Decision.Permit; pg.CanSeeLog {
+			// This visit's own events are appended when the scope ends;
+			// they are shown from the scope so the list is complete.
+			if pg.Access, err = s.door.Audit().PersonHistory(ctx, sc.Tx, id, historyLimit); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return pg, err
+}
+
+// AssignCareTeam puts a staff member on a person's care team from starts to
+// ends (zero: open-ended).
+func (s *Service) AssignCareTeam(ctx context.Context, actor door.Actor, personID, userID string, starts, ends time.Time) (TeamMember, error) {
+	m := TeamMember{ID: hearth.NewID(), UserID: userID, StartsAt: starts, EndsAt: ends}
+	err := s.door.Do(ctx, actor, door.Request{Action: access.ManagePeople, Purpose: access.DirectCare, PersonID: personID,
+		ResourceType: "CareTeam", Detail: "care team assignment"}, func(tx *store.Tx, a *door.Access) error {
+		a.ResourceID = m.ID
+		var p hearth.Problems
+		p.Check(!starts.IsZero(), "Start", "Enter when the assignment starts")
+		p.Check(ends.IsZero() || ends.After(starts), "End", "The end must be after the start")
+		var kind, role string
+		err := tx.QueryRow(ctx, `SELECT kind, role FROM users WHERE id = ? AND disabled_at IS NULL`, userID).Scan(&kind, &role)
+		if errors.Is(err, sql.ErrNoRows) {
+			p.Add("Staff member", "Choose an active staff member")
+		} else if err != nil {
+			return err
+		} else if kind != "staff" {
+			p.Add("Staff member", "Only staff can be on a care team")
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		m.Role = access.ParseRole(role)
+		_, err = tx.Exec(ctx, `INSERT INTO care_team (id, person_id, user_id, starts_at, ends_at, created_at, created_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, m.ID, personID, userID, starts, store.NullTime(ends), s.door.Clock()(), actor.ID)
+		return err
+	})
+	return m, err
+}

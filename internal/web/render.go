@@ -1,0 +1,235 @@
+package web
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+	_ "time/tzdata" // Europe/London must be known wherever Hearth runs
+
+	"hearth"
+	"hearth/internal/access"
+	"hearth/internal/people"
+)
+
+var london = mustLocation("Europe/London")
+
+func mustLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err) // the embedded tzdata always has it
+	}
+	return loc
+}
+
+// Dates are shown as people in the UK write them, in UK time.
+func ukDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(london).Format("2 January 2006")
+}
+
+// Dates of birth and other calendar dates carry no time of day: they are
+// shown as stored, not moved across time zones.
+func ukDay(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2 January 2006")
+}
+
+func ukDateTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(london).Format("2 January 2006 at 3:04pm")
+}
+
+var funcs = template.FuncMap{
+	"date":      ukDate,
+	"day":       ukDay,
+	"datetime":  ukDateTime,
+	"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"nhsNumber": people.FormatNHSNumber,
+	"roleTitle": func(name string) string {
+		if r := access.ParseRole(name); r != access.RoleNone {
+			return r.Title()
+		}
+		switch name {
+		case "person":
+			return "The person"
+		case "representative":
+			return "Representative"
+		case "inspector":
+			return "Inspector"
+		}
+		return name
+	},
+	"locationKind": people.LocationKindTitle,
+	"actionTitle":  actionTitle,
+}
+
+// actionTitle says what an audited action was, for the access history.
+func actionTitle(action string) string {
+	switch action {
+	case "view-person":
+		return "Viewed their details"
+	case "read-record":
+		return "Read their care record"
+	case "write-record":
+		return "Added to their care record"
+	case "write-plan":
+		return "Changed a care plan or risk assessment"
+	case "read-medicines":
+		return "Read their medicines"
+	case "administer-medicines":
+		return "Recorded a medicine dose"
+	case "manage-medicines":
+		return "Changed their medicines list"
+	case "read-consent":
+		return "Read consent and capacity records"
+	case "record-consent":
+		return "Recorded consent or capacity"
+	case "read-tech-use":
+		return "Read technology use records"
+	case "record-tech-use":
+		return "Recorded technology use"
+	case "read-access-log":
+		return "Looked at who has seen the record"
+	case "manage-people":
+		return "Changed their registration or care team"
+	case "break-glass":
+		return "Opened the record in an emergency"
+	case "contribute":
+		return "Added to their own record"
+	}
+	return strings.ReplaceAll(action, "-", " ")
+}
+
+func (s *Server) loadTemplates() error {
+	s.pages = map[string]*template.Template{}
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		base := path.Base(name)
+		if base == "layout.html" || base == "partials.html" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials.html", name)
+		if err != nil {
+			return fmt.Errorf("template %s: %w", base, err)
+		}
+		s.pages[strings.TrimSuffix(base, ".html")] = t
+	}
+	return nil
+}
+
+// page is what every template receives.
+type page struct {
+	Title     string
+	CSRF      string
+	User      *pageUser
+	Data      any
+	Error     *hearth.Error
+	Fields    map[string]string // field -> message, for inline errors
+	RequestID string
+}
+
+type pageUser struct {
+	Name, Role string
+	IsIGLead   bool
+}
+
+// render writes a full page with status.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status int, name, title string, data any) {
+	s.renderWith(w, r, c, status, name, page{Title: title, Data: data})
+}
+
+func (s *Server) renderWith(w http.ResponseWriter, r *http.Request, c *call, status int, name string, p page) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.Log.Error("no such template", "name", name)
+		http.Error(w, "Something went wrong", http.StatusInternalServerError)
+		return
+	}
+	p.RequestID = requestID(r)
+	if c != nil && c.token != "" {
+		p.CSRF = c.sess.CSRFToken
+		if c.signed {
+			p.User = &pageUser{Name: c.sess.User.DisplayName, Role: c.sess.User.Role.Title(), IsIGLead: c.sess.User.Role == access.IGLead}
+		}
+	}
+	if p.Error != nil && len(p.Error.Problems) > 0 {
+		p.Fields = map[string]string{}
+		for _, pr := range p.Error.Problems {
+			if _, seen := p.Fields[pr.Field]; !seen {
+				p.Fields[pr.Field] = pr.Message
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, p); err != nil {
+		s.Log.Error("render", "template", name, "err", err, "request_id", p.RequestID)
+		http.Error(w, "Something went wrong", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// statusOf maps an error kind to its HTTP status: the one place this
+// happens for HTML.
+func statusOf(err error) int {
+	switch hearth.KindOf(err) {
+	case hearth.KindInvalid:
+		return http.StatusUnprocessableEntity
+	case hearth.KindNotFound:
+		return http.StatusNotFound
+	case hearth.KindForbidden:
+		return http.StatusForbidden
+	case hearth.KindConflict:
+		return http.StatusConflict
+	case hearth.KindUnauthenticated:
+		return http.StatusUnauthorized
+	case hearth.KindTooMany:
+		return http.StatusTooManyRequests
+	case hearth.KindUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// renderError shows err as a page. Hearth's own errors carry a message safe
+// to show; anything else is logged with the request ID and shown as a
+// generic fault, so internals never reach the screen.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, c *call, err error) {
+	status := statusOf(err)
+	var herr *hearth.Error
+	errors.As(err, &herr)
+	if status == http.StatusInternalServerError || herr == nil {
+		s.Log.Error("request failed", "request_id", requestID(r), "err", err)
+		herr = &hearth.Error{Kind: hearth.KindInternal, Message: "Something went wrong. The problem has been logged; quote reference " + requestID(r) + "."}
+	}
+	if errors.Is(err, errBodyTooLarge) {
+		status = http.StatusRequestEntityTooLarge
+	}
+	title := "There is a problem"
+	if status == http.StatusNotFound {
+		title = "Record not found"
+	}
+	s.renderWith(w, r, c, status, "error", page{Title: title, Error: herr, Data: map[string]any{"NotFound": status == http.StatusNotFound}})
+}
+
+func equalStrings(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}

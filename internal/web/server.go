@@ -1,0 +1,141 @@
+// Package web is Hearth's HTML interface for staff: server-rendered pages,
+// mobile-first (usable at 360 px wide), built on the NHS.UK design system,
+// with no inline script so the Content Security Policy can forbid it. It
+// translates HTTP to calls on the domain services and holds no rules of its
+// own: every page about a person goes through the services, which go
+// through the door.
+package web
+
+import (
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"hearth"
+	"hearth/internal/accounts"
+	"hearth/internal/breakglass"
+	"hearth/internal/people"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// Config is how the web server behaves.
+type Config struct {
+	SecureCookies bool  // set the Secure flag and the __Host- prefix (under TLS)
+	MaxBody       int64 // largest request body accepted, in bytes
+	HistoryLimit  int   // access-history rows on the person page
+}
+
+// Deps are the services the web layer calls.
+type Deps struct {
+	Accounts   *accounts.Service
+	People     *people.Service
+	BreakGlass *breakglass.Service
+	Clock      hearth.Clock
+	Log        *slog.Logger
+}
+
+// Server is the HTTP handler for the whole web interface.
+type Server struct {
+	Deps
+	cfg     Config
+	pages   map[string]*template.Template
+	mux     *http.ServeMux
+	routes  []Route
+	limiter *limiter
+}
+
+// Access says what a route touches, for the middleware and for the test that
+// walks every route (DESIGN.md invariant 1).
+type Access int
+
+const (
+	Public   Access = iota // no sign-in: assets, the sign-in pages
+	Account                // signed in, but no one's personal data: sign-out
+	Personal               // reads or changes personal data: must go through the door
+)
+
+// Route is one registered route.
+type Route struct {
+	Method, Path string
+	Access       Access
+}
+
+// New builds the server.
+func New(deps Deps, cfg Config) (*Server, error) {
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = 1 << 20
+	}
+	if cfg.HistoryLimit == 0 {
+		cfg.HistoryLimit = 200
+	}
+	if deps.Log == nil {
+		deps.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{Deps: deps, cfg: cfg, mux: http.NewServeMux(), limiter: newLimiter(deps.Clock, 20, time.Minute)}
+	if err := s.loadTemplates(); err != nil {
+		return nil, err
+	}
+	s.registerRoutes()
+	return s, nil
+}
+
+// Routes lists every registered route.
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+// ServeHTTP runs the request through the common middleware and the router.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.middleware(s.mux).ServeHTTP(w, r)
+}
+
+func (s *Server) handle(method, path string, acc Access, h handler) {
+	s.routes = append(s.routes, Route{Method: method, Path: path, Access: acc})
+	s.mux.Handle(method+" "+path, s.wrap(acc, h))
+}
+
+func (s *Server) registerRoutes() {
+	static, _ := fs.Sub(staticFiles, "static")
+	s.routes = append(s.routes, Route{Method: "GET", Path: "/static/", Access: Public})
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(static)))
+	// NHS.UK frontend's CSS refers to its icons at /assets/.
+	assets, _ := fs.Sub(staticFiles, "static/nhsuk/assets")
+	s.routes = append(s.routes, Route{Method: "GET", Path: "/assets/", Access: Public})
+	s.mux.Handle("GET /assets/", http.StripPrefix("/assets/", staticHandler(assets)))
+
+	s.handle("GET", "/signin", Public, s.signInPage)
+	s.handle("POST", "/signin", Public, s.signIn)
+	s.handle("GET", "/signin/enrol", Public, s.enrolPage)
+	s.handle("POST", "/signin/enrol", Public, s.enrol)
+	s.handle("GET", "/signin/mfa", Public, s.mfaPage)
+	s.handle("POST", "/signin/mfa", Public, s.mfa)
+	s.handle("POST", "/signout", Account, s.signOut)
+	s.handle("POST", "/signout/everywhere", Account, s.signOutEverywhere)
+
+	s.handle("GET", "/{$}", Personal, s.home)
+	s.handle("GET", "/people/{id}", Personal, s.personPage)
+	s.handle("POST", "/break-glass", Personal, s.openBreakGlass)
+	s.handle("GET", "/governance/break-glass", Personal, s.breakGlassReviews)
+	s.handle("POST", "/governance/break-glass/{id}/review", Personal, s.reviewBreakGlass)
+}
+
+// staticHandler serves embedded assets with long caching: their names change
+// when refreshed.
+func staticHandler(files fs.FS) http.Handler {
+	fsrv := http.FileServerFS(files)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") || r.URL.Path == "" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fsrv.ServeHTTP(w, r)
+	})
+}
