@@ -1,0 +1,368 @@
+package audit_test
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"hearth"
+	"hearth/internal/audit"
+	"hearth/internal/store"
+	"hearth/internal/store/storetest"
+)
+
+// tamperFixture is a log of 30 sealed events in two batches, so there are
+// checkpoints at 20 and 30.
+type tamperFixture struct {
+	log    *audit.Log
+	db     *store.DB
+	at     []string // event id at each position
+	forged string   // an id for a forged event, when a case makes one
+}
+
+func newTamperFixture(t *testing.T) *tamperFixture {
+	t.Helper()
+	l, db := newTestLog(t)
+	appendEvents(t, l, 0, 20)
+	seal(t, l, 20)
+	appendEvents(t, l, 20, 10)
+	seal(t, l, 10)
+	fx := &tamperFixture{log: l, db: db, at: leafOrder(t, db), forged: hearth.NewID()}
+	if len(fx.at) != 30 {
+		t.Fatalf("%d leaves, want 30", len(fx.at))
+	}
+	return fx
+}
+
+// moveLeaves renumbers leaves from position from onward by delta, in two
+// steps so that no intermediate row collides with the primary key.
+func moveLeaves(t *testing.T, db *store.DB, from, delta int) {
+	t.Helper()
+	storetest.Tamper(t, db, `UPDATE audit_leaves SET leaf_index = leaf_index + 1000000 WHERE leaf_index >= ?`, from)
+	storetest.Tamper(t, db, `UPDATE audit_leaves SET leaf_index = leaf_index - 1000000 + ? WHERE leaf_index >= 1000000`, delta)
+}
+
+// swapLeaves swaps the events at positions a and b.
+func swapLeaves(t *testing.T, db *store.DB, a, b int) {
+	t.Helper()
+	storetest.Tamper(t, db, `UPDATE audit_leaves SET leaf_index = -1 WHERE leaf_index = ?`, a)
+	storetest.Tamper(t, db, `UPDATE audit_leaves SET leaf_index = ? WHERE leaf_index = ?`, a, b)
+	storetest.Tamper(t, db, `UPDATE audit_leaves SET leaf_index = ? WHERE leaf_index = -1`, b)
+}
+
+func leafHashIndex(n int) int64 { return tlog.StoredHashIndex(0, int64(n)) }
+
+func insertForged(t *testing.T, fx *tamperFixture) {
+	t.Helper()
+	storetest.Tamper(t, fx.db, `INSERT INTO audit_events (id, at, actor_name, action, person_id, detail, mac)
+		VALUES (?, ?, 'Nobody', 'read', 'person-1', 'a read that never happened', ?)`,
+		fx.forged, time.Now().UTC().Truncate(time.Microsecond), strings.Repeat("ab", 32))
+}
+
+// tamperWithoutForeignKeys runs raw SQL on one connection with foreign keys
+// switched off, as someone editing the database file directly could.
+func tamperWithoutForeignKeys(t *testing.T, db *store.DB, query string, args ...any) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := db.SQL().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	off, on := "PRAGMA foreign_keys = OFF", "PRAGMA foreign_keys = ON"
+	if db.Dialect() == store.Postgres {
+		off, on = "SET session_replication_role = replica", "SET session_replication_role = DEFAULT"
+	}
+	if _, err := conn.ExecContext(ctx, off); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(ctx, on) //nolint:errcheck // best effort, the test database is thrown away
+	if _, err := conn.ExecContext(ctx, db.Rebind(query), args...); err != nil {
+		t.Fatalf("tamper %q: %v", query, err)
+	}
+}
+
+func TestVerifyNamesTheFirstTamperedEvent(t *testing.T) {
+	tests := []struct {
+		name     string
+		tamper   func(t *testing.T, fx *tamperFixture)
+		kind     audit.ProblemKind
+		leaf     int64
+		mentions func(fx *tamperFixture) []string
+	}{
+		{
+			name: "an event whose detail was edited is reported as edited, by id and position",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				storetest.Tamper(t, fx.db, `UPDATE audit_events SET detail = 'nothing to see here' WHERE id = ?`, fx.at[12])
+			},
+			kind: audit.Edited, leaf: 12,
+			mentions: func(fx *tamperFixture) []string { return []string{fx.at[12], "position 12", "edited"} },
+		},
+		{
+			name: "an event edited in the first checkpoint's range is reported before anything later",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				storetest.Tamper(t, fx.db, `UPDATE audit_events SET person_id = 'someone-else' WHERE id = ?`, fx.at[0])
+				storetest.Tamper(t, fx.db, `UPDATE audit_events SET detail = 'also changed' WHERE id = ?`, fx.at[25])
+			},
+			kind: audit.Edited, leaf: 0,
+			mentions: func(fx *tamperFixture) []string { return []string{fx.at[0], "position 0"} },
+		},
+		{
+			name: "an edit whose stored leaf hash was rewritten to match is still caught by the MAC",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				evs, err := fx.log.ByRequest(context.Background(), "req-12")
+				if err != nil || len(evs) != 1 {
+					t.Fatalf("find event 12: %v %v", evs, err)
+				}
+				ev := evs[0]
+				if ev.ID != fx.at[12] {
+					t.Fatalf("event req-12 is %s, want the one at position 12, %s", ev.ID, fx.at[12])
+				}
+				ev.Detail = "rewritten, with its hash"
+				h := tlog.RecordHash(ev.Canonical())
+				storetest.Tamper(t, fx.db, `UPDATE audit_events SET detail = ? WHERE id = ?`, ev.Detail, ev.ID)
+				storetest.Tamper(t, fx.db, `UPDATE audit_hashes SET hash = ? WHERE idx = ?`, hex.EncodeToString(h[:]), leafHashIndex(12))
+			},
+			kind: audit.Edited, leaf: 12,
+			mentions: func(fx *tamperFixture) []string { return []string{fx.at[12], "position 12"} },
+		},
+		{
+			name: "a rewritten stored leaf hash is reported as edited, naming the event it belongs to",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				storetest.Tamper(t, fx.db, `UPDATE audit_hashes SET hash = ? WHERE idx = ?`, strings.Repeat("00", 32), leafHashIndex(7))
+			},
+			kind: audit.Edited, leaf: 7,
+			mentions: func(fx *tamperFixture) []string { return []string{fx.at[7], "position 7", "stored hash"} },
+		},
+		{
+			name: "a deleted event and leaf leave a gap reported as deleted at that position",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				storetest.Tamper(t, fx.db, `DELETE FROM audit_leaves WHERE leaf_index = 12`)
+				storetest.Tamper(t, fx.db, `DELETE FROM audit_events WHERE id = ?`, fx.at[12])
+			},
+			kind: audit.Deleted, leaf: 12,
+			mentions: func(fx *tamperFixture) []string { return []string{"position 12 is missing"} },
+		},
+		{
+			name: "an event row deleted from under its leaf is reported as deleted, by id and position",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				tamperWithoutForeignKeys(t, fx.db, `DELETE FROM audit_events WHERE id = ?`, fx.at[12])
+			},
+			kind: audit.Deleted, leaf: 12,
+			mentions: func(fx *tamperFixture) []string { return []string{fx.at[12], "position 12"} },
+		},
+		{
+			name: "a deleted event whose gap was closed by renumbering is reported as deleted at its position",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				storetest.Tamper(t, fx.db, `DELETE FROM audit_leaves WHERE leaf_index = 12`)
+				storetest.Tamper(t, fx.db, `DELETE FROM audit_events WHERE id = ?`, fx.at[12])
+				moveLeaves(t, fx.db, 13, -1)
+			},
+			kind: audit.Deleted, leaf: 12,
+			mentions: func(fx *tamperFixture) []string {
+				return []string{"event at position 12 was deleted", fx.at[13], "sealed at position 13"}
+			},
+		},
+		{
+			name: "deleting the newest events is caught by the latest checkpoint",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				storetest.Tamper(t, fx.db, `DELETE FROM audit_leaves WHERE leaf_index >= 28`)
+				storetest.Tamper(t, fx.db, `DELETE FROM audit_events WHERE id IN (?, ?)`, fx.at[28], fx.at[29])
+			},
+			kind: audit.Deleted, leaf: 28,
+			mentions: func(fx *tamperFixture) []string { return []string{"positions 28 to 29"} },
+		},
+		{
+			name: "a forged event added to the events table is reported as inserted, by id",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				insertForged(t, fx)
+			},
+			kind: audit.Inserted, leaf: -1,
+			mentions: func(fx *tamperFixture) []string { return []string{fx.forged, "inserted"} },
+		},
+		{
+			name: "a forged event slipped into the middle of the tree is reported as inserted, by id and position",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				insertForged(t, fx)
+				moveLeaves(t, fx.db, 12, 1)
+				storetest.Tamper(t, fx.db, `INSERT INTO audit_leaves (leaf_index, event_id) VALUES (12, ?)`, fx.forged)
+			},
+			kind: audit.Inserted, leaf: 12,
+			mentions: func(fx *tamperFixture) []string { return []string{fx.forged, "position 12"} },
+		},
+		{
+			name: "a forged event appended after the last leaf is reported as inserted",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				insertForged(t, fx)
+				storetest.Tamper(t, fx.db, `INSERT INTO audit_leaves (leaf_index, event_id) VALUES (30, ?)`, fx.forged)
+			},
+			kind: audit.Inserted, leaf: 30,
+			mentions: func(fx *tamperFixture) []string { return []string{fx.forged, "position 30"} },
+		},
+		{
+			name: "two events that swapped places are reported as reordered, naming where the first belongs",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				swapLeaves(t, fx.db, 5, 9)
+			},
+			kind: audit.Reordered, leaf: 5,
+			mentions: func(fx *tamperFixture) []string { return []string{fx.at[9], "position 5", "belongs at position 9"} },
+		},
+		{
+			name: "two neighbouring events that swapped places are reported as reordered",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				swapLeaves(t, fx.db, 21, 22)
+			},
+			kind: audit.Reordered, leaf: 21,
+			mentions: func(fx *tamperFixture) []string { return []string{fx.at[22], "position 21", "belongs at position 22"} },
+		},
+		{
+			name: "events swapped together with their stored hashes are caught by the signed checkpoint",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				swapLeaves(t, fx.db, 5, 9)
+				storetest.Tamper(t, fx.db, `UPDATE audit_hashes SET idx = -1 WHERE idx = ?`, leafHashIndex(5))
+				storetest.Tamper(t, fx.db, `UPDATE audit_hashes SET idx = ? WHERE idx = ?`, leafHashIndex(5), leafHashIndex(9))
+				storetest.Tamper(t, fx.db, `UPDATE audit_hashes SET idx = ? WHERE idx = -1`, leafHashIndex(9))
+			},
+			kind: audit.BadCheckpoint, leaf: 19,
+			mentions: func(fx *tamperFixture) []string { return []string{"positions 0 to 19", "first 20 events"} },
+		},
+		{
+			name: "a checkpoint signed with another key is reported as a bad checkpoint",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				other := newKeys(t)
+				signed, err := note.Sign(&note.Note{Text: string(tlog.FormatTree(tlog.Tree{N: 20, Hash: tlog.Hash{1}}))}, other.Signer)
+				if err != nil {
+					t.Fatal(err)
+				}
+				storetest.Tamper(t, fx.db, `UPDATE audit_checkpoints SET signed = ? WHERE tree_size = 20`, string(signed))
+			},
+			kind: audit.BadCheckpoint, leaf: 19,
+			mentions: func(fx *tamperFixture) []string { return []string{"first 20 events", "not signed with this log's key"} },
+		},
+		{
+			name: "a checkpoint whose signed text was altered is reported as a bad checkpoint",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				storetest.Tamper(t, fx.db, `UPDATE audit_checkpoints SET signed = REPLACE(signed, ?, ?) WHERE tree_size = 30`,
+					"tree\n30\n", "tree\n31\n")
+			},
+			kind: audit.BadCheckpoint, leaf: 29,
+			mentions: func(fx *tamperFixture) []string { return []string{"first 30 events"} },
+		},
+		{
+			name: "a rewritten checkpoint root is reported as a bad checkpoint",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				storetest.Tamper(t, fx.db, `UPDATE audit_checkpoints SET root_hash = ? WHERE tree_size = 30`, strings.Repeat("11", 32))
+			},
+			kind: audit.BadCheckpoint, leaf: 29,
+			mentions: func(fx *tamperFixture) []string { return []string{"first 30 events", "rewritten"} },
+		},
+		{
+			name: "deleting the latest checkpoint leaves sealed events no checkpoint vouches for",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				storetest.Tamper(t, fx.db, `DELETE FROM audit_checkpoints WHERE tree_size = 30`)
+			},
+			kind: audit.BadCheckpoint, leaf: 20,
+			mentions: func(fx *tamperFixture) []string { return []string{"positions 20 to 29"} },
+		},
+		{
+			name: "an event taken out of the sealing queue is reported as deleted, by id",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				ev, err := fx.log.AppendNow(context.Background(), readEvent(99))
+				if err != nil {
+					t.Fatal(err)
+				}
+				fx.forged = ev.ID
+				storetest.Tamper(t, fx.db, `DELETE FROM audit_pending WHERE event_id = ?`, ev.ID)
+			},
+			kind: audit.Deleted, leaf: -1,
+			mentions: func(fx *tamperFixture) []string { return []string{fx.forged, "neither sealed nor waiting"} },
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fx := newTamperFixture(t)
+			if rep := verify(t, fx.log); !rep.OK() {
+				t.Fatalf("before tampering: %+v", rep.Problems)
+			}
+			tt.tamper(t, fx)
+			rep := verify(t, fx.log)
+			p := rep.First()
+			if p == nil {
+				t.Fatalf("verify found nothing wrong: %+v", rep)
+			}
+			if p.Kind != tt.kind || p.Leaf != tt.leaf {
+				t.Errorf("first problem is %s at leaf %d, want %s at leaf %d: %s", p.Kind, p.Leaf, tt.kind, tt.leaf, p.Message)
+			}
+			for _, s := range tt.mentions(fx) {
+				if !strings.Contains(p.Message, s) {
+					t.Errorf("first problem %q does not mention %q", p.Message, s)
+				}
+			}
+			for i, q := range rep.Problems[1:] {
+				if q.Leaf >= 0 && rep.Problems[i].Leaf >= 0 && q.Leaf < rep.Problems[i].Leaf {
+					t.Errorf("problems out of order: %d after %d", q.Leaf, rep.Problems[i].Leaf)
+				}
+			}
+			if testing.Verbose() {
+				for _, q := range rep.Problems {
+					t.Logf("%s: %s", q.Kind, q.Message)
+				}
+			}
+		})
+	}
+}
+
+func TestVerifyReportsOnlyTheFirstFewProblems(t *testing.T) {
+	fx := newTamperFixture(t)
+	storetest.Tamper(t, fx.db, `UPDATE audit_events SET detail = 'all changed'`)
+	rep := verify(t, fx.log)
+	if len(rep.Problems) == 0 || len(rep.Problems) > 20 {
+		t.Fatalf("%d problems, want between 1 and 20", len(rep.Problems))
+	}
+	if p := rep.First(); p.Leaf != 0 || p.Kind != audit.Edited {
+		t.Errorf("first problem = %+v, want position 0 edited", p)
+	}
+	if rep.Sealed != 30 {
+		t.Errorf("sealed = %d, want the walk to go on counting to 30", rep.Sealed)
+	}
+}
+
+func TestVerifyWalksALogLargerThanOneChunk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("appends a few thousand events")
+	}
+	l, db := newTestLog(t)
+	// Append in a few large transactions to keep the test quick.
+	const n = 4500
+	for start := 0; start < n; start += 1500 {
+		err := db.Tx(context.Background(), func(tx *store.Tx) error {
+			for i := start; i < start+1500; i++ {
+				if _, err := l.Append(context.Background(), tx, readEvent(i)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seal(t, l, 1500)
+	}
+	rep := verify(t, l)
+	if !rep.OK() || rep.Sealed != n || rep.Checkpoints != 3 {
+		t.Fatalf("report = %+v", rep)
+	}
+	at := leafOrder(t, db)
+	storetest.Tamper(t, db, `UPDATE audit_events SET detail = 'late edit' WHERE id = ?`, at[4321])
+	rep = verify(t, l)
+	if p := rep.First(); p == nil || p.Kind != audit.Edited || !strings.Contains(p.Message, fmt.Sprintf("%s at position 4321", at[4321])) {
+		t.Fatalf("first problem = %+v, want event at position 4321 edited", p)
+	}
+}
