@@ -1,0 +1,431 @@
+package accounts
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"hearth"
+	"hearth/internal/access"
+	"hearth/internal/audit"
+)
+
+func TestSignInStartsOnlyAPendingSession(t *testing.T) {
+	a := newTestApp(t)
+	fresh := a.createStaff("fresh", access.CareWorker)
+	enrolled, _, _ := a.enrolledStaff("enrolled")
+
+	tests := []struct {
+		name      string
+		user      User
+		typed     string
+		wantStage string
+		detail    string
+	}{
+		{"a new account must set up an authenticator", fresh, "fresh", StageEnrol, "must set up an authenticator"},
+		{"an enrolled account must give a code", enrolled, "enrolled", StageMFA, "waiting for the authenticator code"},
+		{"the username is not case-sensitive", enrolled, "  ENROLLED ", StageMFA, "waiting for the authenticator code"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := a.at(t)
+			token, sess, err := a.svc.SignIn(a.ctx, tt.typed, testPassword, a.meta)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sess.Stage != tt.wantStage || sess.Full() || sess.User.ID != tt.user.ID {
+				t.Fatalf("session %+v, want stage %s for %s", sess, tt.wantStage, tt.user.Username)
+			}
+			loaded, err := a.svc.LoadSession(a.ctx, token)
+			if err != nil || loaded.Stage != tt.wantStage || loaded.IDHash != sess.IDHash {
+				t.Fatalf("LoadSession = %+v, %v", loaded, err)
+			}
+		})
+	}
+	ev := a.audited("sign-in", audit.OutcomeSuccess, fresh.ID, "must set up an authenticator")
+	if ev.ActorName != "Test fresh" || ev.ActorRole != "care_worker" || ev.ActorKind != "staff" {
+		t.Fatalf("event actor %+v", ev)
+	}
+}
+
+func TestWrongPasswordAndUnknownUserLookTheSame(t *testing.T) {
+	a := newTestApp(t)
+	alice := a.createStaff("alice", access.CareWorker)
+
+	_, _, wrong := a.svc.SignIn(a.ctx, "alice", "not the right password", a.meta)
+	_, _, unknown := a.svc.SignIn(a.ctx, "nobody", testPassword, a.meta)
+	_, _, malformed := a.svc.SignIn(a.ctx, "no body!", testPassword, a.meta)
+
+	wantKind(t, wrong, hearth.KindUnauthenticated, "The username or password is not right")
+	for _, err := range []error{unknown, malformed} {
+		if err == nil || err.Error() != wrong.Error() || hearth.KindOf(err) != hearth.KindUnauthenticated {
+			t.Fatalf("unknown user: %v; wrong password: %v", err, wrong)
+		}
+	}
+	a.audited("sign-in", audit.OutcomeFailed, alice.ID, "wrong password")
+	a.audited("sign-in", audit.OutcomeFailed, "", "unknown username nobody")
+	a.noSecretsAudited(testPassword, "not the right password")
+}
+
+func TestLockout(t *testing.T) {
+	a := newTestApp(t)
+	alice := a.createStaff("alice", access.CareWorker)
+	fail := func() error {
+		_, _, err := a.svc.SignIn(a.ctx, "alice", "not the right password", a.meta)
+		return err
+	}
+
+	for i := 1; i <= 4; i++ {
+		wantKind(t, fail(), hearth.KindUnauthenticated, "not right")
+	}
+	t.Run("the fifth failure locks the account for a minute", func(t *testing.T) {
+		a := a.at(t)
+		wantKind(t, fail(), hearth.KindTooMany, "Too many attempts. Try again in 1 minute.")
+		u, _ := a.svc.Get(a.ctx, alice.ID)
+		if !u.LockedUntil.Equal(a.clock.Now().Add(time.Minute)) || !u.Locked(a.clock.Now()) {
+			t.Fatalf("locked until %v", u.LockedUntil)
+		}
+		a.audited("sign-in", audit.OutcomeFailed, alice.ID, "wrong password; locked for 1 minute")
+	})
+	t.Run("a locked account refuses even the right password, without saying it was right", func(t *testing.T) {
+		a := a.at(t)
+		a.clock.Advance(30 * time.Second)
+		_, _, right := a.svc.SignIn(a.ctx, "alice", testPassword, a.meta)
+		wrongErr := fail()
+		wantKind(t, right, hearth.KindTooMany, "Try again in 1 minute")
+		if right.Error() != wrongErr.Error() {
+			t.Fatalf("right password: %v; wrong password: %v", right, wrongErr)
+		}
+		if n := a.countEvents("sign-in", audit.OutcomeDenied); n != 2 {
+			t.Fatalf("%d denied sign-in events, want 2", n)
+		}
+		if n := a.sessionCount(alice.ID); n != 0 {
+			t.Fatalf("%d sessions for a locked account", n)
+		}
+	})
+	t.Run("attempts while locked do not lengthen the lock", func(t *testing.T) {
+		a := a.at(t)
+		u, _ := a.svc.Get(a.ctx, alice.ID)
+		if got := u.LockedUntil.Sub(a.clock.Now()); got != 30*time.Second {
+			t.Fatalf("lock has %v left, want 30s", got)
+		}
+	})
+	t.Run("each further failure doubles the lock", func(t *testing.T) {
+		a := a.at(t)
+		for _, want := range []string{"2 minutes", "4 minutes", "8 minutes"} {
+			u, _ := a.svc.Get(a.ctx, alice.ID)
+			a.clock.Advance(u.LockedUntil.Sub(a.clock.Now()))
+			wantKind(t, fail(), hearth.KindTooMany, "Try again in "+want+".")
+			a.audited("sign-in", audit.OutcomeFailed, alice.ID, "locked for "+want)
+		}
+	})
+	t.Run("the right password after the lock ends still needs the second factor to clear the count", func(t *testing.T) {
+		a := a.at(t)
+		u, _ := a.svc.Get(a.ctx, alice.ID)
+		a.clock.Advance(u.LockedUntil.Sub(a.clock.Now()))
+		if _, _, err := a.svc.SignIn(a.ctx, "alice", testPassword, a.meta); err != nil {
+			t.Fatal(err)
+		}
+		wantKind(t, fail(), hearth.KindTooMany, "16 minutes")
+	})
+}
+
+func TestLockDurations(t *testing.T) {
+	s := New(nil, nil, nil, Config{Params: TestParams})
+	tests := []struct {
+		name     string
+		failures int
+		want     time.Duration
+	}{
+		{"four failures do not lock", 4, 0},
+		{"the fifth failure locks for a minute", 5, time.Minute},
+		{"the sixth locks for two", 6, 2 * time.Minute},
+		{"the seventh locks for four", 7, 4 * time.Minute},
+		{"the tenth locks for thirty-two", 10, 32 * time.Minute},
+		{"the eleventh is capped at an hour", 11, time.Hour},
+		{"the hundredth is still an hour", 100, time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := s.lockFor(tt.failures); got != tt.want {
+				t.Fatalf("lockFor(%d) = %v, want %v", tt.failures, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestVerifyMFA(t *testing.T) {
+	tests := []struct {
+		name    string
+		code    func(secret string, now time.Time) string
+		replay  bool // use the code once first, then again
+		wantErr string
+		detail  string
+	}{
+		{"the current code signs in", func(s string, now time.Time) string { return Code(s, now) }, false, "", "authenticator code"},
+		{"last step's code signs in", func(s string, now time.Time) string { return Code(s, now.Add(-30*time.Second)) }, false, "", "authenticator code"},
+		{"a code typed with a space signs in", func(s string, now time.Time) string { c := Code(s, now); return c[:3] + " " + c[3:] }, false, "", "authenticator code"},
+		{"a wrong code is refused", func(s string, now time.Time) string { return wrongCode(s, now) }, false, "That code is not right", "wrong authenticator code"},
+		{"a code two steps old is refused", func(s string, now time.Time) string { return Code(s, now.Add(-60*time.Second)) }, false, "That code is not right", "wrong authenticator code"},
+		{"a code used once is refused the second time", func(s string, now time.Time) string { return Code(s, now) }, true, "already been used", "replayed code"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newTestApp(t)
+			u, secret, _ := a.enrolledStaff("alice")
+			a.clock.Advance(time.Minute) // past the step used to enrol
+			code := tt.code(secret, a.clock.Now())
+			if tt.replay {
+				pending, _, _ := a.svc.SignIn(a.ctx, "alice", testPassword, a.meta)
+				if _, err := a.svc.VerifyMFA(a.ctx, pending, code, a.meta); err != nil {
+					t.Fatalf("first use: %v", err)
+				}
+			}
+			pending, _, err := a.svc.SignIn(a.ctx, "alice", testPassword, a.meta)
+			if err != nil {
+				t.Fatal(err)
+			}
+			full, err := a.svc.VerifyMFA(a.ctx, pending, code, a.meta)
+			if tt.wantErr != "" {
+				wantKind(t, err, hearth.KindUnauthenticated, tt.wantErr)
+				a.audited("sign-in-mfa", audit.OutcomeFailed, u.ID, tt.detail)
+				if got, _ := a.svc.LoadSession(a.ctx, pending); got.Stage != StageMFA {
+					t.Fatal("a wrong code ended or promoted the pending session")
+				}
+				var failed int
+				_ = a.db.QueryRow(a.ctx, `SELECT failed_attempts FROM users WHERE id = ?`, u.ID).Scan(&failed)
+				if failed != 1 {
+					t.Fatalf("failed_attempts = %d, want 1", failed)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			sess, err := a.svc.LoadSession(a.ctx, full)
+			if err != nil || !sess.Full() || sess.User.ID != u.ID {
+				t.Fatalf("full session %+v, %v", sess, err)
+			}
+			if _, err := a.svc.LoadSession(a.ctx, pending); hearth.KindOf(err) != hearth.KindUnauthenticated {
+				t.Fatalf("the pending session still loads after MFA: %v", err)
+			}
+			if n := a.countEvents("sign-in-mfa", audit.OutcomeSuccess); n != map[bool]int{false: 1, true: 2}[tt.replay] {
+				t.Fatalf("%d sign-in-mfa success events", n)
+			}
+			a.noSecretsAudited(code, secret)
+		})
+	}
+}
+
+// wrongCode is a 6-digit code that matches none of the accepted steps.
+func wrongCode(secret string, now time.Time) string {
+	for _, c := range []string{"000000", "111111", "222222"} {
+		if _, r := checkTOTP(secret, c, now, 0); r == totpWrong {
+			return c
+		}
+	}
+	panic("three codes all valid")
+}
+
+func TestWrongCodesLockTheAccountAndSuccessClearsTheCount(t *testing.T) {
+	a := newTestApp(t)
+	u, secret, _ := a.enrolledStaff("alice")
+
+	// Four wrong passwords, then the right one: the count stays at four.
+	for range 4 {
+		_, _, _ = a.svc.SignIn(a.ctx, "alice", "not the right password", a.meta)
+	}
+	pending, _, err := a.svc.SignIn(a.ctx, "alice", testPassword, a.meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.svc.VerifyMFA(a.ctx, pending, wrongCode(secret, a.clock.Now()), a.meta)
+	wantKind(t, err, hearth.KindTooMany, "Try again in 1 minute")
+	a.audited("sign-in-mfa", audit.OutcomeFailed, u.ID, "wrong authenticator code; locked for 1 minute")
+
+	t.Run("while locked even the right code is refused", func(t *testing.T) {
+		a := a.at(t)
+		_, err := a.svc.VerifyMFA(a.ctx, pending, Code(secret, a.clock.Now()), a.meta)
+		wantKind(t, err, hearth.KindTooMany, "")
+		a.audited("sign-in-mfa", audit.OutcomeDenied, u.ID, "code not checked")
+	})
+	t.Run("after the lock the right code signs in and clears the count", func(t *testing.T) {
+		a := a.at(t)
+		a.clock.Advance(time.Minute)
+		if _, err := a.svc.VerifyMFA(a.ctx, pending, Code(secret, a.clock.Now()), a.meta); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := a.svc.Get(a.ctx, u.ID)
+		if !got.LockedUntil.IsZero() {
+			t.Fatalf("still locked until %v", got.LockedUntil)
+		}
+		var failed int
+		_ = a.db.QueryRow(a.ctx, `SELECT failed_attempts FROM users WHERE id = ?`, u.ID).Scan(&failed)
+		if failed != 0 {
+			t.Fatalf("failed_attempts = %d", failed)
+		}
+	})
+}
+
+func TestRecoveryCodes(t *testing.T) {
+	a := newTestApp(t)
+	u, _, codes := a.enrolledStaff("alice")
+	if len(codes) != 10 {
+		t.Fatalf("%d recovery codes, want 10", len(codes))
+	}
+
+	t.Run("codes are stored only as hashes", func(t *testing.T) {
+		a := a.at(t)
+		rows, err := a.db.Query(a.ctx, `SELECT code_hash FROM recovery_codes WHERE user_id = ?`, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			var h string
+			_ = rows.Scan(&h)
+			for _, c := range codes {
+				if strings.Contains(h, c) || strings.Contains(h, normaliseCode(c)) {
+					t.Fatalf("stored %q holds code %q", h, c)
+				}
+			}
+			n++
+		}
+		if n != 10 {
+			t.Fatalf("%d stored codes", n)
+		}
+	})
+
+	use := func(code string) error {
+		pending, _, err := a.svc.SignIn(a.ctx, "alice", testPassword, a.meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = a.svc.VerifyMFA(a.ctx, pending, code, a.meta)
+		return err
+	}
+	t.Run("a recovery code signs in once", func(t *testing.T) {
+		a := a.at(t)
+		if err := use(codes[0]); err != nil {
+			t.Fatal(err)
+		}
+		a.audited("sign-in-mfa", audit.OutcomeSuccess, u.ID, "recovery code; 9 recovery codes left")
+	})
+	t.Run("the same code is refused the second time", func(t *testing.T) {
+		a := a.at(t)
+		wantKind(t, use(codes[0]), hearth.KindUnauthenticated, "That code is not right")
+		a.audited("sign-in-mfa", audit.OutcomeFailed, u.ID, "wrong or used recovery code")
+	})
+	t.Run("a code typed in capitals without the hyphen works", func(t *testing.T) {
+		if err := use(strings.ToUpper(strings.ReplaceAll(codes[1], "-", ""))); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("a made-up code is refused", func(t *testing.T) {
+		wantKind(t, use("zzzzz-zzzzz"), hearth.KindUnauthenticated, "not right")
+	})
+	a.noSecretsAudited(codes...)
+}
+
+func TestEnrolment(t *testing.T) {
+	a := newTestApp(t)
+	u := a.createStaff("alice", access.CareWorker)
+	pending, sess, err := a.svc.SignIn(a.ctx, "alice", testPassword, a.meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	e, err := a.svc.BeginEnrolment(a.ctx, sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("reloading the set-up page shows the same secret", func(t *testing.T) {
+		a := a.at(t)
+		again, err := a.svc.BeginEnrolment(a.ctx, sess)
+		if err != nil || again != e {
+			t.Fatalf("second BeginEnrolment = %+v, %v; first %+v", again.Secret, err, e.Secret)
+		}
+		if !strings.Contains(e.URL, "issuer=Hearth") || !strings.HasPrefix(e.QRDataURL, "data:image/png;base64,") {
+			t.Fatalf("enrolment %+v", e.URL)
+		}
+	})
+	t.Run("a session waiting for a code cannot enrol", func(t *testing.T) {
+		a := a.at(t)
+		_, err := a.svc.VerifyMFA(a.ctx, pending, Code(e.Secret, a.clock.Now()), a.meta)
+		wantKind(t, err, hearth.KindForbidden, "")
+	})
+	t.Run("a wrong first code is refused and does not count towards the lockout", func(t *testing.T) {
+		a := a.at(t)
+		_, _, err := a.svc.CompleteEnrolment(a.ctx, pending, wrongCode(e.Secret, a.clock.Now()), a.meta)
+		wantKind(t, err, hearth.KindInvalid, "")
+		if e := err.(*hearth.Error); e.Problems[0].Field != "Code" {
+			t.Fatalf("problem names field %q", e.Problems[0].Field)
+		}
+		a.audited("mfa-enrol", audit.OutcomeFailed, u.ID, "wrong code")
+		var failed int
+		_ = a.db.QueryRow(a.ctx, `SELECT failed_attempts FROM users WHERE id = ?`, u.ID).Scan(&failed)
+		if failed != 0 {
+			t.Fatalf("failed_attempts = %d", failed)
+		}
+	})
+
+	full, codes, err := a.svc.CompleteEnrolment(a.ctx, pending, Code(e.Secret, a.clock.Now()), a.meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("enrolment replaces the session with a new full one", func(t *testing.T) {
+		a := a.at(t)
+		if full == pending {
+			t.Fatal("the token did not change")
+		}
+		if _, err := a.svc.LoadSession(a.ctx, pending); hearth.KindOf(err) != hearth.KindUnauthenticated {
+			t.Fatalf("the old token still loads: %v", err)
+		}
+		s, err := a.svc.LoadSession(a.ctx, full)
+		if err != nil || !s.Full() || s.IDHash == sess.IDHash || s.CSRFToken == sess.CSRFToken {
+			t.Fatalf("new session %+v, %v", s, err)
+		}
+		if n := a.sessionCount(u.ID); n != 1 {
+			t.Fatalf("%d sessions, want 1", n)
+		}
+	})
+	t.Run("the account is enrolled with ten recovery codes", func(t *testing.T) {
+		a := a.at(t)
+		got, _ := a.svc.Get(a.ctx, u.ID)
+		if !got.Enrolled || len(codes) != 10 {
+			t.Fatalf("enrolled %v with %d codes", got.Enrolled, len(codes))
+		}
+		a.audited("mfa-enrol", audit.OutcomeSuccess, u.ID, "made 10 recovery codes")
+	})
+	t.Run("the code used to enrol cannot be used again to sign in", func(t *testing.T) {
+		a := a.at(t)
+		p, _, _ := a.svc.SignIn(a.ctx, "alice", testPassword, a.meta)
+		_, err := a.svc.VerifyMFA(a.ctx, p, Code(e.Secret, a.clock.Now()), a.meta)
+		wantKind(t, err, hearth.KindUnauthenticated, "already been used")
+	})
+	t.Run("a used enrolment session cannot enrol again", func(t *testing.T) {
+		a := a.at(t)
+		_, _, err := a.svc.CompleteEnrolment(a.ctx, pending, Code(e.Secret, a.clock.Now().Add(30*time.Second)), a.meta)
+		wantKind(t, err, hearth.KindUnauthenticated, "")
+	})
+	a.noSecretsAudited(e.Secret, testPassword)
+}
+
+func TestPasswordHashIsUpgradedAtSignIn(t *testing.T) {
+	a := newTestApp(t)
+	u := a.createStaff("alice", access.CareWorker)
+	stronger := Params{Memory: 128, Time: 2, Threads: 1}
+	svc := New(a.db, a.log, a.clock.Now, Config{Params: stronger})
+	if _, _, err := svc.SignIn(a.ctx, "alice", testPassword, a.meta); err != nil {
+		t.Fatal(err)
+	}
+	var hash string
+	_ = a.db.QueryRow(a.ctx, `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&hash)
+	if needsRehash(hash, stronger) {
+		t.Fatalf("hash %q was not upgraded", hash)
+	}
+	if _, _, err := svc.SignIn(a.ctx, "alice", testPassword, a.meta); err != nil {
+		t.Fatalf("sign in with the upgraded hash: %v", err)
+	}
+}
