@@ -88,26 +88,26 @@ var roles = [roleCount]RoleInfo{
 	RoleNone: {Name: "", Title: "No role"},
 	CareWorker: {Name: "care_worker", Title: "Care worker", Permissions: perms(
 		ViewPerson, ReadRecord, WriteRecord, ReadMedicines, AdministerMedicines,
-		ReadConsent, ReadTechUse, OperateTechUse, ReadAccessLog, BreakGlass)},
+		ReadConsent, ReadTechUse, OperateTechUse, ReadAccessLog, BreakGlass, ListPeople)},
 	SeniorCarer: {Name: "senior_carer", Title: "Senior carer", Permissions: perms(
 		ViewPerson, ReadRecord, WriteRecord, WritePlan, ReadMedicines, AdministerMedicines, ManageMedicines,
-		ReadConsent, RecordConsent, ReadTechUse, RecordTechUse, OperateTechUse, ReadAccessLog, BreakGlass)},
+		ReadConsent, RecordConsent, ReadTechUse, RecordTechUse, OperateTechUse, ReadAccessLog, BreakGlass, ListPeople)},
 	Nurse: {Name: "nurse", Title: "Nurse", Permissions: perms(
 		ViewPerson, ReadRecord, WriteRecord, WritePlan, ReadMedicines, AdministerMedicines, ManageMedicines,
-		ReadConsent, RecordConsent, ReadTechUse, RecordTechUse, OperateTechUse, ReadAccessLog, BreakGlass)},
+		ReadConsent, RecordConsent, ReadTechUse, RecordTechUse, OperateTechUse, ReadAccessLog, BreakGlass, ListPeople)},
 	RegisteredManager: {Name: "registered_manager", Title: "Registered manager", LocationWide: true, Permissions: perms(
 		ViewPerson, ReadRecord, WriteRecord, WritePlan, ReadMedicines, AdministerMedicines, ManageMedicines,
 		ReadConsent, RecordConsent, ReadTechUse, RecordTechUse, OperateTechUse, ReadAccessLog, ManagePeople,
-		BreakGlass, ManageTechRegister, ViewGovernance, ReviewWithheld)},
+		BreakGlass, ManageTechRegister, ViewGovernance, ReviewWithheld, ListPeople)},
 	// The information governance lead sees who has accessed records and
 	// reviews break-glass and withheld items, but does not read care records.
 	IGLead: {Name: "ig_lead", Title: "Information governance lead", LocationWide: true, Permissions: perms(
-		ViewPerson, ReadAccessLog, ReadConsent, ReviewBreakGlass, ViewGovernance, ReviewWithheld, ManageTechRegister)},
+		ViewPerson, ReadAccessLog, ReadConsent, ReviewBreakGlass, ViewGovernance, ReviewWithheld, ManageTechRegister, ListPeople)},
 	// Separation of duties: the administrator manages accounts. Care-record
 	// permissions count only through a care-team assignment, never a
 	// location, so an administrator off every care team reads nothing.
 	Administrator: {Name: "administrator", Title: "Administrator", Permissions: perms(
-		ManageAccounts, ViewPerson, ReadRecord)},
+		ManageAccounts, ViewPerson, ReadRecord, ListPeople)},
 }
 
 // Roles lists every staff role, for forms and the CLI.
@@ -166,6 +166,7 @@ const (
 	Contribute          // the person (or representative) adds to their own record
 	ReviewWithheld      // review items withheld from the person
 	// About the provider, not one person.
+	ListPeople // search or list people: a query, audited as such, then each person returned is decided alone
 	ManageAccounts
 	ReviewBreakGlass
 	ManageTechRegister
@@ -177,7 +178,7 @@ var actionNames = [actionCount]string{
 	"", "view-person", "read-record", "write-record", "write-plan", "read-medicines",
 	"administer-medicines", "manage-medicines", "read-consent", "record-consent", "read-tech-use",
 	"record-tech-use", "operate-tech-use", "read-access-log", "manage-people", "break-glass",
-	"contribute", "review-withheld", "manage-accounts", "review-break-glass", "manage-tech-register",
+	"contribute", "review-withheld", "list-people", "manage-accounts", "review-break-glass", "manage-tech-register",
 	"view-governance",
 }
 

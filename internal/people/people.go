@@ -289,6 +289,10 @@ func (s *Service) Get(ctx context.Context, actor door.Actor, id string) (Person,
 func (s *Service) Visible(ctx context.Context, actor door.Actor) ([]Person, error) {
 	var out []Person
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		query, err := sc.Allow(door.Request{Action: access.ListPeople, Purpose: Purpose(actor), ResourceType: "Patient"})
+		if err != nil {
+			return err
+		}
 		now := sc.Now()
 		rows, err := sc.Tx.Query(ctx, `SELECT `+personColumns+` FROM people p JOIN locations l ON l.id = p.location_id
 			WHERE p.id IN (SELECT person_id FROM care_team WHERE user_id = ? AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?))
@@ -320,6 +324,7 @@ func (s *Service) Visible(ctx context.Context, actor door.Actor) ([]Person, erro
 		for _, id := range allowed {
 			out = append(out, candidates[id])
 		}
+		query.Detail = fmt.Sprintf("listed %d people", len(out))
 		return nil
 	})
 	return out, err

@@ -263,4 +263,3 @@ func (l *limiter) allow(key string) bool {
 	}
 	return true
 }
-
