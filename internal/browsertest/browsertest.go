@@ -82,6 +82,17 @@ func New(t testing.TB) *Browser {
 			"(apt-get install chromium chromium-driver), or set HEARTH_CHROMIUM to a Chromium binary", execPath, err)
 	}
 
+	// A binary that is not a browser would exit at once, and chromedp
+	// v0.23.0 panics when the browser exits during start-up, which would
+	// take down the whole test binary; ask it its version first instead.
+	vctx, vcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	version, err := exec.CommandContext(vctx, execPath, "--version").CombinedOutput()
+	vcancel()
+	if err != nil || !strings.Contains(string(version), "Chrom") {
+		t.Fatalf("browsertest: %s --version did not report Chromium (err %v, output %q). Run scripts/test, "+
+			"which installs it, or set HEARTH_CHROMIUM to a Chromium binary", execPath, err, version)
+	}
+
 	b := &Browser{t: t, Timeout: 10 * time.Second, output: &syncBuffer{}}
 	profile := t.TempDir() // registered before our cleanup, so removed after the browser exits
 
