@@ -48,8 +48,8 @@ func TestABrokenPageFailsFastAndSaysWhatItShows(t *testing.T) {
 	t.Cleanup(srv.Close)
 	b := New(t)
 	b.Base = srv.URL
-	b.Timeout = 500 * time.Millisecond
 	b.Go("/")
+	b.Timeout = 500 * time.Millisecond // only for the failures below
 
 	tests := []struct {
 		name string
