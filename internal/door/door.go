@@ -306,35 +306,49 @@ func (s *Scope) loadFacts(req Request) (access.Facts, error) {
 	return f, nil
 }
 
+// Pending returns the events this scope will append when it commits, newest
+// first, so a page showing a person's access history can include the visit
+// that is showing it.
+func (s *Scope) Pending() []audit.Event {
+	out := make([]audit.Event, 0, len(s.events))
+	for i := len(s.events) - 1; i >= 0; i-- {
+		out = append(out, s.event(s.events[i], nil))
+	}
+	return out
+}
+
 func (s *Scope) appendEvents(ctx context.Context, tx *store.Tx, failure error) error {
 	for _, a := range s.events {
-		ev := audit.Event{
-			At:           s.now,
-			ActorID:      s.actor.ID,
-			ActorName:    s.actor.Name,
-			ActorRole:    s.actor.RoleName(),
-			ActorKind:    s.actor.Kind.String(),
-			Action:       a.req.Action.String(),
-			ResourceType: a.req.ResourceType,
-			ResourceID:   a.ResourceID,
-			PersonID:     a.PersonID,
-			Purpose:      a.req.Purpose.String(),
-			Decision:     a.Decision.Outcome(),
-			Reason:       a.Decision.Reason.String(),
-			ReasonText:   a.Decision.Sentence(),
-			BasisID:      a.Decision.Basis,
-			BreakGlass:   a.Decision.BreakGlass,
-			SpecialBasis: a.Decision.SpecialBasis,
-			Outcome:      outcome(a, failure),
-			Detail:       a.Detail,
-			ClientAddr:   s.actor.ClientAddr,
-			RequestID:    s.actor.RequestID,
-		}
-		if _, err := s.door.log.Append(ctx, tx, ev); err != nil {
+		if _, err := s.door.log.Append(ctx, tx, s.event(a, failure)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func (s *Scope) event(a *Access, failure error) audit.Event {
+	return audit.Event{
+		At:           s.now,
+		ActorID:      s.actor.ID,
+		ActorName:    s.actor.Name,
+		ActorRole:    s.actor.RoleName(),
+		ActorKind:    s.actor.Kind.String(),
+		Action:       a.req.Action.String(),
+		ResourceType: a.req.ResourceType,
+		ResourceID:   a.ResourceID,
+		PersonID:     a.PersonID,
+		Purpose:      a.req.Purpose.String(),
+		Decision:     a.Decision.Outcome(),
+		Reason:       a.Decision.Reason.String(),
+		ReasonText:   a.Decision.Sentence(),
+		BasisID:      a.Decision.Basis,
+		BreakGlass:   a.Decision.BreakGlass,
+		SpecialBasis: a.Decision.SpecialBasis,
+		Outcome:      outcome(a, failure),
+		Detail:       a.Detail,
+		ClientAddr:   s.actor.ClientAddr,
+		RequestID:    s.actor.RequestID,
+	}
 }
 
 func outcome(a *Access, failure error) string {

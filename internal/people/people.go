@@ -390,11 +390,13 @@ func (s *Service) LoadPage(ctx context.Context, actor door.Actor, id string, his
 			return err
 		}
 		if pg.CanSeeLog = logAccess.Decision.Permit; pg.CanSeeLog {
-			// This visit's own events are appended when the scope ends;
-			// they are shown from the scope so the list is complete.
-			if pg.Access, err = s.door.Audit().PersonHistory(ctx, sc.Tx, id, historyLimit); err != nil {
+			// This visit's own events are appended when the scope commits;
+			// they are shown first, from the scope, so the list is complete.
+			past, err := s.door.Audit().PersonHistory(ctx, sc.Tx, id, historyLimit)
+			if err != nil {
 				return err
 			}
+			pg.Access = append(sc.Pending(), past...)
 		}
 		return nil
 	})
