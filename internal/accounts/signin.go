@@ -83,7 +83,7 @@ func (s *Service) recordFailure(ctx context.Context, tx *store.Tx, userID string
 // failure records a failed attempt with its audit event and returns the
 // error to show: the given one, or the lockout when this failure locked the
 // account.
-func (s *Service) failure(ctx context.Context, tx *store.Tx, u User, action, detail string, shown error, now time.Time, meta Meta) (error, error) {
+func (s *Service) failure(ctx context.Context, tx *store.Tx, u User, action, detail string, shown error, now time.Time, meta Meta) (toShow, err error) {
 	d, err := s.recordFailure(ctx, tx, u.ID, now)
 	if err != nil {
 		return nil, err
@@ -126,11 +126,25 @@ func (s *Service) SignIn(ctx context.Context, username, password string, meta Me
 		return "", Session{}, err
 	}
 
+	// The argon2id work happens before the transaction, never inside it:
+	// on SQLite a transaction holds the one write lock, and every writer in
+	// Hearth would queue behind each sign-in's hash.
+	checked, ok, rehash := a.passwordHash, false, ""
+	if !a.Locked(now) {
+		if ok, err = VerifyPassword(a.passwordHash, password); err != nil {
+			return "", Session{}, err
+		}
+		if ok && needsRehash(a.passwordHash, s.cfg.Params) {
+			rehash = HashPassword(password, s.cfg.Params)
+		}
+	}
+
 	var token string
 	var sess Session
 	var shown error // the answer, returned after the transaction commits
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		// Re-read in the transaction: the lock and the counter must be current.
+		// Re-read in the transaction: the lock and the counter must be
+		// current, and a concurrent failure may have locked the account.
 		a, err = s.accountBy(ctx, tx, "u.id = ?", a.ID)
 		if err != nil {
 			return err
@@ -139,23 +153,24 @@ func (s *Service) SignIn(ctx context.Context, username, password string, meta Me
 			wait := a.LockedUntil.Sub(now)
 			shown = errLocked(wait)
 			return s.audit(ctx, tx, userEvent(a.User, "sign-in", audit.OutcomeDenied,
-				"locked for "+minutes(wait)+"; password not checked"), meta)
-		}
-		ok, err := VerifyPassword(a.passwordHash, password)
-		if err != nil {
-			return err
+				"locked for "+minutes(wait)+"; password not accepted"), meta)
 		}
 		if a.Disabled {
 			shown = errSignIn()
 			return s.audit(ctx, tx, userEvent(a.User, "sign-in", audit.OutcomeDenied, "account disabled"), meta)
 		}
+		if a.passwordHash != checked {
+			// The password changed while we were hashing: neither accept
+			// nor count the attempt.
+			shown = errSignIn()
+			return s.audit(ctx, tx, userEvent(a.User, "sign-in", audit.OutcomeFailed, "password changed during sign-in"), meta)
+		}
 		if !ok {
 			shown, err = s.failure(ctx, tx, a.User, "sign-in", "wrong password", errSignIn(), now, meta)
 			return err
 		}
-		if needsRehash(a.passwordHash, s.cfg.Params) {
-			if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`,
-				HashPassword(password, s.cfg.Params), a.ID); err != nil {
+		if rehash != "" {
+			if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, rehash, a.ID); err != nil {
 				return fmt.Errorf("accounts: upgrade password hash: %w", err)
 			}
 		}

@@ -429,3 +429,74 @@ func TestPasswordHashIsUpgradedAtSignIn(t *testing.T) {
 		t.Fatalf("sign in with the upgraded hash: %v", err)
 	}
 }
+
+func TestRacingTheSameCode(t *testing.T) {
+	tests := []struct {
+		name string
+		code func(secret string, codes []string, now time.Time) string
+	}{
+		{"browsers racing with one authenticator code: only one signs in", func(s string, _ []string, now time.Time) string { return Code(s, now) }},
+		{"browsers racing with one recovery code: only one signs in", func(_ string, codes []string, _ time.Time) string { return codes[0] }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newTestApp(t)
+			_, secret, codes := a.enrolledStaff("alice")
+			const browsers = 5
+			pending := make([]string, browsers)
+			for i := range pending {
+				var err error
+				if pending[i], _, err = a.svc.SignIn(a.ctx, "alice", testPassword, a.meta); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code := tt.code(secret, codes, a.clock.Now())
+			errs := make(chan error, browsers)
+			for _, p := range pending {
+				go func() {
+					_, err := a.svc.VerifyMFA(a.ctx, p, code, a.meta)
+					errs <- err
+				}()
+			}
+			won := 0
+			for range browsers {
+				err := <-errs
+				switch {
+				case err == nil:
+					won++
+				case hearth.KindOf(err) != hearth.KindUnauthenticated && hearth.KindOf(err) != hearth.KindTooMany:
+					t.Fatalf("unexpected error: %v", err)
+				}
+			}
+			if won != 1 {
+				t.Fatalf("%d browsers signed in with one code, want 1", won)
+			}
+			if n := a.countEvents("sign-in-mfa", audit.OutcomeSuccess); n != 1 {
+				t.Fatalf("%d success events", n)
+			}
+		})
+	}
+}
+
+func TestConcurrentWrongPasswordsAllCount(t *testing.T) {
+	a := newTestApp(t)
+	u := a.createStaff("alice", access.CareWorker)
+	const tries = 4
+	done := make(chan struct{}, tries)
+	for range tries {
+		go func() {
+			_, _, _ = a.svc.SignIn(a.ctx, "alice", "not the right password", a.meta)
+			done <- struct{}{}
+		}()
+	}
+	for range tries {
+		<-done
+	}
+	var failed int
+	if err := a.db.QueryRow(a.ctx, `SELECT failed_attempts FROM users WHERE id = ?`, u.ID).Scan(&failed); err != nil {
+		t.Fatal(err)
+	}
+	if failed != tries {
+		t.Fatalf("failed_attempts = %d after %d concurrent failures", failed, tries)
+	}
+}
