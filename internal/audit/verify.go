@@ -163,7 +163,7 @@ type checkpointRow struct {
 	signed string
 }
 
-// leafRow is one leaf joined to its event, which may be missing.
+// leafRow is one leaf with its event, which may be missing.
 type leafRow struct {
 	index   int64
 	eventID string
@@ -180,34 +180,57 @@ func (v *verifyRun) problem(p Problem) {
 
 func (v *verifyRun) full() bool { return len(v.rep.Problems) >= maxProblems }
 
-// walk streams the leaves in order, a chunk at a time.
+// walk streams the leaves in order, a chunk at a time: a page of leaves by
+// primary key, then their events by primary key (see eventsByID), then the
+// stored leaf hashes for the page by one range of audit_hashes.
 func (v *verifyRun) walk(last int64, progress func(int64)) error {
 	after := int64(-1)
 	for after < last {
-		rows, err := v.l.db.Query(v.ctx, `SELECT l.leaf_index, l.event_id, e.id, e.at, e.actor_id, e.actor_name,
-			e.actor_role, e.actor_kind, e.action, e.resource_type, e.resource_id, e.person_id, e.purpose, e.decision,
-			e.reason, e.reason_text, e.basis_id, e.break_glass, e.special_basis, e.outcome, e.detail, e.client_addr,
-			e.request_id, e.mac
-			FROM audit_leaves l LEFT JOIN audit_events e ON e.id = l.event_id
-			WHERE l.leaf_index > ? AND l.leaf_index <= ? ORDER BY l.leaf_index LIMIT ?`, after, last, verifyChunk)
+		// A bounded range, not ORDER BY ... LIMIT: each page then costs the
+		// same however much of the log lies beyond it, whatever the planner
+		// believes about the table.
+		upper := min(last, after+verifyChunk)
+		rows, err := v.l.db.Query(v.ctx, `SELECT leaf_index, event_id FROM audit_leaves
+			WHERE leaf_index > ? AND leaf_index <= ? ORDER BY leaf_index`, after, upper)
 		if err != nil {
 			return fmt.Errorf("read leaves: %w", err)
 		}
 		chunk := make([]leafRow, 0, verifyChunk)
+		ids := make([]string, 0, verifyChunk)
 		for rows.Next() {
-			r, err := scanLeafRow(rows)
-			if err != nil {
+			var r leafRow
+			if err := rows.Scan(&r.index, &r.eventID); err != nil {
 				rows.Close()
 				return fmt.Errorf("read leaf: %w", err)
 			}
 			chunk = append(chunk, r)
+			ids = append(ids, r.eventID)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("read leaves: %w", err)
 		}
+		events, err := eventsByID(v.ctx, v.l.db, ids)
+		if err != nil {
+			return err
+		}
+		for i := range chunk {
+			ev, ok := events[chunk[i].eventID]
+			chunk[i].present, chunk[i].ev, chunk[i].mac = ok, ev.Event, ev.mac
+		}
 		if len(chunk) == 0 {
-			break
+			// A hole at least a page wide (tampering): skip to the next
+			// leaf there is, if any.
+			var next sql.NullInt64
+			if err := v.l.db.QueryRow(v.ctx, `SELECT MIN(leaf_index) FROM audit_leaves WHERE leaf_index > ? AND leaf_index <= ?`,
+				upper, last).Scan(&next); err != nil {
+				return fmt.Errorf("read leaves: %w", err)
+			}
+			if !next.Valid {
+				break
+			}
+			after = next.Int64 - 1
+			continue
 		}
 		first, lastInChunk := chunk[0].index, chunk[len(chunk)-1].index
 		// The stored leaf hashes for this chunk, widened by the current
@@ -221,33 +244,10 @@ func (v *verifyRun) walk(last int64, progress func(int64)) error {
 				return err
 			}
 		}
-		after = lastInChunk
+		after = upper
 		progress(v.rep.Sealed)
 	}
 	return nil
-}
-
-func scanLeafRow(rows *sql.Rows) (leafRow, error) {
-	var (
-		r       leafRow
-		id, mac sql.NullString
-		at      sql.NullTime
-		s       [17]sql.NullString
-		bg, sb  sql.NullBool
-	)
-	err := rows.Scan(&r.index, &r.eventID, &id, &at, &s[0], &s[1], &s[2], &s[3], &s[4], &s[5], &s[6], &s[7],
-		&s[8], &s[9], &s[10], &s[11], &s[12], &bg, &sb, &s[13], &s[14], &s[15], &s[16], &mac)
-	if err != nil || !id.Valid {
-		return r, err
-	}
-	r.present, r.mac = true, mac.String
-	r.ev = Event{ID: id.String, At: at.Time.UTC(), ActorID: s[0].String, ActorName: s[1].String,
-		ActorRole: s[2].String, ActorKind: s[3].String, Action: s[4].String, ResourceType: s[5].String,
-		ResourceID: s[6].String, PersonID: s[7].String, Purpose: s[8].String, Decision: s[9].String,
-		Reason: s[10].String, ReasonText: s[11].String, BasisID: s[12].String, BreakGlass: bg.Bool,
-		SpecialBasis: sb.Bool, Outcome: s[13].String, Detail: s[14].String, ClientAddr: s[15].String,
-		RequestID: s[16].String}
-	return r, nil
 }
 
 // loadStored reads the stored leaf hashes for leaves lo..hi (the interior
