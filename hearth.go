@@ -90,7 +90,9 @@ func KindOf(err error) Kind {
 type Problems []Problem
 
 // Add records that field breaks the rule described by message.
-func (p *Problems) Add(field, message string) { *p = append(*p, Problem{Field: field, Message: message}) }
+func (p *Problems) Add(field, message string) {
+	*p = append(*p, Problem{Field: field, Message: message})
+}
 
 // Check records the problem when ok is false.
 func (p *Problems) Check(ok bool, field, message string) {
