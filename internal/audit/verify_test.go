@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -177,6 +178,14 @@ func TestVerifyNamesTheFirstTamperedEvent(t *testing.T) {
 			},
 			kind: audit.Deleted, leaf: 28,
 			mentions: func(fx *tamperFixture) []string { return []string{"positions 28 to 29"} },
+		},
+		{
+			name: "a leaf moved far beyond the end leaves a hole reported as deleted, and the walk skips the hole",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				storetest.Tamper(t, fx.db, `UPDATE audit_leaves SET leaf_index = 5000000 WHERE leaf_index = 29`)
+			},
+			kind: audit.Deleted, leaf: 29,
+			mentions: func(fx *tamperFixture) []string { return []string{"positions 29 to 4999999 are missing"} },
 		},
 		{
 			name: "a forged event added to the events table is reported as inserted, by id",
@@ -364,5 +373,32 @@ func TestVerifyWalksALogLargerThanOneChunk(t *testing.T) {
 	rep = verify(t, l)
 	if p := rep.First(); p == nil || p.Kind != audit.Edited || !strings.Contains(p.Message, fmt.Sprintf("%s at position 4321", at[4321])) {
 		t.Fatalf("first problem = %+v, want event at position 4321 edited", p)
+	}
+}
+
+func TestVerifyWhileEventsAreAppendedAndSealedReportsNoFalseProblems(t *testing.T) {
+	l, _ := newTestLog(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Go(func() { l.RunSealer(ctx, time.Millisecond) })
+	wg.Go(func() {
+		for i := 0; ctx.Err() == nil; i++ {
+			if _, err := l.AppendNow(ctx, readEvent(i)); err != nil && ctx.Err() == nil {
+				t.Errorf("append: %v", err)
+				return
+			}
+		}
+	})
+	for range 10 {
+		rep := verify(t, l)
+		if !rep.OK() {
+			t.Fatalf("verify during appends and sealing: %+v", rep.Problems)
+		}
+	}
+	cancel()
+	wg.Wait()
+	if rep := verify(t, l); !rep.OK() || rep.Sealed == 0 {
+		t.Fatalf("after the run: %+v, want some events sealed and no problems", rep)
 	}
 }
