@@ -88,21 +88,25 @@ var roles = [roleCount]RoleInfo{
 	RoleNone: {Name: "", Title: "No role"},
 	CareWorker: {Name: "care_worker", Title: "Care worker", Permissions: perms(
 		ViewPerson, ReadRecord, WriteRecord, ReadMedicines, AdministerMedicines,
-		ReadConsent, ReadTechUse, OperateTechUse, ReadAccessLog, BreakGlass, ListPeople)},
+		ReadConsent, ReadTechUse, OperateTechUse, ReadAccessLog, BreakGlass, ListPeople, RaiseConcern, SendMessage)},
 	SeniorCarer: {Name: "senior_carer", Title: "Senior carer", Permissions: perms(
 		ViewPerson, ReadRecord, WriteRecord, WritePlan, ReadMedicines, AdministerMedicines, ManageMedicines,
-		ReadConsent, RecordConsent, ReadTechUse, RecordTechUse, OperateTechUse, ReadAccessLog, BreakGlass, ListPeople)},
+		ReadConsent, RecordConsent, ReadTechUse, RecordTechUse, OperateTechUse, ReadAccessLog, BreakGlass, ListPeople,
+		RaiseConcern, SendMessage, WithholdItem, ManageCorrections)},
 	Nurse: {Name: "nurse", Title: "Nurse", Permissions: perms(
 		ViewPerson, ReadRecord, WriteRecord, WritePlan, ReadMedicines, AdministerMedicines, ManageMedicines,
-		ReadConsent, RecordConsent, ReadTechUse, RecordTechUse, OperateTechUse, ReadAccessLog, BreakGlass, ListPeople)},
+		ReadConsent, RecordConsent, ReadTechUse, RecordTechUse, OperateTechUse, ReadAccessLog, BreakGlass, ListPeople,
+		RaiseConcern, SendMessage, WithholdItem, ManageCorrections)},
 	RegisteredManager: {Name: "registered_manager", Title: "Registered manager", LocationWide: true, Permissions: perms(
 		ViewPerson, ReadRecord, WriteRecord, WritePlan, ReadMedicines, AdministerMedicines, ManageMedicines,
 		ReadConsent, RecordConsent, ReadTechUse, RecordTechUse, OperateTechUse, ReadAccessLog, ManagePeople,
-		BreakGlass, ManageTechRegister, ViewGovernance, ReviewWithheld, ListPeople)},
+		BreakGlass, ManageTechRegister, ViewGovernance, ReviewWithheld, ListPeople, RaiseConcern, ManageConcerns,
+		WithholdItem, ManageCorrections, ExportRecord, SendMessage, ManageTraining)},
 	// The information governance lead sees who has accessed records and
 	// reviews break-glass and withheld items, but does not read care records.
 	IGLead: {Name: "ig_lead", Title: "Information governance lead", LocationWide: true, Permissions: perms(
-		ViewPerson, ReadAccessLog, ReadConsent, ReviewBreakGlass, ViewGovernance, ReviewWithheld, ManageTechRegister, ListPeople)},
+		ViewPerson, ReadAccessLog, ReadConsent, ReviewBreakGlass, ViewGovernance, ReviewWithheld, ManageTechRegister, ListPeople,
+		RaiseConcern, ExportRecord)},
 	// Separation of duties: the administrator manages accounts. Care-record
 	// permissions count only through a care-team assignment, never a
 	// location, so an administrator off every care team reads nothing.
@@ -165,8 +169,15 @@ const (
 	BreakGlass          // open a record in an emergency without a relationship
 	Contribute          // the person (or representative) adds to their own record
 	ReviewWithheld      // review items withheld from the person
+	RaiseConcern        // raise a concern that a technology or practice harms the person or restricts their rights
+	ManageConcerns      // take a concern to an outcome (the named senior role)
+	WithholdItem        // mark an entry as not shown to the person, with a reason
+	ManageCorrections   // decide a person's request to correct their record
+	ExportRecord        // produce a copy of everything (subject access)
+	SendMessage         // a secure message between the person (or representative) and the care team
 	// About the provider, not one person.
-	ListPeople // search or list people: a query, audited as such, then each person returned is decided alone
+	ListPeople     // search or list people: a query, audited as such, then each person returned is decided alone
+	ManageTraining // the training register
 	ManageAccounts
 	ReviewBreakGlass
 	ManageTechRegister
@@ -178,7 +189,8 @@ var actionNames = [actionCount]string{
 	"", "view-person", "read-record", "write-record", "write-plan", "read-medicines",
 	"administer-medicines", "manage-medicines", "read-consent", "record-consent", "read-tech-use",
 	"record-tech-use", "operate-tech-use", "read-access-log", "manage-people", "break-glass",
-	"contribute", "review-withheld", "list-people", "manage-accounts", "review-break-glass", "manage-tech-register",
+	"contribute", "review-withheld", "raise-concern", "manage-concerns", "withhold-item", "manage-corrections",
+	"export-record", "send-message", "list-people", "manage-training", "manage-accounts", "review-break-glass", "manage-tech-register",
 	"view-governance",
 }
 
@@ -199,7 +211,7 @@ func Actions() []Action {
 }
 
 // PersonScoped reports whether the action concerns one person's record.
-func (a Action) PersonScoped() bool { return a >= ViewPerson && a <= ReviewWithheld }
+func (a Action) PersonScoped() bool { return a >= ViewPerson && a <= SendMessage }
 
 // IsRead reports whether the action only reads.
 func (a Action) IsRead() bool {
@@ -401,7 +413,8 @@ func permit(r Reason, basis string) Decision {
 }
 
 // ownRecordActions are what a person may do with their own record.
-var ownRecordActions = perms(ViewPerson, ReadRecord, ReadMedicines, ReadConsent, ReadTechUse, ReadAccessLog, Contribute, RecordConsent)
+var ownRecordActions = perms(ViewPerson, ReadRecord, ReadMedicines, ReadConsent, ReadTechUse, ReadAccessLog, Contribute,
+	RecordConsent, RaiseConcern, ExportRecord, SendMessage)
 
 // inspectionActions are what an inspector's read-only grant reaches.
 var inspectionActions = perms(ViewPerson, ReadRecord, ReadMedicines, ReadConsent, ReadTechUse, ReadAccessLog, ViewGovernance)

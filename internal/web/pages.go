@@ -4,8 +4,6 @@ import (
 	"net/http"
 
 	"hearth"
-	"hearth/internal/access"
-	"hearth/internal/breakglass"
 	"hearth/internal/people"
 )
 
@@ -24,7 +22,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, c *call) error {
 
 type personView struct {
 	people.Page
-	Active breakglass.Grant
+	Sections []section
 }
 
 func (s *Server) personPage(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -32,7 +30,7 @@ func (s *Server) personPage(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
-	s.render(w, r, c, http.StatusOK, "person", pg.Person.FullName(), personView{Page: pg})
+	s.render(w, r, c, http.StatusOK, "person", pg.Person.FullName(), personView{Page: pg, Sections: s.sections})
 	return nil
 }
 
@@ -66,5 +64,3 @@ func (s *Server) reviewBreakGlass(w http.ResponseWriter, r *http.Request, c *cal
 	http.Redirect(w, r, "/governance/break-glass", http.StatusSeeOther)
 	return nil
 }
-
-var _ = access.DirectCare

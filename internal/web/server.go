@@ -46,11 +46,27 @@ type Deps struct {
 // Server is the HTTP handler for the whole web interface.
 type Server struct {
 	Deps
-	cfg     Config
-	pages   map[string]*template.Template
-	mux     *http.ServeMux
-	routes  []Route
-	limiter *limiter
+	cfg      Config
+	pages    map[string]*template.Template
+	mux      *http.ServeMux
+	routes   []Route
+	sections []section
+	limiter  *limiter
+}
+
+// section is a part of a person's record with a page of its own (care plans,
+// consent and capacity, technology, ...), linked from the person page. Each
+// feature adds its sections where it registers its routes, so the person
+// page grows without anyone editing its template.
+type section struct {
+	Title string
+	Path  string // under /people/{id}, such as "/care-plans"
+	Hint  string // one line saying what is there
+}
+
+// addSection links a section from the person page.
+func (s *Server) addSection(title, path, hint string) {
+	s.sections = append(s.sections, section{Title: title, Path: path, Hint: hint})
 }
 
 // Access says what a route touches, for the middleware and for the test that
