@@ -106,6 +106,7 @@ func (l *Log) Verify(ctx context.Context, progress func(done, total int64)) (Rep
 	if leafMax.Valid {
 		last = leafMax.Int64
 	}
+	v.last = last
 	total := last + 1
 	if progress != nil {
 		progress(0, total)
@@ -137,6 +138,7 @@ type verifyRun struct {
 	tree    compactRange // the tree recomputed from event content
 	next    int64        // the leaf index the walk expects next
 	cpBound int64        // the latest checkpoint when Verify began
+	last    int64        // the last leaf index when Verify began
 
 	// shift records an insertion (-1) or a deletion closed up by
 	// renumbering (+k) already reported: from there on the event at
@@ -359,7 +361,7 @@ func (v *verifyRun) classify(n int64, ev Event, content tlog.Hash, macOK bool) e
 			// The content and the stored hash were rewritten together,
 			// but without the key the MAC could not be.
 			v.problem(Problem{Kind: Edited, Leaf: n, EventID: ev.ID, Message: fmt.Sprintf(
-				"event %s at position %d was edited: its content no longer matches its seal (the stored hash was rewritten to hide it)", ev.ID, n)})
+				"event %s at position %d was edited: its content no longer matches its seal (its content and stored hash were rewritten together, or its MAC was)", ev.ID, n)})
 		default:
 			// Either this event was edited in place, or a forged event was
 			// slipped in here and the later ones moved down: in that case
@@ -451,6 +453,11 @@ func (v *verifyRun) findLeaf(h tlog.Hash, not int64) (int64, bool, error) {
 		var idx int64
 		if err := rows.Scan(&idx); err != nil {
 			return 0, false, fmt.Errorf("look up stored hash: %w", err)
+		}
+		// Rows planted outside the tree's index range are ignored: they
+		// are no position, and tlog's index arithmetic expects sane input.
+		if idx < 0 || idx > tlog.StoredHashIndex(0, v.last+1) {
+			continue
 		}
 		if level, n := tlog.SplitStoredHashIndex(idx); level == 0 && n != not {
 			return n, true, nil
