@@ -16,6 +16,7 @@ import (
 	"hearth/internal/accounts"
 	"hearth/internal/audit"
 	"hearth/internal/breakglass"
+	"hearth/internal/care"
 	"hearth/internal/door"
 	"hearth/internal/people"
 	"hearth/internal/store"
@@ -54,6 +55,7 @@ type App struct {
 	Accounts   *accounts.Service
 	People     *people.Service
 	BreakGlass *breakglass.Service
+	Care       *care.Service
 	Web        *web.Server
 }
 
@@ -95,7 +97,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Accounts = accounts.New(db, a.Audit, cfg.Clock, sess)
 	a.People = people.New(db, a.Door)
 	a.BreakGlass = breakglass.New(a.Door, cfg.BreakGlassDuration)
-	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Clock: cfg.Clock, Log: cfg.Log},
+	a.Care = care.New(db, a.Door)
+	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care,
+		Clock: cfg.Clock, Log: cfg.Log},
 		web.Config{SecureCookies: cfg.SecureCookies})
 	if err != nil {
 		db.Close()

@@ -18,6 +18,7 @@ import (
 	"hearth"
 	"hearth/internal/accounts"
 	"hearth/internal/breakglass"
+	"hearth/internal/care"
 	"hearth/internal/people"
 )
 
@@ -39,6 +40,7 @@ type Deps struct {
 	Accounts   *accounts.Service
 	People     *people.Service
 	BreakGlass *breakglass.Service
+	Care       *care.Service
 	Clock      hearth.Clock
 	Log        *slog.Logger
 }
