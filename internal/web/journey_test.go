@@ -76,4 +76,29 @@ func TestJourneyFirstSignInEnrolmentAndTheAccessHistory(t *testing.T) {
 	b.Fill("#password", apptest.Password)
 	b.Click("#signin")
 	b.MustSee("Enter the code from your authenticator app")
+
+	// No script errors and no Content Security Policy violations on the way.
+	if errs := unexpectedConsoleErrors(b.ConsoleErrors()); len(errs) > 0 {
+		t.Errorf("the browser reported errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// unexpectedConsoleErrors drops the two kinds of console message that are
+// expected: a 4xx status Hearth sent on purpose (a wrong password is a 401),
+// and NHS.UK frontend's request for the Frutiger font from assets.nhs.uk,
+// which Hearth's CSP (font-src 'self') blocks before any request leaves the
+// browser, so text falls back to Arial as NHS.UK intends. Everything else,
+// including any other CSP violation, is a failure.
+func unexpectedConsoleErrors(errs []string) []string {
+	var out []string
+	for _, e := range errs {
+		if strings.Contains(e, "https://assets.nhs.uk/fonts/") && strings.Contains(e, "font-src") {
+			continue
+		}
+		if strings.Contains(e, "Failed to load resource: the server responded with a status of 4") {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }
