@@ -17,6 +17,7 @@ import (
 	"hearth/internal/audit"
 	"hearth/internal/breakglass"
 	"hearth/internal/care"
+	"hearth/internal/consent"
 	"hearth/internal/door"
 	"hearth/internal/people"
 	"hearth/internal/store"
@@ -56,6 +57,7 @@ type App struct {
 	People     *people.Service
 	BreakGlass *breakglass.Service
 	Care       *care.Service
+	Consent    *consent.Service
 	Web        *web.Server
 }
 
@@ -98,7 +100,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.People = people.New(db, a.Door)
 	a.BreakGlass = breakglass.New(a.Door, cfg.BreakGlassDuration)
 	a.Care = care.New(db, a.Door)
-	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care,
+	a.Consent = consent.New(db, a.Door)
+	a.Door.AddSource(a.Consent)
+	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care, Consent: a.Consent,
 		Clock: cfg.Clock, Log: cfg.Log},
 		web.Config{SecureCookies: cfg.SecureCookies})
 	if err != nil {

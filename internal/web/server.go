@@ -19,6 +19,7 @@ import (
 	"hearth/internal/accounts"
 	"hearth/internal/breakglass"
 	"hearth/internal/care"
+	"hearth/internal/consent"
 	"hearth/internal/people"
 )
 
@@ -41,6 +42,7 @@ type Deps struct {
 	People     *people.Service
 	BreakGlass *breakglass.Service
 	Care       *care.Service
+	Consent    *consent.Service
 	Clock      hearth.Clock
 	Log        *slog.Logger
 }
