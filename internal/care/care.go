@@ -11,6 +11,8 @@
 package care
 
 import (
+	"time"
+
 	"hearth/internal/door"
 	"hearth/internal/store"
 )
@@ -19,6 +21,11 @@ import (
 type Service struct {
 	db   *store.DB
 	door *door.Door
+	obs  ObsConfig // fluids alert time, visit grace period (observations.go); zero means the defaults
+	// lateAfter: a daily note recorded more than this after the care is
+	// flagged late (notes.go, SetLateNoteAfter); zero means 2 hours. Added
+	// by the record half of issue 3.
+	lateAfter time.Duration
 }
 
 // New returns the care service.
