@@ -17,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"hearth"
 )
 
 const usage = `Hearth: a consent-first digital care record.
@@ -73,10 +75,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "hearth:", ex.msg)
 			return ex.code
 		}
-		fmt.Fprintln(stderr, "hearth:", err)
+		printError(stderr, err)
 		return 1
 	}
 	return 0
+}
+
+// printError shows an error the way a person at a terminal needs it: each
+// broken rule on its own line, naming the field.
+func printError(w io.Writer, err error) {
+	var herr *hearth.Error
+	if errors.As(err, &herr) && len(herr.Problems) > 0 {
+		for _, p := range herr.Problems {
+			fmt.Fprintf(w, "hearth: %s: %s\n", p.Field, p.Message)
+		}
+		return
+	}
+	if errors.As(err, &herr) && herr.Kind != hearth.KindInternal {
+		fmt.Fprintln(w, "hearth:", herr.Message)
+		return
+	}
+	fmt.Fprintln(w, "hearth:", err)
 }
 
 // exitError ends a command with a particular exit status.
