@@ -1,0 +1,124 @@
+package care
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"hearth/internal/access"
+	"hearth/internal/door"
+	"hearth/internal/people"
+)
+
+// ShiftPerson is one of my people with what needs doing for them now.
+type ShiftPerson struct {
+	Person    people.Person
+	Alerts    []Alert
+	Medicines []RoundSlots // doses due, late or missed today
+	MedsShown bool         // the actor may read this person's medicines
+}
+
+// Shift is a care worker's 'my shift' page: the people on their care team,
+// today's visits assigned to them, medicines due or overdue, and alerts.
+type Shift struct {
+	Now       time.Time
+	People    []ShiftPerson
+	Visits    []Visit
+	Locations []people.Location // where the actor holds a location-wide role
+	DueCount  int
+}
+
+// MyShift reads the actor's shift. Choosing the people is a query (audited
+// as such); each person shown is decided alone and audited as a read, and
+// their medicines as a second read.
+func (s *Service) MyShift(ctx context.Context, actor door.Actor) (Shift, error) {
+	var sh Shift
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		q, err := sc.Allow(door.Request{Action: access.ListPeople, Purpose: people.Purpose(actor), ResourceType: "Patient", Detail: "my shift"})
+		if err != nil {
+			return err
+		}
+		now := sc.Now()
+		sh.Now = now
+		rows, err := sc.Tx.Query(ctx, `SELECT p.id FROM people p WHERE p.id IN (SELECT person_id FROM care_team WHERE user_id = ?
+			AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?)) ORDER BY p.family_name, p.given_name, p.id`, actor.ID, now, now)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		purpose := people.Purpose(actor)
+		allowed, err := sc.AllowEach(door.Request{Action: access.ReadRecord, Purpose: purpose, ResourceType: "Patient", Detail: "my shift"}, ids)
+		if err != nil {
+			return err
+		}
+		meds, err := sc.AllowEach(door.Request{Action: access.ReadMedicines, Purpose: purpose, ResourceType: "MedicationStatement", Detail: "my shift: medicines due"}, allowed)
+		if err != nil {
+			return err
+		}
+		medsOK := map[string]bool{}
+		for _, id := range meds {
+			medsOK[id] = true
+		}
+		ok := map[string]bool{}
+		for _, id := range allowed {
+			ok[id] = true
+			sp := ShiftPerson{MedsShown: medsOK[id]}
+			if sp.Person, err = people.Load(ctx, sc.Tx, id); err != nil {
+				return err
+			}
+			if sp.Alerts, err = s.alertsFor(ctx, sc.Tx, id, now); err != nil {
+				return err
+			}
+			if sp.MedsShown {
+				if sp.Medicines, err = dueSlots(ctx, sc.Tx, id, now); err != nil {
+					return err
+				}
+				for _, r := range sp.Medicines {
+					sh.DueCount += len(r.Slots)
+				}
+			}
+			sh.People = append(sh.People, sp)
+		}
+		from := ukDayStart(now)
+		visits, err := s.loadVisits(ctx, sc.Tx, `v.assigned_to = ? AND v.window_start >= ? AND v.window_start < ?`, now,
+			actor.ID, from, ukDayStart(from.Add(26*time.Hour)))
+		if err != nil {
+			return err
+		}
+		for _, v := range visits {
+			if ok[v.PersonID] {
+				sh.Visits = append(sh.Visits, v)
+			}
+		}
+		lrows, err := sc.Tx.Query(ctx, `SELECT l.id, l.provider_id, l.name, l.kind FROM locations l JOIN staff_locations s ON s.location_id = l.id
+			WHERE s.user_id = ? ORDER BY l.name`, actor.ID)
+		if err != nil {
+			return err
+		}
+		defer lrows.Close()
+		for lrows.Next() {
+			var l people.Location
+			if err := lrows.Scan(&l.ID, &l.ProviderID, &l.Name, &l.Kind); err != nil {
+				return err
+			}
+			if actor.Role.Info().LocationWide {
+				sh.Locations = append(sh.Locations, l)
+			}
+		}
+		q.Detail = fmt.Sprintf("my shift: %d people", len(sh.People))
+		return lrows.Err()
+	})
+	return sh, err
+}
