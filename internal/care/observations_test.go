@@ -228,7 +228,7 @@ func TestAlertsAreComputedFromTheRecordsForFluidsWeightAndNEWS2(t *testing.T) {
 		t.Errorf("a single 3 is not flagged: %q", got)
 	}
 	vitals.Pulse, vitals.RespRate, vitals.Temperature = "95", "22", "38.5" // 1 + 2 + 1 = 4
-	vitals.SpO2 = "95"                                                      // + 1 = 5
+	vitals.SpO2 = "95"                                                     // + 1 = 5
 	o, err := s.Care.Record(s.Ctx, s.Carer.Actor, s.Ann.ID, vitals)
 	if err != nil || o.NEWS2.Total != 5 {
 		t.Fatalf("vitals: %v, NEWS2 %d", err, o.NEWS2.Total)
