@@ -21,6 +21,7 @@ import (
 	"hearth/internal/door"
 	"hearth/internal/people"
 	"hearth/internal/store"
+	"hearth/internal/tech"
 	"hearth/internal/web"
 )
 
@@ -58,6 +59,7 @@ type App struct {
 	BreakGlass *breakglass.Service
 	Care       *care.Service
 	Consent    *consent.Service
+	Tech       *tech.Service
 	Web        *web.Server
 }
 
@@ -102,7 +104,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Care = care.New(db, a.Door)
 	a.Consent = consent.New(db, a.Door)
 	a.Door.AddSource(a.Consent)
-	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care, Consent: a.Consent,
+	a.Tech = tech.New(db, a.Door, a.Consent)
+	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care, Consent: a.Consent, Tech: a.Tech,
 		Clock: cfg.Clock, Log: cfg.Log},
 		web.Config{SecureCookies: cfg.SecureCookies})
 	if err != nil {

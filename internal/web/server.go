@@ -21,6 +21,7 @@ import (
 	"hearth/internal/care"
 	"hearth/internal/consent"
 	"hearth/internal/people"
+	"hearth/internal/tech"
 )
 
 //go:embed templates/*.html
@@ -43,6 +44,7 @@ type Deps struct {
 	BreakGlass *breakglass.Service
 	Care       *care.Service
 	Consent    *consent.Service
+	Tech       *tech.Service
 	Clock      hearth.Clock
 	Log        *slog.Logger
 }

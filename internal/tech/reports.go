@@ -1,0 +1,314 @@
+package tech
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"unicode"
+
+	"hearth/internal/access"
+	"hearth/internal/door"
+	"hearth/internal/people"
+)
+
+// Words normalises text to its set of words: lower case, letters and digits
+// only, so punctuation, case and spacing do not hide a copied reason.
+func Words(s string) map[string]bool {
+	out := map[string]bool{}
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		out[w] = true
+	}
+	return out
+}
+
+// Jaccard is the similarity of two word sets: shared words over all words.
+// Two empty texts are identical.
+func Jaccard(a, b map[string]bool) float64 {
+	if len(a) == 0 && len(b) == 0 {
+		return 1
+	}
+	shared := 0
+	for w := range a {
+		if b[w] {
+			shared++
+		}
+	}
+	return float64(shared) / float64(len(a)+len(b)-shared)
+}
+
+// BlanketFlag is a technology used for a large share of the people at one
+// location: possibly a blanket approach (NHS principle 2).
+type BlanketFlag struct {
+	Technology string
+	Location   string
+	Using      int
+	People     int
+	Share      float64
+}
+
+// SimilarReasons is a pair of uses of one technology whose reasons are near
+// identical: reasons should be specific to the person.
+type SimilarReasons struct {
+	Technology string
+	First      string // a name, or "a person" when the reader may not see them
+	Second     string
+	Similarity float64
+	Reason     string // the first reason, shown only when the reader may see both people
+}
+
+// BlanketReport is the governance report on possible blanket use.
+type BlanketReport struct {
+	Share     float64
+	Threshold float64
+	Flags     []BlanketFlag
+	Similar   []SimilarReasons
+}
+
+type liveUse struct {
+	id, personID, personName, technologyID, technologyName, locationID, reason string
+}
+
+// Blanket reports possible blanket use (ViewGovernance): each technology in
+// use for at least share of the people at a location (share zero: the
+// service's BlanketShare), and pairs of uses of one technology whose
+// reasons are near-identical. Uses stopped at a review are left out. People
+// are named only when the reader may read their technology record, each an
+// audited read.
+func (s *Service) Blanket(ctx context.Context, actor door.Actor, share float64) (BlanketReport, error) {
+	if share <= 0 || share > 1 {
+		share = s.BlanketShare
+	}
+	rep := BlanketReport{Share: share, Threshold: s.SimilarReasons}
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		q, err := sc.Allow(door.Request{Action: access.ViewGovernance, Purpose: access.Governance, ResourceType: "DeviceUseStatement",
+			Detail: "blanket-use report"})
+		if err != nil {
+			return err
+		}
+		rows, err := sc.Tx.Query(ctx, `SELECT u.id, u.person_id, p.given_name || ' ' || p.family_name, u.technology_id, t.name, u.location_id, u.reason
+			FROM tech_uses u JOIN people p ON p.id = u.person_id JOIN tech_technologies t ON t.id = u.technology_id
+			WHERE u.ended_at IS NULL ORDER BY t.name, u.created_at, u.id`)
+		if err != nil {
+			return err
+		}
+		var uses []liveUse
+		for rows.Next() {
+			var u liveUse
+			if err := rows.Scan(&u.id, &u.personID, &u.personName, &u.technologyID, &u.technologyName, &u.locationID, &u.reason); err != nil {
+				rows.Close()
+				return err
+			}
+			uses = append(uses, u)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		locs, err := locations(ctx, sc.Tx)
+		if err != nil {
+			return err
+		}
+		for _, l := range locs {
+			var n int
+			if err := sc.Tx.QueryRow(ctx, `SELECT COUNT(*) FROM people WHERE location_id = ?`, l.ID).Scan(&n); err != nil {
+				return err
+			}
+			using := map[string]map[string]bool{} // technology name -> people
+			for _, u := range uses {
+				if u.locationID == l.ID {
+					if using[u.technologyName] == nil {
+						using[u.technologyName] = map[string]bool{}
+					}
+					using[u.technologyName][u.personID] = true
+				}
+			}
+			for name, ppl := range using {
+				if n > 0 && float64(len(ppl)) >= share*float64(n) {
+					rep.Flags = append(rep.Flags, BlanketFlag{Technology: name, Location: l.Name, Using: len(ppl), People: n, Share: float64(len(ppl)) / float64(n)})
+				}
+			}
+		}
+		sort.Slice(rep.Flags, func(i, j int) bool { return rep.Flags[i].Share > rep.Flags[j].Share })
+		type pair struct {
+			a, b liveUse
+			sim  float64
+		}
+		var pairs []pair
+		var named []string
+		for i := range uses {
+			for j := i + 1; j < len(uses); j++ {
+				a, b := uses[i], uses[j]
+				if a.technologyID != b.technologyID || a.personID == b.personID {
+					continue
+				}
+				if sim := Jaccard(Words(a.reason), Words(b.reason)); sim >= s.SimilarReasons {
+					pairs = append(pairs, pair{a, b, sim})
+					named = append(named, a.personID, b.personID)
+				}
+			}
+		}
+		allowed, err := sc.AllowEach(door.Request{Action: access.ReadTechUse, Purpose: people.Purpose(actor), ResourceType: "DeviceUseStatement",
+			Detail: "blanket-use report: near-identical reasons"}, unique(named))
+		if err != nil {
+			return err
+		}
+		for _, p := range pairs {
+			r := SimilarReasons{Technology: p.a.technologyName, First: "a person", Second: "another person", Similarity: p.sim}
+			if has(allowed, p.a.personID) {
+				r.First = p.a.personName
+			}
+			if has(allowed, p.b.personID) {
+				r.Second = p.b.personName
+			}
+			if has(allowed, p.a.personID) && has(allowed, p.b.personID) {
+				r.Reason = p.a.reason
+			}
+			rep.Similar = append(rep.Similar, r)
+		}
+		q.Detail = fmt.Sprintf("blanket-use report: %d settings over %.0f%%, %d near-identical reasons", len(rep.Flags), share*100, len(rep.Similar))
+		return nil
+	})
+	return rep, err
+}
+
+// MeasureSummary is one measure's figures for a group.
+type MeasureSummary struct {
+	Name    string
+	Unit    string
+	Mean    float64
+	Records int
+}
+
+// GroupRow is one group of one characteristic in the outcome report.
+type GroupRow struct {
+	Characteristic string
+	Group          string
+	People         int
+	Suppressed     bool // fewer than MinGroup people: figures not shown
+	Measures       []MeasureSummary
+}
+
+// OutcomeReport is a technology's outcomes and experience, overall and
+// broken down by protected characteristics (NHS principles 3 and 8).
+type OutcomeReport struct {
+	Technology Technology
+	MinGroup   int
+	People     int
+	Overall    []MeasureSummary
+	Rows       []GroupRow
+	Flagged    int      // people with a recorded trauma history or paranoia
+	Attention  []string // their names, for readers who may see them
+}
+
+// Outcomes reports a technology's outcome measures (ViewGovernance). Groups
+// of fewer than MinGroup people are suppressed, so no one can be picked out
+// by their characteristics.
+func (s *Service) Outcomes(ctx context.Context, actor door.Actor, technologyID string) (OutcomeReport, error) {
+	rep := OutcomeReport{MinGroup: s.MinGroup}
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		q, err := sc.Allow(door.Request{Action: access.ViewGovernance, Purpose: access.Governance, ResourceType: "Observation",
+			ResourceID: technologyID, Detail: "technology outcomes report"})
+		if err != nil {
+			return err
+		}
+		if rep.Technology, err = loadTechnology(ctx, sc.Tx, technologyID); err != nil {
+			return err
+		}
+		obs, err := outcomesOf(ctx, sc.Tx, `WHERE o.technology_id = ? ORDER BY o.observed_on`, technologyID)
+		if err != nil {
+			return err
+		}
+		rows, err := sc.Tx.Query(ctx, `SELECT DISTINCT u.person_id, p.given_name || ' ' || p.family_name FROM tech_uses u
+			JOIN people p ON p.id = u.person_id WHERE u.technology_id = ? ORDER BY 2`, technologyID)
+		if err != nil {
+			return err
+		}
+		names := map[string]string{}
+		var ids []string
+		for rows.Next() {
+			var id, name string
+			if err := rows.Scan(&id, &name); err != nil {
+				rows.Close()
+				return err
+			}
+			names[id] = name
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rep.People = len(ids)
+		profiles := map[string]Profile{}
+		var flagged []string
+		for _, id := range ids {
+			p, err := loadProfile(ctx, sc.Tx, id)
+			if err != nil {
+				return err
+			}
+			profiles[id] = p
+			if p.Flagged() {
+				flagged = append(flagged, id)
+			}
+		}
+		rep.Flagged = len(flagged)
+		allowed, err := sc.AllowEach(door.Request{Action: access.ReadTechUse, Purpose: people.Purpose(actor), ResourceType: "DeviceUseStatement",
+			Detail: "technology outcomes report: attention flag"}, flagged)
+		if err != nil {
+			return err
+		}
+		for _, id := range allowed {
+			rep.Attention = append(rep.Attention, names[id])
+		}
+		rep.Overall = summarise(rep.Technology, obs, nil)
+		for _, c := range Characteristics {
+			groups := map[string][]string{}
+			for _, id := range ids {
+				v := profiles[id].Values[c.Key]
+				groups[v] = append(groups[v], id)
+			}
+			order := append(append([]string{}, c.Options...), PreferNotToSay, "")
+			for _, g := range order {
+				members := groups[g]
+				if len(members) == 0 {
+					continue
+				}
+				row := GroupRow{Characteristic: c.Title, Group: AnswerTitle(g), People: len(members), Suppressed: len(members) < s.MinGroup}
+				if !row.Suppressed {
+					in := map[string]bool{}
+					for _, id := range members {
+						in[id] = true
+					}
+					row.Measures = summarise(rep.Technology, obs, in)
+				} else {
+					row.People = 0 // not even the count of a small group is shown
+				}
+				rep.Rows = append(rep.Rows, row)
+			}
+		}
+		q.Detail = fmt.Sprintf("technology outcomes report for %s: %d people, groups under %d suppressed", rep.Technology.Name, rep.People, s.MinGroup)
+		return nil
+	})
+	return rep, err
+}
+
+func summarise(t Technology, obs []Outcome, in map[string]bool) []MeasureSummary {
+	var out []MeasureSummary
+	for _, m := range t.Measures {
+		sum, n := 0.0, 0
+		for _, o := range obs {
+			if o.Measure == m.Key && (in == nil || in[o.PersonID]) {
+				sum += o.Value
+				n++
+			}
+		}
+		ms := MeasureSummary{Name: m.Name, Unit: m.Unit, Records: n}
+		if n > 0 {
+			ms.Mean = math.Round(sum/float64(n)*10) / 10
+		}
+		out = append(out, ms)
+	}
+	return out
+}
