@@ -146,6 +146,7 @@ func (s *Server) registerRoutes() {
 	s.handle("POST", "/break-glass", Personal, s.openBreakGlass)
 	s.handle("GET", "/governance/break-glass", Personal, s.breakGlassReviews)
 	s.handle("POST", "/governance/break-glass/{id}/review", Personal, s.reviewBreakGlass)
+	s.careRecordRoutes()
 }
 
 // staticHandler serves embedded assets with long caching: their names change
