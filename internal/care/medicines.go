@@ -821,3 +821,26 @@ func dueSlots(ctx context.Context, tx *store.Tx, personID string, now time.Time)
 	}
 	return out, nil
 }
+
+// Clock is when the dose was recorded as given (or not), 24-hour UK time.
+func (d Dose) Clock() string { return hhmm(d.At) }
+
+// LastGivenText and NextFromText say when a PRN medicine was last given
+// and when the next dose may be, in UK time ("" when none).
+func (m Medicine) LastGivenText(now time.Time) string {
+	if m.LastGiven.IsZero() {
+		return ""
+	}
+	return nextText(m.LastGiven, now)
+}
+
+// NextFromText is when the next PRN dose may be given, or "" if now.
+func (m Medicine) NextFromText(now time.Time) string {
+	if m.NextFrom.IsZero() || !m.NextFrom.After(now) {
+		return ""
+	}
+	return nextText(m.NextFrom, now)
+}
+
+// SlotValue is the slot's time as the form sends it.
+func (s Slot) SlotValue() string { return s.At.UTC().Format(time.RFC3339) }

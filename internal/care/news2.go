@@ -15,6 +15,10 @@ const (
 	ACVPUUnresponsive = "U"
 )
 
+// ACVPULevels are the consciousness levels for forms.
+var ACVPULevels = []Choice{{ACVPUAlert, "Alert"}, {ACVPUConfusion, "New confusion"}, {ACVPUVoice, "Responds to voice"},
+	{ACVPUPain, "Responds to pain"}, {ACVPUUnresponsive, "Unresponsive"}}
+
 // ConsciousnessTitle is the ACVPU level in words.
 func ConsciousnessTitle(c string) string {
 	switch c {

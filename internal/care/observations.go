@@ -168,7 +168,8 @@ func kg(g int) string { return strconv.FormatFloat(float64(g)/1000, 'f', 1, 64) 
 // and are checked here, so every form gets the same plain messages.
 type ObsInput struct {
 	Kind    string
-	At      time.Time // time of care; zero means now
+	At      time.Time // time of care; zero means When, or now
+	When    string    // time of care as typed (UK, "2026-03-03T14:30"), used when At is zero
 	Amount  string    // ml, for fluids
 	What    string
 	Meal    string
@@ -248,6 +249,13 @@ func (s *Service) validateObs(in ObsInput, now time.Time) (Observation, error) {
 	o := Observation{Kind: in.Kind, TakenAt: in.At, What: strings.TrimSpace(in.What), Note: strings.TrimSpace(in.Note),
 		Place: strings.TrimSpace(in.Place), Injury: strings.TrimSpace(in.Injury), Actions: strings.TrimSpace(in.Actions),
 		Corrects: strings.TrimSpace(in.Corrects), CorrectionReason: strings.TrimSpace(in.Reason)}
+	if o.TakenAt.IsZero() && strings.TrimSpace(in.When) != "" {
+		t, err := time.ParseInLocation("2006-01-02T15:04", strings.TrimSpace(in.When), ukZone)
+		if err != nil {
+			p.Add("Time", "Enter the date and time, like 3 March 2026 at 14:30")
+		}
+		o.TakenAt = t.UTC()
+	}
 	if o.TakenAt.IsZero() {
 		o.TakenAt = now
 	}
@@ -653,3 +661,6 @@ func (s *Service) Observations(ctx context.Context, actor door.Actor, personID s
 	})
 	return pg, err
 }
+
+// Clock is the time of care, 24-hour UK time.
+func (o Observation) Clock() string { return hhmm(o.TakenAt) }
