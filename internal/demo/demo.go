@@ -162,6 +162,9 @@ func Seed(ctx context.Context, a *app.App) (Result, error) {
 			}
 		}
 	}
+	if err := seedCareRecord(ctx, a, actors); err != nil {
+		return res, err
+	}
 	return fill(ctx, a, res)
 }
 
