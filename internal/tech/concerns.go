@@ -318,3 +318,6 @@ func (s *Service) FeedbackFor(ctx context.Context, actor door.Actor, technologyI
 	})
 	return out, err
 }
+
+// StatusText is the concern's status in words.
+func (c Concern) StatusText() string { return ConcernStatusTitle(c.Status) }

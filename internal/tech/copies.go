@@ -196,3 +196,6 @@ func (pg UsePage) PDF(largePrint bool) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// FormatText is the copy's format in words.
+func (c Copy) FormatText() string { return CopyFormatTitle(c.Format) }

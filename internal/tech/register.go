@@ -556,3 +556,30 @@ func (s *Service) Locations(ctx context.Context) ([]people.Location, error) {
 }
 
 func sortStrings(v []string) []string { sort.Strings(v); return v }
+
+// KindText is the kind in words, for templates.
+func (t Technology) KindText() string { return KindTitle(t.Kind) }
+
+// SurveillanceText is the surveillance type in words, for templates.
+func (t Technology) SurveillanceText() string { return SurveillanceTitle(t.SurveillanceType) }
+
+// ApprovedFor reports whether a location ID or service type is approved.
+func (t Technology) ApprovedFor(v string) bool {
+	return has(t.ApprovedLocations, v) || has(t.ApprovedServiceTypes, v)
+}
+
+// Day formats a calendar date for a form's date input.
+func (t Technology) Day(d time.Time) string { return DayString(d) }
+
+// AssessmentForm is one assessment's fields for the register form: key
+// (dtac, dpia, ehia), title, date and outcome.
+func (t Technology) AssessmentForm(key string) map[string]string {
+	a, title := t.DTAC, "DTAC (Digital Technology Assessment Criteria)"
+	switch key {
+	case "dpia":
+		a, title = t.DPIA, "DPIA (data protection impact assessment)"
+	case "ehia":
+		a, title = t.EHIA, "Equality and health inequalities impact assessment (EHIA)"
+	}
+	return map[string]string{"key": key, "title": title, "date": DayString(a.Date), "outcome": a.Outcome}
+}

@@ -312,3 +312,6 @@ func summarise(t Technology, obs []Outcome, in map[string]bool) []MeasureSummary
 	}
 	return out
 }
+
+// SharePercent is the flagging share as a whole percentage.
+func (r BlanketReport) SharePercent() int { return int(math.Round(r.Share * 100)) }

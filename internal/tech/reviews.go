@@ -283,3 +283,6 @@ func outcomesOf(ctx context.Context, tx *store.Tx, where string, args ...any) ([
 	}
 	return out, rows.Err()
 }
+
+// OutcomeText is the review outcome in words.
+func (r Review) OutcomeText() string { return ReviewOutcomeTitle(r.Outcome) }

@@ -31,7 +31,7 @@ func approvedBedSensor() tech.Technology {
 		EHIA: tech.Assessment{Date: d, Outcome: tech.OutcomePassActions}, Coproduction: tech.Coproduction{Who: "Residents' forum", Date: d},
 		ApprovedServiceTypes: []string{people.CareHome}, PolicyReference: "POL-12", PolicyReviewMonths: 12,
 		TrainingModule: "BedSense safe use", RefresherMonths: 12, Contingency: "Return to hourly checks agreed with the person",
-		Status: tech.StatusApproved,
+		Status:   tech.StatusApproved,
 		Measures: []tech.Measure{{Name: "Falls", Unit: "falls a month", Min: 0, Max: 100}, {Name: "Experience", Experience: true}}}
 }
 

@@ -561,3 +561,6 @@ func (s *Service) GetUse(ctx context.Context, actor door.Actor, personID, useID,
 	})
 	return pg, err
 }
+
+// NextReviewText is the next review date in words.
+func (u Use) NextReviewText() string { return UKDay(u.NextReview) }

@@ -57,7 +57,7 @@ func TestEveryRouteThatTouchesPersonalDataGoesThroughTheDoorAndIsAudited(t *test
 			for _, target := range []string{s.Ann.ID, hearth.NewID()} {
 				c := s.Client(srv.URL)
 				c.SignIn(who)
-				path := strings.NewReplacer("{id}", target, "{$}", "", "{plan}", hearth.NewID(), "{note}", hearth.NewID(), "{risk}", hearth.NewID()).Replace(rt.Path)
+				path := strings.NewReplacer("{id}", target, "{$}", "", "{plan}", hearth.NewID(), "{note}", hearth.NewID(), "{risk}", hearth.NewID(), "{use}", hearth.NewID(), "{concern}", hearth.NewID()).Replace(rt.Path)
 				var r apptest.Response
 				if rt.Method == http.MethodGet {
 					r = c.Get(path)

@@ -148,6 +148,7 @@ func (s *Server) registerRoutes() {
 	s.handle("POST", "/governance/break-glass/{id}/review", Personal, s.reviewBreakGlass)
 	s.careRecordRoutes()
 	s.careObsRoutes()
+	s.techRoutes()
 }
 
 // staticHandler serves embedded assets with long caching: their names change
