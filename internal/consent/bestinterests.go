@@ -48,6 +48,7 @@ type NewBestInterests struct {
 	DecisionMaker string
 	DecidedAt     time.Time // zero: now
 	ReviewOn      time.Time
+	Problems      hearth.Problems // from reading the form
 }
 
 func (n *NewBestInterests) validate(now time.Time) (string, error) {
@@ -61,7 +62,7 @@ func (n *NewBestInterests) validate(now time.Time) (string, error) {
 	if n.TechnologyID != "" {
 		key = TechnologyDecision(n.TechnologyID)
 	}
-	var p hearth.Problems
+	p := append(hearth.Problems(nil), n.Problems...)
 	p.Check(key != "", "Decision", "Say which decision was made in the person's best interests")
 	// MCA 2005 s4(7): take into account the views of those close to the
 	// person; if nobody could be consulted, say why.

@@ -80,12 +80,13 @@ type NewAssessment struct {
 	Evidence    string
 	Fluctuating bool
 	NextReview  time.Time
+	Problems    hearth.Problems // from reading the form
 }
 
 func (n *NewAssessment) validate(now time.Time) (key string, err error) {
 	n.Decision, n.Assessor, n.Evidence, n.Outcome = strings.TrimSpace(n.Decision), strings.TrimSpace(n.Assessor), strings.TrimSpace(n.Evidence), strings.TrimSpace(n.Outcome)
 	key = DecisionKey(n.Decision)
-	var p hearth.Problems
+	p := append(hearth.Problems(nil), n.Problems...)
 	// MCA 2005 s2(1): capacity is about "a matter" at "the material time".
 	p.Check(key != "", "Decision", "Say which decision this assessment is about: capacity is decision-specific")
 	checkLen(&p, "Decision", n.Decision, 200)

@@ -172,6 +172,9 @@ type NewConsent struct {
 	InfoFormatDetail          string    // for "other" or an interpreter's language
 	ReviewOn                  time.Time
 	Replaces                  string
+	// Problems found while reading the form (a date that is not a date),
+	// reported with the rest after the door has decided.
+	Problems hearth.Problems
 }
 
 const maxText = 4000
@@ -202,7 +205,7 @@ func (n *NewConsent) normalise(now time.Time) {
 }
 
 func (n NewConsent) validate() error {
-	var p hearth.Problems
+	p := append(hearth.Problems(nil), n.Problems...)
 	p.Check(validPurpose(n.Purpose), "Purpose", "Choose what the consent is for")
 	p.Check(n.Decision == "permit" || n.Decision == "deny", "Decision", "Choose yes (permit) or no (deny)")
 	switch n.Purpose {

@@ -148,6 +148,7 @@ type NewRepresentative struct {
 	VerifiedOn        time.Time
 	StartsOn          time.Time // zero: today
 	EndsOn            time.Time
+	Problems          hearth.Problems // from reading the form
 }
 
 func (n *NewRepresentative) validate(person people.Person, now time.Time) error {
@@ -157,7 +158,7 @@ func (n *NewRepresentative) validate(person people.Person, now time.Time) error 
 	if n.StartsOn.IsZero() {
 		n.StartsOn = now.Truncate(24 * time.Hour)
 	}
-	var p hearth.Problems
+	p := append(hearth.Problems(nil), n.Problems...)
 	p.Check(n.Name != "", "Name", "Enter the representative's name")
 	checkLen(&p, "Name", n.Name, 200)
 	checkLen(&p, "Relationship", n.Relationship, 200)

@@ -147,6 +147,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET", "/governance/break-glass", Personal, s.breakGlassReviews)
 	s.handle("POST", "/governance/break-glass/{id}/review", Personal, s.reviewBreakGlass)
 	s.careRecordRoutes()
+	s.consentRoutes()
 	s.careObsRoutes()
 	s.techRoutes()
 }

@@ -1,0 +1,325 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"hearth"
+	"hearth/internal/consent"
+)
+
+// consentRoutes serve the consent and capacity page for a person (issue 4
+// item 8), the forms that record consent, capacity, representatives and
+// best-interests decisions, and the printable consent forms (item 7). The
+// rules live in package consent; these handlers translate.
+func (s *Server) consentRoutes() {
+	s.addSection("Consent and capacity", "/consent", "What the person has agreed to, who may decide for them, and capacity assessments")
+	s.handle("GET", "/people/{id}/consent", Personal, s.consentPage)
+	s.handle("GET", "/people/{id}/consent/new", Personal, s.consentNew)
+	s.handle("POST", "/people/{id}/consent", Personal, s.consentGive)
+	s.handle("POST", "/people/{id}/consent/withdraw", Personal, s.consentWithdraw)
+	s.handle("GET", "/people/{id}/consent/form", Personal, s.consentPrintable)
+	s.handle("GET", "/people/{id}/capacity/new", Personal, s.capacityNew)
+	s.handle("POST", "/people/{id}/capacity", Personal, s.capacityRecord)
+	s.handle("GET", "/people/{id}/representatives/new", Personal, s.representativeNew)
+	s.handle("POST", "/people/{id}/representatives", Personal, s.representativeRecord)
+	s.handle("GET", "/people/{id}/best-interests/new", Personal, s.bestInterestsNew)
+	s.handle("POST", "/people/{id}/best-interests", Personal, s.bestInterestsRecord)
+}
+
+// consentView is what the consent templates receive.
+type consentView struct {
+	consent.Page
+	Form   url.Values // what was typed, re-shown after a problem
+	Kind   string     // which recording form: consent, capacity, representative, best-interests
+	Notice string     // a message that is not a form problem ("already withdrawn")
+	Done   string     // what was just recorded
+	Vocab  consentVocab
+	Easy   bool // the easy-read printable form
+}
+
+// consentVocab is the lists the forms offer, with their words.
+type consentVocab struct{}
+
+type option struct{ Value, Title string }
+
+func options(values []string, title func(string) string) []option {
+	out := make([]option, len(values))
+	for i, v := range values {
+		out[i] = option{v, title(v)}
+	}
+	return out
+}
+
+func (consentVocab) Purposes() []option { return options(consent.Purposes, consent.PurposeTitle) }
+func (consentVocab) Scopes() []option   { return options(consent.Scopes, consent.ScopeTitle) }
+func (consentVocab) Channels() []option { return options(consent.Channels, consent.ChannelTitle) }
+func (consentVocab) Formats() []option  { return options(consent.InfoFormats, consent.InfoFormatTitle) }
+func (consentVocab) Authorities() []option {
+	return options(consent.Authorities, consent.AuthorityTitle)
+}
+func (consentVocab) Decisions() []option {
+	return options(consent.NamedDecisions, consent.DecisionTitle)
+}
+func (consentVocab) Bases() []option { return options(consent.OtherBases, consent.BasisTitle) }
+
+func (consentVocab) PurposeTitle(p string) string   { return consent.PurposeTitle(p) }
+func (consentVocab) AuthorityTitle(a string) string { return consent.AuthorityTitle(a) }
+func (consentVocab) FormatTitle(f string) string    { return consent.InfoFormatTitle(f) }
+func (consentVocab) ScopeTitle(s string) string     { return consent.ScopeTitle(s) }
+func (consentVocab) ChannelTitle(c string) string   { return consent.ChannelTitle(c) }
+func (consentVocab) Has(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, c *call, status int, tmpl, kind string, herr *hearth.Error, form url.Values) error {
+	pg, err := s.Consent.Page(r.Context(), c.actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if form == nil {
+		form = r.URL.Query()
+	}
+	v := consentView{Page: pg, Form: form, Kind: kind, Done: r.URL.Query().Get("done"), Easy: r.URL.Query().Get("easy") == "1"}
+	p := page{Title: "Consent and capacity: " + pg.Person.FullName(), Data: v}
+	if herr != nil {
+		if len(herr.Problems) > 0 {
+			p.Error = herr
+		} else {
+			v.Notice = herr.Message
+			p.Data = v
+		}
+	}
+	switch kind {
+	case "consent":
+		p.Title = "Record a consent decision"
+	case "capacity":
+		p.Title = "Record a capacity assessment"
+	case "representative":
+		p.Title = "Record a representative"
+	case "best-interests":
+		p.Title = "Record a best-interests decision"
+	case "printable":
+		p.Title = "Consent form: " + pg.Person.FullName()
+	}
+	s.renderWith(w, r, c, status, tmpl, p)
+	return nil
+}
+
+// formProblem re-shows the form for bad input and conflicts; any other
+// error goes to the error page.
+func (s *Server) formProblem(w http.ResponseWriter, r *http.Request, c *call, tmpl, kind string, err error) error {
+	var herr *hearth.Error
+	if errors.As(err, &herr) && (herr.Kind == hearth.KindInvalid || herr.Kind == hearth.KindConflict) {
+		return s.showConsent(w, r, c, statusOf(err), tmpl, kind, herr, r.PostForm)
+	}
+	return err
+}
+
+func (s *Server) consentPage(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.showConsent(w, r, c, http.StatusOK, "consent_page", "", nil, nil)
+}
+
+func (s *Server) consentNew(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.showConsent(w, r, c, http.StatusOK, "consent_record", "consent", nil, nil)
+}
+
+func (s *Server) capacityNew(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.showConsent(w, r, c, http.StatusOK, "consent_record", "capacity", nil, nil)
+}
+
+func (s *Server) representativeNew(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.showConsent(w, r, c, http.StatusOK, "consent_record", "representative", nil, nil)
+}
+
+func (s *Server) bestInterestsNew(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.showConsent(w, r, c, http.StatusOK, "consent_record", "best-interests", nil, nil)
+}
+
+func (s *Server) consentPrintable(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.showConsent(w, r, c, http.StatusOK, "consent_printable", "printable", nil, nil)
+}
+
+// dates reads optional ISO dates (from <input type="date">) and notes those
+// that are not dates, for the service to report after the door decides.
+type dates struct {
+	r        *http.Request
+	problems hearth.Problems
+}
+
+func (d *dates) get(name, field string) time.Time {
+	v := strings.TrimSpace(d.r.PostFormValue(name))
+	if v == "" {
+		return time.Time{}
+	}
+	layout := "2006-01-02"
+	if strings.Contains(v, "T") {
+		layout = "2006-01-02T15:04"
+	}
+	t, err := time.ParseInLocation(layout, v, london)
+	if err != nil {
+		d.problems.Add(field, field+" must be a real date, like 3 March 2026")
+		return time.Time{}
+	}
+	if layout == "2006-01-02" {
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	return t.UTC()
+}
+
+func (s *Server) consentGive(w http.ResponseWriter, r *http.Request, c *call) error {
+	id := r.PathValue("id")
+	d := dates{r: r}
+	n := consent.NewConsent{PersonID: id, Purpose: r.PostFormValue("purpose"), Recipient: r.PostFormValue("recipient"),
+		TechnologyID: r.PostFormValue("technology_id"), TechnologyName: r.PostFormValue("technology_name"),
+		Channel: r.PostFormValue("channel"), Decision: r.PostFormValue("decision"), Scope: r.PostForm["scope"],
+		Recipients: r.PostFormValue("recipients"), RepresentativeID: r.PostFormValue("representative"),
+		InfoGiven: r.PostFormValue("info_given"), InfoFormat: r.PostFormValue("info_format"),
+		InfoFormatDetail: r.PostFormValue("info_format_detail"), Replaces: r.PostFormValue("replaces")}
+	n.Starts = d.get("starts", "Start date")
+	n.Ends = d.get("ends", "End date")
+	n.ReviewOn = d.get("review_on", "Review date")
+	if today := s.Clock().UTC().Truncate(24 * time.Hour); n.Starts.Equal(today) {
+		// Starting today means from now, not from midnight.
+		n.Starts = time.Time{}
+	}
+	n.Problems = d.problems
+	if _, err := s.Consent.Give(r.Context(), c.actor, n); err != nil {
+		return s.formProblem(w, r, c, "consent_record", "consent", err)
+	}
+	http.Redirect(w, r, "/people/"+id+"/consent?done=consent", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) consentWithdraw(w http.ResponseWriter, r *http.Request, c *call) error {
+	id := r.PathValue("id")
+	if _, err := s.Consent.Withdraw(r.Context(), c.actor, id, r.PostFormValue("consent"), r.PostFormValue("how")); err != nil {
+		return s.formProblem(w, r, c, "consent_page", "", err)
+	}
+	http.Redirect(w, r, "/people/"+id+"/consent?done=withdrawn", http.StatusSeeOther)
+	return nil
+}
+
+func checked(r *http.Request, name string) bool { return r.PostFormValue(name) == "yes" }
+
+func (s *Server) capacityRecord(w http.ResponseWriter, r *http.Request, c *call) error {
+	id := r.PathValue("id")
+	d := dates{r: r}
+	decision := r.PostFormValue("decision")
+	if decision == "" || decision == "other" {
+		decision = r.PostFormValue("decision_other")
+	}
+	n := consent.NewAssessment{PersonID: id, Decision: decision, Assessor: r.PostFormValue("assessor"),
+		Impairment: checked(r, "impairment"), Understand: checked(r, "understand"), Retain: checked(r, "retain"),
+		UseWeigh: checked(r, "use_weigh"), Communicate: checked(r, "communicate"), Outcome: r.PostFormValue("outcome"),
+		Evidence: r.PostFormValue("evidence"), Fluctuating: checked(r, "fluctuating")}
+	n.AssessedAt = d.get("assessed_at", "Assessed at")
+	n.NextReview = d.get("next_review", "Next reassessment")
+	n.Problems = d.problems
+	if _, err := s.Consent.RecordAssessment(r.Context(), c.actor, n); err != nil {
+		return s.formProblem(w, r, c, "consent_record", "capacity", err)
+	}
+	http.Redirect(w, r, "/people/"+id+"/consent?done=capacity", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) representativeRecord(w http.ResponseWriter, r *http.Request, c *call) error {
+	id := r.PathValue("id")
+	d := dates{r: r}
+	n := consent.NewRepresentative{PersonID: id, Name: r.PostFormValue("name"), Relationship: r.PostFormValue("relationship"),
+		Authority: r.PostFormValue("authority"), Scope: r.PostFormValue("scope"), Contact: r.PostFormValue("contact"),
+		EvidenceReference: r.PostFormValue("evidence_reference"), VerifiedBy: r.PostFormValue("verified_by")}
+	n.VerifiedOn = d.get("verified_on", "Verified on")
+	n.StartsOn = d.get("starts_on", "Start date")
+	n.EndsOn = d.get("ends_on", "End date")
+	n.Problems = d.problems
+	if _, err := s.Consent.RecordRepresentative(r.Context(), c.actor, n); err != nil {
+		return s.formProblem(w, r, c, "consent_record", "representative", err)
+	}
+	http.Redirect(w, r, "/people/"+id+"/consent?done=representative", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) bestInterestsRecord(w http.ResponseWriter, r *http.Request, c *call) error {
+	id := r.PathValue("id")
+	d := dates{r: r}
+	decision := r.PostFormValue("decision")
+	if decision == "" || decision == "other" {
+		decision = r.PostFormValue("decision_other")
+	}
+	n := consent.NewBestInterests{PersonID: id, Decision: decision, TechnologyID: r.PostFormValue("technology_id"),
+		Consulted: r.PostFormValue("consulted"), NobodyReason: r.PostFormValue("nobody_reason"), Wishes: r.PostFormValue("wishes"),
+		Options: r.PostFormValue("options"), Outcome: r.PostFormValue("outcome"), Reasons: r.PostFormValue("reasons"),
+		DecisionMaker: r.PostFormValue("decision_maker")}
+	n.ReviewOn = d.get("review_on", "Review date")
+	n.Problems = d.problems
+	if _, err := s.Consent.RecordBestInterests(r.Context(), c.actor, n); err != nil {
+		return s.formProblem(w, r, c, "consent_record", "best-interests", err)
+	}
+	http.Redirect(w, r, "/people/"+id+"/consent?done=best-interests", http.StatusSeeOther)
+	return nil
+}
+
+// printable is what the printable consent form says for the purpose asked
+// for, in plain words and in easy read.
+type printable struct {
+	Purpose, Title, Target string
+	What                   []string // what the person is asked, one idea per line
+	Who                    []string // who will see it
+}
+
+// Printable is the form's text for the purpose in the query string.
+func (v consentView) Printable() printable {
+	q := v.Form
+	name := v.Person.CalledName()
+	p := printable{Purpose: q.Get("purpose")}
+	if p.Purpose == "" {
+		p.Purpose = consent.PurposeCareDelivery
+	}
+	p.Title = consent.PurposeTitle(p.Purpose)
+	team := "The staff who support " + name + " at " + v.Person.LocationName + "."
+	switch p.Purpose {
+	case consent.PurposeCareDelivery:
+		p.What = []string{"We will support you with your care.", "We will write down the care we give you.", "You can say what care you want and do not want."}
+		p.Who = []string{team}
+	case consent.PurposeSharing:
+		p.Target = q.Get("recipient")
+		if p.Target == "" {
+			p.Target = "______________________"
+		}
+		p.Title = "Sharing information with " + p.Target
+		p.What = []string{"We would like to share information about you with " + p.Target + ".", "We will only share the parts of your record you agree to.", "We will share it to help with your care."}
+		p.Who = []string{team, p.Target + "."}
+	case consent.PurposeTechnology:
+		p.Target = q.Get("technology_name")
+		if p.Target == "" {
+			p.Target = "______________________"
+		}
+		p.Title = "Using " + p.Target
+		p.What = []string{"We would like to use " + p.Target + " to help with your care.", "We will explain what it does and what it records.", "You can ask us to stop using it."}
+		p.Who = []string{team}
+	case consent.PurposePhotographs:
+		p.What = []string{"We would like to take photographs of you.", "Photographs help staff know you and your things.", "We keep them in your care record."}
+		p.Who = []string{team}
+	case consent.PurposeDigitalCommunication:
+		p.Target = consent.ChannelTitle(q.Get("channel"))
+		if q.Get("channel") == "" {
+			p.Target = "email, text message or phone"
+		}
+		p.Title = "Contacting you by " + p.Target
+		p.What = []string{"We would like to contact you by " + p.Target + ".", "We will use it for messages about your care.", "We will not use it for anything else."}
+		p.Who = []string{team}
+	case consent.PurposeSecondaryUse:
+		p.What = []string{"We would like to use information about your care to improve our service or for research.", "We will remove your name where we can.", "Saying no will not change your care."}
+		p.Who = []string{"The provider's quality and research team.", team}
+	}
+	return p
+}
