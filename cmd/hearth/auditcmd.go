@@ -16,6 +16,7 @@ Usage:
   hearth audit verify    recompute every seal and signature; name the first event
                          that was edited, deleted, inserted or reordered
   hearth audit seal      seal pending events now (the server does this continually)
+  hearth audit verify-receipt FILE   check one access's receipt with the verifier key alone
 `
 
 func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -27,6 +28,9 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return nil
 	}
 	sub := args[0]
+	if sub == "verify-receipt" {
+		return cmdVerifyReceipt(args[1:], stdout, stderr)
+	}
 	f := newFlags("audit "+sub, "Check the tamper-evident audit log.", stderr)
 	c := addCommon(f, "hearth.db")
 	quiet := f.Bool("quiet", false, "no progress on the terminal")

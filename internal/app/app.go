@@ -20,6 +20,7 @@ import (
 	"hearth/internal/consent"
 	"hearth/internal/door"
 	"hearth/internal/people"
+	"hearth/internal/portal"
 	"hearth/internal/store"
 	"hearth/internal/tech"
 	"hearth/internal/web"
@@ -60,6 +61,7 @@ type App struct {
 	Care       *care.Service
 	Consent    *consent.Service
 	Tech       *tech.Service
+	Portal     *portal.Service
 	Web        *web.Server
 }
 
@@ -105,8 +107,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Consent = consent.New(db, a.Door)
 	a.Door.AddSource(a.Consent)
 	a.Tech = tech.New(db, a.Door, a.Consent)
+	a.Portal = portal.New(db, a.Door, portal.Deps{Accounts: a.Accounts, Care: a.Care, Consent: a.Consent, Log: cfg.Log})
+	a.Door.AddSource(a.Portal)
 	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care, Consent: a.Consent, Tech: a.Tech,
-		Clock: cfg.Clock, Log: cfg.Log},
+		Portal: a.Portal, Clock: cfg.Clock, Log: cfg.Log},
 		web.Config{SecureCookies: cfg.SecureCookies})
 	if err != nil {
 		db.Close()

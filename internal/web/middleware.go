@@ -180,6 +180,9 @@ func (s *Server) wrap(acc Access, h handler) http.Handler {
 			s.renderError(w, r, c, hearth.Errorf(hearth.KindUnauthenticated, "Your session has ended. Sign in again."))
 			return
 		}
+		if acc == Personal && !s.portalGuard(w, r, c) {
+			return
+		}
 		if r.Method == http.MethodPost {
 			if err := r.ParseForm(); err != nil {
 				var mbe *http.MaxBytesError

@@ -21,6 +21,7 @@ import (
 	"hearth/internal/care"
 	"hearth/internal/consent"
 	"hearth/internal/people"
+	"hearth/internal/portal"
 	"hearth/internal/tech"
 )
 
@@ -45,6 +46,7 @@ type Deps struct {
 	Care       *care.Service
 	Consent    *consent.Service
 	Tech       *tech.Service
+	Portal     *portal.Service
 	Clock      hearth.Clock
 	Log        *slog.Logger
 }
@@ -146,6 +148,7 @@ func (s *Server) registerRoutes() {
 	s.handle("POST", "/break-glass", Personal, s.openBreakGlass)
 	s.handle("GET", "/governance/break-glass", Personal, s.breakGlassReviews)
 	s.handle("POST", "/governance/break-glass/{id}/review", Personal, s.reviewBreakGlass)
+	s.portalRoutes()
 	s.careRecordRoutes()
 	s.consentRoutes()
 	s.careObsRoutes()

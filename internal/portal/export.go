@@ -1,0 +1,216 @@
+package portal
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"hearth/internal/access"
+	"hearth/internal/audit"
+	"hearth/internal/door"
+	"hearth/internal/people"
+)
+
+// Copy is everything Hearth holds about a person that they may see, for a
+// subject access request: readable as a page (and printed), and as a FHIR
+// R4 Bundle.
+type Copy struct {
+	Person      people.Person
+	MadeAt      time.Time
+	Record      CareRecord
+	Consent     ConsentView
+	History     []audit.Event
+	Messages    []Message
+	Corrections []Correction
+	Concerns    []Concern
+}
+
+// Copy gathers a copy of everything, decided and audited as ExportRecord,
+// then each part through its own service (each also decided and audited),
+// with withheld entries left out.
+func (s *Service) Copy(ctx context.Context, actor door.Actor, personID string) (Copy, error) {
+	var c Copy
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		if _, err := sc.Allow(door.Request{Action: access.ExportRecord, Purpose: people.Purpose(actor), PersonID: personID,
+			ResourceType: "Bundle", Detail: "a copy of everything (subject access)"}); err != nil {
+			return err
+		}
+		var err error
+		c.MadeAt = sc.Now()
+		if c.Person, err = people.Load(ctx, sc.Tx, personID); err != nil {
+			return err
+		}
+		if c.History, err = s.door.Audit().PersonHistory(ctx, sc.Tx, personID, 100000); err != nil {
+			return err
+		}
+		if c.Messages, err = messages(ctx, sc.Tx, personID); err != nil {
+			return err
+		}
+		if c.Corrections, err = corrections(ctx, sc.Tx, `c.person_id = ?`, personID); err != nil {
+			return err
+		}
+		c.Concerns, err = concerns(ctx, sc, personID)
+		return err
+	})
+	if err != nil {
+		return c, err
+	}
+	if c.Record, err = s.CareRecord(ctx, actor, personID, 3660); err != nil {
+		return c, err
+	}
+	if c.Consent, err = s.ConsentView(ctx, actor, personID); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// Bundle is the copy as a FHIR R4 Bundle of type collection (JSON).
+func (s *Service) Bundle(ctx context.Context, actor door.Actor, personID string) ([]byte, error) {
+	c, err := s.Copy(ctx, actor, personID)
+	if err != nil {
+		return nil, err
+	}
+	return json.MarshalIndent(BundleOf(c), "", "  ")
+}
+
+// NHSNumberSystem is the UK Core identifier system for NHS numbers.
+const NHSNumberSystem = "https://fhir.nhs.uk/Id/nhs-number"
+
+type fhirRes = map[string]any
+
+// BundleOf maps a copy to FHIR R4 resources: Patient, Consent, AuditEvent
+// (one per access, IHE BALP shape), Communication (messages), Task
+// (correction requests), DocumentReference (About Me entries, care plans
+// and daily notes, as the person's text).
+func BundleOf(c Copy) fhirRes {
+	var entries []fhirRes
+	add := func(r fhirRes) {
+		entries = append(entries, fhirRes{"fullUrl": "urn:uuid:" + r["id"].(string), "resource": r})
+	}
+	patientRef := fhirRes{"reference": "urn:uuid:" + c.Person.ID}
+	p := fhirRes{"resourceType": "Patient", "id": c.Person.ID,
+		"name":      []fhirRes{{"use": "official", "family": c.Person.FamilyName, "given": []string{c.Person.GivenName}}},
+		"birthDate": c.Person.DateOfBirth.UTC().Format("2006-01-02")}
+	if c.Person.NHSNumber != "" {
+		p["identifier"] = []fhirRes{{"system": NHSNumberSystem, "value": c.Person.NHSNumber}}
+	}
+	if c.Person.PreferredName != "" {
+		p["name"] = append(p["name"].([]fhirRes), fhirRes{"use": "usual", "given": []string{c.Person.PreferredName}})
+	}
+	add(p)
+	for _, r := range consentResources(c, patientRef) {
+		add(r)
+	}
+	for _, sec := range c.Record.AboutMe {
+		for _, e := range sec.Entries {
+			add(document(e.ID, "About Me: "+sec.Title, e.Body, e.Author.Name, e.WrittenAt, patientRef))
+		}
+	}
+	for _, pl := range c.Record.Plans {
+		add(document(pl.ID, "Care plan: "+pl.Title, pl.Outcome+"\n\n"+pl.HowMet, pl.Author.Name, pl.WrittenAt, patientRef))
+	}
+	for _, n := range c.Record.Notes {
+		add(document(n.ID, "Daily note: "+n.CategoryTitle(), n.Body, n.Author.Name, n.CareAt, patientRef))
+	}
+	for _, m := range c.Messages {
+		add(fhirRes{"resourceType": "Communication", "id": m.ID, "status": "completed", "subject": patientRef,
+			"sent": m.SentAt.UTC().Format(time.RFC3339), "sender": fhirRes{"display": m.ShownAs},
+			"payload": []fhirRes{{"contentString": m.Body}}})
+	}
+	for _, cr := range c.Corrections {
+		status := "requested"
+		switch cr.Status {
+		case CorrectionCorrected:
+			status = "completed"
+		case CorrectionNotChanged:
+			status = "rejected"
+		}
+		t := fhirRes{"resourceType": "Task", "id": cr.ID, "status": status, "intent": "order", "for": patientRef,
+			"code":        fhirRes{"text": "Request to correct the record"},
+			"description": cr.Request, "authoredOn": cr.RequestedAt.UTC().Format(time.RFC3339)}
+		if cr.Outcome != "" {
+			t["statusReason"] = fhirRes{"text": cr.Outcome}
+		}
+		add(t)
+	}
+	for _, e := range c.History {
+		add(auditEvent(e, patientRef))
+	}
+	return fhirRes{"resourceType": "Bundle", "id": c.Person.ID + "-copy", "type": "collection",
+		"timestamp": c.MadeAt.UTC().Format(time.RFC3339), "entry": entries}
+}
+
+func document(id, title, text, author string, at time.Time, subject fhirRes) fhirRes {
+	return fhirRes{"resourceType": "DocumentReference", "id": id, "status": "current", "subject": subject,
+		"description": title, "date": at.UTC().Format(time.RFC3339), "author": []fhirRes{{"display": author}},
+		"content": []fhirRes{{"attachment": fhirRes{"contentType": "text/plain; charset=utf-8", "title": title, "data": text}}}}
+}
+
+func auditEvent(e audit.Event, patient fhirRes) fhirRes {
+	outcome := "0"
+	if e.Decision == "deny" || e.Outcome != audit.OutcomeSuccess {
+		outcome = "4"
+	}
+	ev := fhirRes{"resourceType": "AuditEvent", "id": e.ID,
+		"type":     fhirRes{"system": "http://terminology.hl7.org/CodeSystem/audit-event-type", "code": "rest"},
+		"subtype":  []fhirRes{{"system": "https://hearth.example/audit-action", "code": e.Action}},
+		"recorded": e.At.UTC().Format(time.RFC3339Nano), "outcome": outcome, "outcomeDesc": e.ReasonText,
+		"purposeOfEvent": []fhirRes{{"coding": []fhirRes{{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": purposeHL7(e.Purpose)}}}},
+		"agent": []fhirRes{{"who": fhirRes{"identifier": fhirRes{"value": e.ActorID}, "display": e.ActorName},
+			"role":      []fhirRes{{"text": e.ActorRole}},
+			"requestor": true}},
+		"source": fhirRes{"observer": fhirRes{"display": "Hearth"}},
+		"entity": []fhirRes{{"what": patient, "role": fhirRes{"system": "http://terminology.hl7.org/CodeSystem/object-role", "code": "1", "display": "Patient"}},
+			{"what": fhirRes{"identifier": fhirRes{"value": e.ResourceType + "/" + e.ResourceID}}, "description": e.Detail}}}
+	if e.BreakGlass {
+		ev["subtype"] = append(ev["subtype"].([]fhirRes), fhirRes{"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110127", "display": "Emergency Override Started"})
+	}
+	return ev
+}
+
+func purposeHL7(name string) string {
+	for p := access.Purpose(1); p.String() != "unknown"; p++ {
+		if p.String() == name {
+			return p.HL7()
+		}
+	}
+	return ""
+}
+
+// consentResources maps the person's consents to FHIR R4 Consent
+// (scope patient-privacy or treatment, provision permit or deny, period).
+func consentResources(c Copy, patient fhirRes) []fhirRes {
+	var out []fhirRes
+	for _, it := range c.Consent.Consents {
+		status := "active"
+		switch {
+		case !it.WithdrawnAt.IsZero():
+			status = "inactive"
+		case !it.Active(c.MadeAt):
+			status = "inactive"
+		}
+		scope := "patient-privacy"
+		if it.Purpose == "care-delivery" {
+			scope = "treatment"
+		}
+		prov := "deny"
+		if it.Permit {
+			prov = "permit"
+		}
+		period := fhirRes{"start": it.Starts.UTC().Format(time.RFC3339)}
+		if !it.Ends.IsZero() {
+			period["end"] = it.Ends.UTC().Format(time.RFC3339)
+		}
+		if !it.WithdrawnAt.IsZero() {
+			period["end"] = it.WithdrawnAt.UTC().Format(time.RFC3339)
+		}
+		out = append(out, fhirRes{"resourceType": "Consent", "id": it.ID, "status": status,
+			"scope":     fhirRes{"coding": []fhirRes{{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": scope}}},
+			"category":  []fhirRes{{"text": it.Title}},
+			"patient":   patient,
+			"dateTime":  it.Starts.UTC().Format(time.RFC3339),
+			"performer": []fhirRes{{"display": it.GivenBy}},
+			"provision": fhirRes{"type": prov, "period": period, "purpose": []fhirRes{{"system": "https://hearth.example/consent-purpose", "code": it.Purpose}}}})
+	}
+	return out
+}

@@ -1,0 +1,122 @@
+package portal
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"hearth"
+	"hearth/internal/access"
+	"hearth/internal/audit"
+	"hearth/internal/door"
+	"hearth/internal/people"
+)
+
+// History is who has seen a person's record: every audited access about
+// them, newest first, this visit included.
+type History struct {
+	Person people.Person
+	Events []audit.Event
+}
+
+// History reads the person's access history (ReadAccessLog).
+func (s *Service) History(ctx context.Context, actor door.Actor, personID string, limit int) (History, error) {
+	var h History
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		if _, err := sc.Allow(door.Request{Action: access.ReadAccessLog, Purpose: people.Purpose(actor), PersonID: personID,
+			ResourceType: "AuditEvent", Detail: "who has seen my record"}); err != nil {
+			return err
+		}
+		var err error
+		if h.Person, err = people.Load(ctx, sc.Tx, personID); err != nil {
+			return err
+		}
+		past, err := s.door.Audit().PersonHistory(ctx, sc.Tx, personID, limit)
+		if err != nil {
+			return err
+		}
+		h.Events = append(sc.Pending(), past...)
+		return nil
+	})
+	return h, err
+}
+
+// Receipt returns a receipt for one event about the person: a read of the
+// access log, decided and audited. An event about someone else, or no
+// event, is the same not-found.
+func (s *Service) Receipt(ctx context.Context, actor door.Actor, personID, eventID string) (audit.Receipt, error) {
+	var r audit.Receipt
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		if _, err := sc.Allow(door.Request{Action: access.ReadAccessLog, Purpose: people.Purpose(actor), PersonID: personID,
+			ResourceType: "AuditEvent", ResourceID: eventID, Detail: "receipt downloaded"}); err != nil {
+			return err
+		}
+		var about string
+		err := sc.Tx.QueryRow(ctx, `SELECT person_id FROM audit_events WHERE id = ?`, eventID).Scan(&about)
+		if errors.Is(err, sql.ErrNoRows) || !hearth.ValidID(eventID) || (err == nil && about != personID) {
+			return hearth.NotFound("That access")
+		}
+		if err != nil {
+			return err
+		}
+		r, err = s.door.Audit().Receipt(ctx, eventID)
+		return err
+	})
+	return r, err
+}
+
+// CheckedReceipt is the outcome of checking a receipt.
+type CheckedReceipt struct {
+	Receipt audit.Receipt
+	OK      bool
+	Problem string // where it failed, in words
+}
+
+// CheckReceipt checks a receipt someone pasted or uploaded against this
+// Hearth's verifier key, on a page about personID (decided and audited as a
+// read of their access log). It reads nothing else from the database: the
+// receipt stands on its own.
+func (s *Service) CheckReceipt(ctx context.Context, actor door.Actor, personID string, text []byte) (CheckedReceipt, error) {
+	var out CheckedReceipt
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		a, err := sc.Allow(door.Request{Action: access.ReadAccessLog, Purpose: people.Purpose(actor), PersonID: personID,
+			ResourceType: "AuditEvent", Detail: "receipt checked"})
+		if err != nil {
+			return err
+		}
+		out = VerifyReceiptJSON(text, s.door.Audit().Keys().VerifierKey)
+		a.ResourceID = out.Receipt.Event.ID
+		if out.OK {
+			a.Detail = "receipt checked: verified"
+		} else {
+			a.Detail = "receipt checked: failed: " + out.Problem
+		}
+		return nil
+	})
+	return out, err
+}
+
+// VerifyReceiptJSON reads a receipt and verifies it with the verifier key,
+// saying where it failed. The CLI and the page both use it.
+func VerifyReceiptJSON(text []byte, verifierKey string) CheckedReceipt {
+	var out CheckedReceipt
+	if len(text) == 0 {
+		out.Problem = "The receipt is empty: paste the receipt or choose the file you downloaded"
+		return out
+	}
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out.Receipt); err != nil {
+		out.Problem = fmt.Sprintf("This is not a Hearth receipt: %v", err)
+		return out
+	}
+	if err := audit.VerifyReceipt(out.Receipt, verifierKey); err != nil {
+		out.Problem = err.Error()
+		return out
+	}
+	out.OK = true
+	return out
+}

@@ -1,0 +1,167 @@
+package portal
+
+import (
+	"context"
+	"sort"
+
+	"hearth"
+	"hearth/internal/access"
+	"hearth/internal/care"
+	"hearth/internal/door"
+	"hearth/internal/people"
+)
+
+// Part is one part of the record as the portal shows it: its entries, or
+// why they are not shown (the door's sentence, for a representative whose
+// authority does not reach it).
+type Part struct {
+	Shown  bool
+	Denied string
+}
+
+// WithheldNotice says that something is withheld, and why in general terms.
+type WithheldNotice struct {
+	Category string
+	Title    string
+	Count    int
+}
+
+// Overview is the person's own front page: who they are and what is
+// withheld from them.
+type Overview struct {
+	Person   people.Person
+	Withheld []WithheldNotice
+	Prefs    Preferences
+}
+
+// Overview reads the person's details (ViewPerson) and what is withheld.
+func (s *Service) Overview(ctx context.Context, actor door.Actor, personID string) (Overview, error) {
+	var o Overview
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		if _, err := sc.Allow(door.Request{Action: access.ViewPerson, Purpose: people.Purpose(actor), PersonID: personID,
+			ResourceType: "Patient", ResourceID: personID, Detail: "portal"}); err != nil {
+			return err
+		}
+		var err error
+		if o.Person, err = people.Load(ctx, sc.Tx, personID); err != nil {
+			return err
+		}
+		_, list, err := loadWithheld(ctx, sc.Tx, personID)
+		if err != nil {
+			return err
+		}
+		o.Withheld = noticesOf(list)
+		return nil
+	})
+	if err != nil {
+		return o, err
+	}
+	o.Prefs, err = s.PreferencesOf(ctx, actor.ID)
+	return o, err
+}
+
+func noticesOf(list []Withheld) []WithheldNotice {
+	counts := map[string]int{}
+	for _, w := range list {
+		counts[w.Category]++
+	}
+	var out []WithheldNotice
+	for _, c := range []string{WithheldThirdParty, WithheldSeriousHarm} {
+		if counts[c] > 0 {
+			out = append(out, WithheldNotice{Category: c, Title: CategoryTitle(c), Count: counts[c]})
+		}
+	}
+	return out
+}
+
+// CareRecord is the care record as the person sees it: About Me, care
+// plans and daily notes, with withheld entries left out.
+type CareRecord struct {
+	Person      people.Person
+	AboutMe     []care.AboutMeSection
+	AboutMePart Part
+	Plans       []care.PlanVersion
+	PlansPart   Part
+	Notes       []care.Note
+	NotesPart   Part
+	Withheld    []WithheldNotice
+	Sections    []care.Choice // About Me sections the person may add to
+}
+
+// CareRecord reads what the care package records, through its services
+// with the person's or representative's own actor (so each part is decided
+// and audited by the door), and leaves out what is withheld.
+func (s *Service) CareRecord(ctx context.Context, actor door.Actor, personID string, noteDays int) (CareRecord, error) {
+	var r CareRecord
+	var set withheldSet
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		if _, err := sc.Allow(door.Request{Action: access.ViewPerson, Purpose: people.Purpose(actor), PersonID: personID,
+			ResourceType: "Patient", ResourceID: personID, Detail: "portal: care record"}); err != nil {
+			return err
+		}
+		var err error
+		if r.Person, err = people.Load(ctx, sc.Tx, personID); err != nil {
+			return err
+		}
+		var list []Withheld
+		set, list, err = loadWithheld(ctx, sc.Tx, personID)
+		r.Withheld = noticesOf(list)
+		return err
+	})
+	if err != nil || s.care == nil {
+		return r, err
+	}
+	part := func(err error) (Part, error) {
+		switch {
+		case err == nil:
+			return Part{Shown: true}, nil
+		case door.IsDenial(err) && hearth.KindOf(err) == hearth.KindForbidden:
+			return Part{Denied: err.(*hearth.Error).Message}, nil
+		}
+		return Part{}, err
+	}
+	am, err := s.care.AboutMe(ctx, actor, personID)
+	if r.AboutMePart, err = part(err); err != nil {
+		return r, err
+	}
+	for _, sec := range am.Sections {
+		var keep []care.AboutMeEntry
+		for _, e := range sec.Entries {
+			if !set.has("QuestionnaireResponse", e.ID) {
+				keep = append(keep, e)
+			}
+		}
+		sec.Entries = keep
+		r.AboutMe = append(r.AboutMe, sec)
+		r.Sections = append(r.Sections, care.Choice{Value: sec.Key, Title: sec.Title})
+	}
+	plans, err := s.care.CarePlans(ctx, actor, personID)
+	if r.PlansPart, err = part(err); err != nil {
+		return r, err
+	}
+	for _, p := range plans.Plans {
+		if !set.has("CarePlan", p.PlanID) && !set.has("CarePlan", p.ID) {
+			r.Plans = append(r.Plans, p)
+		}
+	}
+	notes, err := s.care.Notes(ctx, actor, personID, noteDays)
+	if r.NotesPart, err = part(err); err != nil {
+		return r, err
+	}
+	for _, n := range notes.Notes {
+		if !set.has("Observation", n.ID) && !set.has("DailyNote", n.ID) {
+			r.Notes = append(r.Notes, n)
+		}
+	}
+	sort.SliceStable(r.Notes, func(i, j int) bool { return r.Notes[i].CareAt.After(r.Notes[j].CareAt) })
+	return r, nil
+}
+
+// AddAboutMe adds the person's (or representative's) own words to About
+// Me through the care package, which marks them as theirs.
+func (s *Service) AddAboutMe(ctx context.Context, actor door.Actor, personID, section, body string) (care.AboutMeEntry, error) {
+	if s.care == nil {
+		return care.AboutMeEntry{}, hearth.Errorf(hearth.KindUnavailable, "About Me cannot be added to yet")
+	}
+	return s.care.AddAboutMe(ctx, actor, personID, care.AboutMeDraft{Section: section, Body: body})
+}
