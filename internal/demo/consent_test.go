@@ -35,14 +35,14 @@ func TestTheDemoRecordsConsentCapacityAndRepresentativesThroughTheService(t *tes
 		return n
 	}
 	for q, min := range map[string]int{
-		`SELECT COUNT(DISTINCT person_id) FROM consents`:                                                  30,
-		`SELECT COUNT(*) FROM consents WHERE purpose = 'photographs' AND decision = 'deny'`:              3,
-		`SELECT COUNT(*) FROM consents WHERE purpose = 'digital-communication' AND channel = 'email'`:    3,
-		`SELECT COUNT(*) FROM capacity_assessments WHERE outcome = 'lacks-capacity'`:                     2,
-		`SELECT COUNT(*) FROM capacity_assessments WHERE fluctuating = TRUE`:                             1,
-		`SELECT COUNT(*) FROM representatives WHERE authority = 'lpa-health-welfare' AND verified_by <> ''`: 1,
-		`SELECT COUNT(*) FROM representatives WHERE authority = 'lpa-property-finance'`:                   1,
-		`SELECT COUNT(*) FROM best_interests`:                                                            1,
+		`SELECT COUNT(DISTINCT person_id) FROM consents`:                                                      30,
+		`SELECT COUNT(*) FROM consents WHERE purpose = 'photographs' AND decision = 'deny'`:                   3,
+		`SELECT COUNT(*) FROM consents WHERE purpose = 'digital-communication' AND channel = 'email'`:         3,
+		`SELECT COUNT(*) FROM capacity_assessments WHERE outcome = 'lacks-capacity'`:                          2,
+		`SELECT COUNT(*) FROM capacity_assessments WHERE fluctuating = TRUE`:                                  1,
+		`SELECT COUNT(*) FROM representatives WHERE authority = 'lpa-health-welfare' AND verified_by <> ''`:   1,
+		`SELECT COUNT(*) FROM representatives WHERE authority = 'lpa-property-finance'`:                       1,
+		`SELECT COUNT(*) FROM best_interests`:                                                                 1,
 		`SELECT COUNT(*) FROM audit_events WHERE action = 'record-consent' AND actor_name = 'Eilidh MacLeod'`: 60,
 	} {
 		if n := count(q); n < min {
