@@ -412,6 +412,36 @@ func (s *Service) RecordDose(ctx context.Context, actor door.Actor, personID str
 		if err != nil {
 			return err
 		}
+		d, err = s.recordDose(sc, a, personID, in)
+		return err
+	})
+	return d, err
+}
+
+// RecordDoses records many doses for one person in one transaction and one
+// audited decision (an import of past records, or the demo's history). The
+// same rules apply to each, in order; one refused dose refuses them all.
+func (s *Service) RecordDoses(ctx context.Context, actor door.Actor, personID string, ins []DoseInput) error {
+	return s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		a, err := sc.Allow(door.Request{Action: access.AdministerMedicines, Purpose: people.Purpose(actor), PersonID: personID,
+			ResourceType: "MedicationAdministration", Detail: fmt.Sprintf("%d doses recorded together", len(ins))})
+		if err != nil {
+			return err
+		}
+		for i, in := range ins {
+			if _, err := s.recordDose(sc, &door.Access{}, personID, in); err != nil {
+				return fmt.Errorf("dose %d of %d: %w", i+1, len(ins), err)
+			}
+		}
+		a.Detail = fmt.Sprintf("%d doses recorded together", len(ins))
+		return nil
+	})
+}
+
+func (s *Service) recordDose(sc *door.Scope, a *door.Access, personID string, in DoseInput) (Dose, error) {
+	var d Dose
+	ctx, actor := sc.Context(), sc.Actor()
+	err := func() error {
 		now := sc.Now()
 		d = Dose{ID: hearth.NewID(), MedicineID: in.MedicineID, At: in.At, Outcome: in.Outcome, ReasonCode: in.ReasonCode,
 			Note: strings.TrimSpace(in.Note), RecordedAt: now, RecordedByName: actor.Name}
@@ -485,7 +515,7 @@ func (s *Service) RecordDose(ctx context.Context, actor door.Actor, personID str
 				hhmm(d.ScheduledFor), m.Name)
 		}
 		return err
-	})
+	}()
 	return d, err
 }
 

@@ -337,8 +337,37 @@ func (s *Service) Record(ctx context.Context, actor door.Actor, personID string,
 		if err != nil {
 			return err
 		}
-		if o, err = s.validateObs(in, sc.Now()); err != nil {
+		o, err = s.recordObs(sc, a, personID, in)
+		return err
+	})
+	return o, err
+}
+
+// RecordMany records many observations for one person in one transaction
+// and one audited decision (an import of a paper chart, or the demo's
+// history). Each is checked as Record checks it; one refused entry refuses
+// them all.
+func (s *Service) RecordMany(ctx context.Context, actor door.Actor, personID string, ins []ObsInput) error {
+	return s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		if _, err := sc.Allow(door.Request{Action: access.WriteRecord, Purpose: people.Purpose(actor), PersonID: personID,
+			ResourceType: "Observation", Detail: fmt.Sprintf("%d observations recorded together", len(ins))}); err != nil {
 			return err
+		}
+		for i, in := range ins {
+			if _, err := s.recordObs(sc, &door.Access{}, personID, in); err != nil {
+				return fmt.Errorf("observation %d of %d: %w", i+1, len(ins), err)
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Service) recordObs(sc *door.Scope, a *door.Access, personID string, in ObsInput) (Observation, error) {
+	ctx, actor := sc.Context(), sc.Actor()
+	o, err := func() (Observation, error) {
+		o, err := s.validateObs(in, sc.Now())
+		if err != nil {
+			return o, err
 		}
 		o.ID, o.PersonID, o.RecordedAt, o.RecordedBy, o.RecordedByName = hearth.NewID(), personID, sc.Now(), actor.ID, actor.Name
 		a.ResourceID = o.ID
@@ -346,12 +375,12 @@ func (s *Service) Record(ctx context.Context, actor door.Actor, personID string,
 			var kind string
 			err := sc.Tx.QueryRow(ctx, `SELECT kind FROM observations WHERE id = ? AND person_id = ?`, o.Corrects, personID).Scan(&kind)
 			if errors.Is(err, sql.ErrNoRows) || !hearth.ValidID(o.Corrects) {
-				return hearth.Invalid("Entry", "The entry to correct was not found")
+				return o, hearth.Invalid("Entry", "The entry to correct was not found")
 			} else if err != nil {
-				return err
+				return o, err
 			}
 			if kind != o.Kind {
-				return hearth.Invalid("Entry", "A correction must be the same kind of entry as the one it corrects")
+				return o, hearth.Invalid("Entry", "A correction must be the same kind of entry as the one it corrects")
 			}
 			a.Detail = "observation corrected: " + o.CorrectionReason
 		}
@@ -368,10 +397,10 @@ func (s *Service) Record(ctx context.Context, actor door.Actor, personID string,
 			nullIf(vitals, v.Systolic), nullIf(vitals, v.Pulse), v.Consciousness, nullIf(vitals, v.TempDC),
 			nullIf(vitals, o.NEWS2.Total), o.Place, o.Injury, o.Actions, o.Note, store.Null(o.Corrects), o.CorrectionReason)
 		if store.IsUniqueViolation(err) {
-			return hearth.Errorf(hearth.KindConflict, "Someone has already corrected this entry. Look at the latest version and correct that one if it is still wrong.")
+			return o, hearth.Errorf(hearth.KindConflict, "Someone has already corrected this entry. Look at the latest version and correct that one if it is still wrong.")
 		}
-		return err
-	})
+		return o, err
+	}()
 	return o, err
 }
 

@@ -122,6 +122,16 @@ func (s *Service) ScheduleVisit(ctx context.Context, actor door.Actor, personID 
 		if err != nil {
 			return err
 		}
+		v, err = s.scheduleVisit(sc, a, personID, in)
+		return err
+	})
+	return v, err
+}
+
+func (s *Service) scheduleVisit(sc *door.Scope, a *door.Access, personID string, in VisitInput) (Visit, error) {
+	var v Visit
+	ctx, actor := sc.Context(), sc.Actor()
+	err := func() error {
 		var p hearth.Problems
 		v = Visit{ID: hearth.NewID(), PersonID: personID, WindowStart: in.Start.UTC(), WindowEnd: in.End.UTC(),
 			AssignedTo: in.AssignedTo, Note: strings.TrimSpace(in.Note)}
@@ -183,7 +193,7 @@ func (s *Service) ScheduleVisit(ctx context.Context, actor door.Actor, personID 
 		}
 		s.visitStatus(&v, now)
 		return nil
-	})
+	}()
 	return v, err
 }
 
@@ -199,29 +209,40 @@ func (s *Service) ScheduleVisit(ctx context.Context, actor door.Actor, personID 
 // and store a location with the check-in.
 func (s *Service) CheckIn(ctx context.Context, actor door.Actor, personID, visitID string, at time.Time) error {
 	return s.visitStep(ctx, actor, personID, visitID, "visit check-in", func(sc *door.Scope, v Visit) error {
-		if at.IsZero() {
-			at = sc.Now()
-		}
-		if at.After(sc.Now().Add(2 * time.Minute)) {
-			return hearth.Invalid("Time", "The time must not be in the future")
-		}
-		res, err := sc.Tx.Exec(ctx, `UPDATE visits SET checked_in_at = ?, checked_in_by = ? WHERE id = ? AND checked_in_at IS NULL`,
-			at.UTC(), actor.ID, v.ID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return hearth.Errorf(hearth.KindConflict, "This visit has already been checked in")
-		}
-		return nil
+		return s.checkIn(sc, v, at)
 	})
+}
+
+func (s *Service) checkIn(sc *door.Scope, v Visit, at time.Time) error {
+	if at.IsZero() {
+		at = sc.Now()
+	}
+	if at.After(sc.Now().Add(2 * time.Minute)) {
+		return hearth.Invalid("Time", "The time must not be in the future")
+	}
+	res, err := sc.Tx.Exec(sc.Context(), `UPDATE visits SET checked_in_at = ?, checked_in_by = ? WHERE id = ? AND checked_in_at IS NULL`,
+		at.UTC(), sc.Actor().ID, v.ID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return hearth.Errorf(hearth.KindConflict, "This visit has already been checked in")
+	}
+	return nil
 }
 
 // CheckOut records that the visit is over, with each task marked done or
 // not done with a reason.
 func (s *Service) CheckOut(ctx context.Context, actor door.Actor, personID, visitID string, at time.Time, tasks map[string]TaskOutcome, note string) error {
-	note = strings.TrimSpace(note)
 	return s.visitStep(ctx, actor, personID, visitID, "visit check-out", func(sc *door.Scope, v Visit) error {
+		return s.checkOut(sc, v, at, tasks, note)
+	})
+}
+
+func (s *Service) checkOut(sc *door.Scope, v Visit, at time.Time, tasks map[string]TaskOutcome, note string) error {
+	ctx, actor := sc.Context(), sc.Actor()
+	note = strings.TrimSpace(note)
+	{
 		now := sc.Now()
 		if at.IsZero() {
 			at = now
@@ -263,6 +284,71 @@ func (s *Service) CheckOut(ctx context.Context, actor door.Actor, personID, visi
 			}
 			if _, err := sc.Tx.Exec(ctx, `UPDATE visit_tasks SET done = ?, reason = ?, recorded_at = ?, recorded_by = ? WHERE id = ?`,
 				o.Done, reason, now, actor.ID, t.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// VisitOutcome is what happened on a visit, for recording history in bulk.
+type VisitOutcome struct {
+	VisitID string
+	In, Out time.Time // zero Out: still there
+	Done    bool      // every task done; otherwise the last one is not done, with Reason
+	Reason  string
+}
+
+// ScheduleVisits plans many visits for one person in one transaction and
+// one audited decision (a rota import; the demo's history).
+func (s *Service) ScheduleVisits(ctx context.Context, actor door.Actor, personID string, ins []VisitInput) ([]Visit, error) {
+	var out []Visit
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		if _, err := sc.Allow(door.Request{Action: access.WritePlan, Purpose: people.Purpose(actor), PersonID: personID,
+			ResourceType: "Appointment", Detail: fmt.Sprintf("%d visits scheduled together", len(ins))}); err != nil {
+			return err
+		}
+		for _, in := range ins {
+			v, err := s.scheduleVisit(sc, &door.Access{}, personID, in)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CompleteVisits records check-ins and check-outs for many visits of one
+// person in one transaction (history from another system; the demo).
+func (s *Service) CompleteVisits(ctx context.Context, actor door.Actor, personID string, ds []VisitOutcome) error {
+	return s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		if _, err := sc.Allow(door.Request{Action: access.WriteRecord, Purpose: people.Purpose(actor), PersonID: personID,
+			ResourceType: "Encounter", Detail: fmt.Sprintf("%d visits recorded together", len(ds))}); err != nil {
+			return err
+		}
+		for _, d := range ds {
+			vs, err := s.loadVisits(ctx, sc.Tx, `v.id = ? AND v.person_id = ?`, sc.Now(), d.VisitID, personID)
+			if err != nil {
+				return err
+			}
+			if len(vs) == 0 {
+				return hearth.Invalid("Visit", "Choose a visit from the list")
+			}
+			v := vs[0]
+			if err := s.checkIn(sc, v, d.In); err != nil {
+				return err
+			}
+			if d.Out.IsZero() {
+				continue
+			}
+			v.CheckedInAt = d.In
+			outcomes := map[string]TaskOutcome{}
+			for i, t := range v.Tasks {
+				outcomes[t.ID] = TaskOutcome{Set: true, Done: d.Done || i < len(v.Tasks)-1, Reason: d.Reason}
+			}
+			if err := s.checkOut(sc, v, d.Out, outcomes, ""); err != nil {
 				return err
 			}
 		}

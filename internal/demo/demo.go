@@ -168,6 +168,9 @@ func Seed(ctx context.Context, a *app.App) (Result, error) {
 	if err := seedConsent(ctx, a, actors); err != nil {
 		return res, err
 	}
+	if err := seedCareObs(ctx, a, actors); err != nil {
+		return res, err
+	}
 	return fill(ctx, a, res)
 }
 
