@@ -34,15 +34,15 @@ func TestTheDemoHasObservationsMedicinesAndVisitsThatRaiseTheAlertsANewcomerShou
 		return n
 	}
 	for q, min := range map[string]int{
-		`SELECT COUNT(DISTINCT person_id) FROM observations WHERE kind = 'fluid_in'`:                                   40,
-		`SELECT COUNT(*) FROM observations WHERE kind = 'fall'`:                                                        2,
-		`SELECT COUNT(DISTINCT person_id) FROM medicines`:                                                              24,
-		`SELECT COUNT(*) FROM medicines WHERE prn = TRUE AND name = 'Paracetamol' AND prn_max_24h = 4`:                 24,
-		`SELECT COUNT(*) FROM medicines WHERE controlled = TRUE`:                                                       1,
-		`SELECT COUNT(*) FROM medicine_doses WHERE witness_id IS NOT NULL`:                                             3,
-		`SELECT COUNT(*) FROM medicine_doses WHERE outcome IN ('refused', 'omitted')`:                                  5,
-		`SELECT COUNT(DISTINCT person_id) FROM visits`:                                                                 16,
-		`SELECT COUNT(*) FROM visits WHERE checked_out_at IS NOT NULL`:                                                 200,
+		`SELECT COUNT(DISTINCT person_id) FROM observations WHERE kind = 'fluid_in'`:                                                                  40,
+		`SELECT COUNT(*) FROM observations WHERE kind = 'fall'`:                                                                                       2,
+		`SELECT COUNT(DISTINCT person_id) FROM medicines`:                                                                                             24,
+		`SELECT COUNT(*) FROM medicines WHERE prn = TRUE AND name = 'Paracetamol' AND prn_max_24h = 4`:                                                24,
+		`SELECT COUNT(*) FROM medicines WHERE controlled = TRUE`:                                                                                      1,
+		`SELECT COUNT(*) FROM medicine_doses WHERE witness_id IS NOT NULL`:                                                                            3,
+		`SELECT COUNT(*) FROM medicine_doses WHERE outcome IN ('refused', 'omitted')`:                                                                 5,
+		`SELECT COUNT(DISTINCT person_id) FROM visits`:                                                                                                16,
+		`SELECT COUNT(*) FROM visits WHERE checked_out_at IS NOT NULL`:                                                                                200,
 		`SELECT COUNT(*) FROM audit_events WHERE action = 'administer-medicines' AND actor_name IN ('Amy Clarke', 'Daniel O''Brien', 'Fatima Begum')`: 24,
 	} {
 		if n := count(q); n < min {
