@@ -50,7 +50,11 @@ func printDemo(w io.Writer, res demo.Result, addr string) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "USERNAME\tNAME\tROLE\tTOTP SECRET")
 	for _, a := range res.Accounts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.Username, a.Name, a.Role.Title(), a.TOTPSecret)
+		role := a.Role.Title()
+		if a.Portal != "" {
+			role = a.Portal
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.Username, a.Name, role, a.TOTPSecret)
 	}
 	tw.Flush()
 	fmt.Fprintln(w)

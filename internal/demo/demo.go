@@ -35,6 +35,7 @@ type Account struct {
 	Location       string // "" for provider-wide or none
 	TOTPSecret     string
 	ID             string
+	Portal         string // for a portal account: whose record, in words
 }
 
 // Result is what Seed made (or found).
@@ -92,6 +93,7 @@ func Seed(ctx context.Context, a *app.App) (Result, error) {
 	for _, s := range staff {
 		res.Accounts = append(res.Accounts, Account{Username: s.username, Name: s.name, Role: s.role, TOTPSecret: Secret(s.username)})
 	}
+	res.Accounts = append(res.Accounts, portalAccounts()...)
 	if p, err := a.People.Provider(ctx); err == nil {
 		if p.Name != ProviderName {
 			return res, fmt.Errorf("demo: this database already holds %q; use a new file for the demo", p.Name)
@@ -169,6 +171,9 @@ func Seed(ctx context.Context, a *app.App) (Result, error) {
 		return res, err
 	}
 	if err := seedCareObs(ctx, a, actors); err != nil {
+		return res, err
+	}
+	if err := seedPortal(ctx, a, actors); err != nil {
 		return res, err
 	}
 	return fill(ctx, a, res)

@@ -450,3 +450,25 @@ func AuthorityTitle(code string) string {
 // VerifierKey is the audit log's public key, published so anyone can check
 // a receipt without trusting Hearth's database.
 func (s *Service) VerifierKey() string { return s.door.Audit().Keys().VerifierKey }
+
+// RefuseStaff decides and audits a staff member's request for a portal page
+// about personID (the door refuses: the portal acts for the person's own
+// purpose, which staff never hold) and returns ErrNotPortalAccount, so the
+// page can say plainly that it is not for them.
+func (s *Service) RefuseStaff(ctx context.Context, actor door.Actor, personID string) error {
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		a, err := sc.Check(door.Request{Action: access.ViewPerson, Purpose: access.OwnRecord, PersonID: personID,
+			ResourceType: "Patient", ResourceID: personID, Detail: "portal page opened by a staff account"})
+		if err != nil {
+			return err
+		}
+		if a.Decision.Permit {
+			return fmt.Errorf("portal: the door permitted a staff account its own-record purpose")
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return ErrNotPortalAccount
+}

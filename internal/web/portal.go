@@ -60,22 +60,22 @@ func (s *Server) portalRoutes() {
 	s.handle("GET", "/portal/invitation", Public, ui.invitationPage)
 	s.handle("POST", "/portal/invitation", Public, ui.acceptInvitation)
 
-	s.handle("GET", "/my", Personal, ui.home)
-	s.handle("GET", "/my/{id}", Personal, ui.overview)
-	s.handle("POST", "/my/{id}/preferences", Personal, ui.setPreferences)
-	s.handle("GET", "/my/{id}/record", Personal, ui.record)
-	s.handle("POST", "/my/{id}/about-me", Personal, ui.addAboutMe)
-	s.handle("GET", "/my/{id}/history", Personal, ui.history)
-	s.handle("GET", "/my/{id}/history/receipt", Personal, ui.receipt)
-	s.handle("GET", "/my/{id}/receipts", Personal, ui.checkPage)
-	s.handle("POST", "/my/{id}/receipts", Personal, ui.checkReceipt)
-	s.handle("GET", "/my/{id}/corrections", Personal, ui.corrections)
-	s.handle("POST", "/my/{id}/corrections", Personal, ui.requestCorrection)
-	s.handle("POST", "/my/{id}/concerns", Personal, ui.raiseConcern)
-	s.handle("GET", "/my/{id}/messages", Personal, ui.messages)
-	s.handle("POST", "/my/{id}/messages", Personal, ui.sendMessage)
-	s.handle("GET", "/my/{id}/copy", Personal, ui.copyHTML)
-	s.handle("GET", "/my/{id}/copy.json", Personal, ui.copyFHIR)
+	s.handle("GET", "/my", Personal, ui.portalOnly(ui.home))
+	s.handle("GET", "/my/{id}", Personal, ui.portalOnly(ui.overview))
+	s.handle("POST", "/my/{id}/preferences", Personal, ui.portalOnly(ui.setPreferences))
+	s.handle("GET", "/my/{id}/record", Personal, ui.portalOnly(ui.record))
+	s.handle("POST", "/my/{id}/about-me", Personal, ui.portalOnly(ui.addAboutMe))
+	s.handle("GET", "/my/{id}/history", Personal, ui.portalOnly(ui.history))
+	s.handle("GET", "/my/{id}/history/receipt", Personal, ui.portalOnly(ui.receipt))
+	s.handle("GET", "/my/{id}/receipts", Personal, ui.portalOnly(ui.checkPage))
+	s.handle("POST", "/my/{id}/receipts", Personal, ui.portalOnly(ui.checkReceipt))
+	s.handle("GET", "/my/{id}/corrections", Personal, ui.portalOnly(ui.corrections))
+	s.handle("POST", "/my/{id}/corrections", Personal, ui.portalOnly(ui.requestCorrection))
+	s.handle("POST", "/my/{id}/concerns", Personal, ui.portalOnly(ui.raiseConcern))
+	s.handle("GET", "/my/{id}/messages", Personal, ui.portalOnly(ui.messages))
+	s.handle("POST", "/my/{id}/messages", Personal, ui.portalOnly(ui.sendMessage))
+	s.handle("GET", "/my/{id}/copy", Personal, ui.portalOnly(ui.copyHTML))
+	s.handle("GET", "/my/{id}/copy.json", Personal, ui.portalOnly(ui.copyFHIR))
 	ui.consentRoutes()
 
 	// Staff.
@@ -88,6 +88,17 @@ func (s *Server) portalRoutes() {
 	s.handle("GET", "/portal/withheld", Personal, ui.withheldReviews)
 	s.handle("POST", "/portal/withheld/{id}", Personal, ui.reviewWithheld)
 	s.addSection("Portal, messages and withheld items", "/portal", "Invite them or a representative, reply to messages as the service, withhold an entry")
+}
+
+// portalOnly refuses staff on the portal's own pages, after the door has
+// decided and audited their request.
+func (ui *portalUI) portalOnly(h handler) handler {
+	return func(w http.ResponseWriter, r *http.Request, c *call) error {
+		if portal.IsPortalKind(c.actor.Kind) {
+			return h(w, r, c)
+		}
+		return ui.fail(w, r, c, ui.s.Portal.RefuseStaff(r.Context(), c.actor, r.PathValue("id")))
+	}
 }
 
 // portalGuard keeps portal accounts on portal pages: a person or
@@ -597,10 +608,10 @@ type withheldView struct {
 
 func (ui *portalUI) consentRoutes() {
 	s := ui.s
-	s.handle("GET", "/my/{id}/consent", Personal, ui.consentPage)
-	s.handle("POST", "/my/{id}/consent/give", Personal, ui.giveConsent)
-	s.handle("POST", "/my/{id}/consent/withdraw", Personal, ui.withdrawConsent)
-	s.handle("POST", "/my/{id}/channels", Personal, ui.setChannels)
+	s.handle("GET", "/my/{id}/consent", Personal, ui.portalOnly(ui.consentPage))
+	s.handle("POST", "/my/{id}/consent/give", Personal, ui.portalOnly(ui.giveConsent))
+	s.handle("POST", "/my/{id}/consent/withdraw", Personal, ui.portalOnly(ui.withdrawConsent))
+	s.handle("POST", "/my/{id}/channels", Personal, ui.portalOnly(ui.setChannels))
 }
 
 func (ui *portalUI) consentPage(w http.ResponseWriter, r *http.Request, c *call) error {
