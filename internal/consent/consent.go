@@ -8,7 +8,13 @@
 // consent returns the unchanged consent and a KindConflict error wrapping
 // ErrAlreadyWithdrawn, whose message says when and by whom ("This consent was
 // already withdrawn on 4 March 2026 by ..."). Service.Grace is the
-// capacity-returned grace period (default 14 days).
+// capacity-returned grace period (default 14 days). For representatives'
+// accounts, LoadFacts gives property-and-finance authorities (LPA, deputy,
+// appointee) ViewPerson only; consulted-only kinds (IMCA, advocate, family,
+// carer) get ViewPerson|SendMessage plus the reads the naming sharing
+// consent's scope covers (care record -> ReadRecord, medicines ->
+// ReadMedicines, consent records -> ReadConsent; "all" -> all three).
+// Consent.FHIR(now) returns an R4 Consent struct (FHIRConsent).
 //
 // Invariants:
 //   - consents are never edited: a change is a new consent (Replaces names
