@@ -76,10 +76,14 @@ func (p Person) CalledName() string {
 	return p.GivenName
 }
 
-// Age in whole years at now.
+// Age in whole years at now: one more on each birthday. Compared by month
+// and day, not day of the year, which a leap year shifts. Someone born on
+// 29 February turns a year older on 1 March in other years.
 func (p Person) Age(now time.Time) int {
-	y := now.Year() - p.DateOfBirth.Year()
-	if now.YearDay() < p.DateOfBirth.YearDay() {
+	dob := p.DateOfBirth.UTC()
+	now = now.In(time.UTC)
+	y := now.Year() - dob.Year()
+	if now.Month() < dob.Month() || (now.Month() == dob.Month() && now.Day() < dob.Day()) {
 		y--
 	}
 	return y

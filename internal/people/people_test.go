@@ -139,3 +139,24 @@ func hasProblem(e *hearth.Error, field, rule string) bool {
 	}
 	return false
 }
+
+func TestAgeCountsBirthdaysByTheCalendarNotTheDayOfTheYear(t *testing.T) {
+	cases := []struct {
+		name     string
+		born, at time.Time
+		want     int
+	}{
+		{"the day before a birthday after February in a leap birth year", date(2008, 3, 10), date(2026, 3, 9), 17},
+		{"on that birthday", date(2008, 3, 10), date(2026, 3, 10), 18},
+		{"born on 29 February, on 28 February", date(2008, 2, 29), date(2026, 2, 28), 17},
+		{"born on 29 February, on 1 March", date(2008, 2, 29), date(2026, 3, 1), 18},
+		{"on New Year's Eve", date(1941, 12, 31), date(2026, 12, 31), 85},
+	}
+	for _, tc := range cases {
+		if got := (people.Person{DateOfBirth: tc.born}).Age(tc.at); got != tc.want {
+			t.Errorf("%s: age %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
