@@ -107,7 +107,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Consent = consent.New(db, a.Door)
 	a.Door.AddSource(a.Consent)
 	a.Tech = tech.New(db, a.Door, a.Consent)
-	a.Portal = portal.New(db, a.Door, portal.Deps{Accounts: a.Accounts, Care: a.Care, Consent: a.Consent, Log: cfg.Log})
+	a.Portal = portal.New(db, a.Door, portal.Deps{Accounts: a.Accounts, Care: a.Care, Consent: a.Consent, Tech: a.Tech, Log: cfg.Log})
 	a.Door.AddSource(a.Portal)
 	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care, Consent: a.Consent, Tech: a.Tech,
 		Portal: a.Portal, Clock: cfg.Clock, Log: cfg.Log},

@@ -3,6 +3,7 @@ package portal
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"hearth/internal/access"
@@ -111,6 +112,20 @@ func BundleOf(c Copy) fhirRes {
 	}
 	for _, n := range c.Record.Notes {
 		add(document(n.ID, "Daily note: "+n.CategoryTitle(), n.Body, n.Author.Name, n.CareAt, patientRef))
+	}
+	for _, m := range c.Record.Medicines {
+		add(fhirRes{"resourceType": "MedicationStatement", "id": m.ID, "status": "active", "subject": patientRef,
+			"medicationCodeableConcept": fhirRes{"text": strings.TrimSpace(m.Name + " " + m.Strength)},
+			"dosage":                    []fhirRes{{"text": strings.TrimSpace(m.Dose + " " + m.ScheduleText)}}})
+	}
+	for _, u := range c.Record.TechUses {
+		status := "stopped"
+		if u.Live() {
+			status = "active"
+		}
+		add(fhirRes{"resourceType": "DeviceUseStatement", "id": u.ID, "status": status, "subject": patientRef,
+			"device": fhirRes{"display": u.TechnologyName}, "reasonCode": []fhirRes{{"text": u.Reason}},
+			"note": []fhirRes{{"text": u.StateText}}})
 	}
 	for _, m := range c.Messages {
 		add(fhirRes{"resourceType": "Communication", "id": m.ID, "status": "completed", "subject": patientRef,

@@ -34,6 +34,7 @@ import (
 	"hearth/internal/door"
 	"hearth/internal/people"
 	"hearth/internal/store"
+	"hearth/internal/tech"
 )
 
 // InvitationLife is how long an invitation's code works.
@@ -46,6 +47,7 @@ type Service struct {
 	accounts *accounts.Service
 	care     *care.Service
 	consent  *consent.Service
+	tech     *tech.Service
 	notifier Notifier
 	log      *slog.Logger
 }
@@ -56,6 +58,7 @@ type Deps struct {
 	Accounts *accounts.Service
 	Care     *care.Service
 	Consent  *consent.Service
+	Tech     *tech.Service
 	Notifier Notifier
 	Log      *slog.Logger
 }
@@ -68,7 +71,7 @@ func New(db *store.DB, d *door.Door, deps Deps) *Service {
 	if deps.Notifier == nil {
 		deps.Notifier = LogNotifier{Log: deps.Log}
 	}
-	return &Service{db: db, door: d, accounts: deps.Accounts, care: deps.Care, consent: deps.Consent, notifier: deps.Notifier, log: deps.Log}
+	return &Service{db: db, door: d, accounts: deps.Accounts, care: deps.Care, consent: deps.Consent, tech: deps.Tech, notifier: deps.Notifier, log: deps.Log}
 }
 
 // LoadFacts makes the portal a door.FactSource: a person's own account is

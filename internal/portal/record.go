@@ -9,6 +9,7 @@ import (
 	"hearth/internal/care"
 	"hearth/internal/door"
 	"hearth/internal/people"
+	"hearth/internal/tech"
 )
 
 // Part is one part of the record as the portal shows it: its entries, or
@@ -84,6 +85,10 @@ type CareRecord struct {
 	PlansPart   Part
 	Notes       []care.Note
 	NotesPart   Part
+	Medicines   []care.Medicine
+	MedsPart    Part
+	TechUses    []tech.Use
+	TechPart    Part
 	Withheld    []WithheldNotice
 	Sections    []care.Choice // About Me sections the person may add to
 }
@@ -154,6 +159,26 @@ func (s *Service) CareRecord(ctx context.Context, actor door.Actor, personID str
 		}
 	}
 	sort.SliceStable(r.Notes, func(i, j int) bool { return r.Notes[i].CareAt.After(r.Notes[j].CareAt) })
+	meds, err := s.care.Medicines(ctx, actor, personID)
+	if r.MedsPart, err = part(err); err != nil {
+		return r, err
+	}
+	for _, m := range meds.Current {
+		if !set.has("MedicationStatement", m.ID) {
+			r.Medicines = append(r.Medicines, m)
+		}
+	}
+	if s.tech != nil {
+		tp, err := s.tech.PersonTechnology(ctx, actor, personID)
+		if r.TechPart, err = part(err); err != nil {
+			return r, err
+		}
+		for _, u := range tp.Uses {
+			if !set.has("DeviceUseStatement", u.ID) {
+				r.TechUses = append(r.TechUses, u)
+			}
+		}
+	}
 	return r, nil
 }
 
