@@ -81,21 +81,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// printError shows an error the way a person at a terminal needs it: each
-// broken rule on its own line, naming the field.
+// printError shows an error the way a person at a terminal needs it: what
+// was being done, then each broken rule on its own line, naming the field.
 func printError(w io.Writer, err error) {
 	var herr *hearth.Error
-	if errors.As(err, &herr) && len(herr.Problems) > 0 {
-		for _, p := range herr.Problems {
-			fmt.Fprintf(w, "hearth: %s: %s\n", p.Field, p.Message)
-		}
+	if !errors.As(err, &herr) || herr.Kind == hearth.KindInternal {
+		fmt.Fprintln(w, "hearth:", err)
 		return
 	}
-	if errors.As(err, &herr) && herr.Kind != hearth.KindInternal {
-		fmt.Fprintln(w, "hearth:", herr.Message)
+	// The context added by wrapping ("demo: register Ann Jones: ").
+	context := strings.TrimSuffix(err.Error(), herr.Error())
+	if len(herr.Problems) == 0 {
+		fmt.Fprintf(w, "hearth: %s%s\n", context, herr.Message)
 		return
 	}
-	fmt.Fprintln(w, "hearth:", err)
+	for _, p := range herr.Problems {
+		fmt.Fprintf(w, "hearth: %s%s: %s\n", context, p.Field, p.Message)
+	}
 }
 
 // exitError ends a command with a particular exit status.

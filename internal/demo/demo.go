@@ -176,6 +176,9 @@ func Seed(ctx context.Context, a *app.App) (Result, error) {
 	if err := seedPortal(ctx, a, actors); err != nil {
 		return res, err
 	}
+	if err := seedTech(ctx, a, actors); err != nil {
+		return res, err
+	}
 	return fill(ctx, a, res)
 }
 
