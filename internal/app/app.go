@@ -36,6 +36,7 @@ type Config struct {
 	SealEvery          time.Duration // how often pending audit events are sealed
 	Passwords          accounts.Params
 	Sessions           accounts.Config
+	CareObs            care.ObsConfig // fluids alert time and visit grace period; zero means the defaults
 	Clock              hearth.Clock
 	Log                *slog.Logger
 }
@@ -103,7 +104,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Accounts = accounts.New(db, a.Audit, cfg.Clock, sess)
 	a.People = people.New(db, a.Door)
 	a.BreakGlass = breakglass.New(a.Door, cfg.BreakGlassDuration)
-	a.Care = care.New(db, a.Door)
+	a.Care = care.New(db, a.Door).WithObsConfig(cfg.CareObs)
 	a.Consent = consent.New(db, a.Door)
 	a.Door.AddSource(a.Consent)
 	a.Tech = tech.New(db, a.Door, a.Consent)

@@ -287,3 +287,24 @@ func TestTheLocationAlertListShowsOnlyPeopleTheViewerMaySeeEachAnAuditedRead(t *
 		}
 	}
 }
+
+func TestTheFluidsCheckTimeAndTheVisitGraceAreConfigurable(t *testing.T) {
+	s := apptest.NewScenario(t)
+	s.Care.WithObsConfig(care.ObsConfig{FluidsCheckAt: 10 * time.Hour, VisitGrace: time.Hour})
+	if err := s.Care.SetFluidTarget(s.Ctx, s.Manager.Actor, s.Ann.ID, "1500", ""); err != nil {
+		t.Fatal(err)
+	}
+	al, err := s.Care.Alerts(s.Ctx, s.Carer.Actor, s.Ann.ID)
+	if err != nil || len(al) != 1 || al[0].Kind != care.AlertFluidsLow || !strings.Contains(al[0].Detail, "by 10:00am") {
+		t.Errorf("at 10:00 with a 10:00 check time: %+v %v", al, err)
+	}
+	start := time.Date(2026, 3, 3, 8, 30, 0, 0, time.UTC)
+	v, err := s.Care.ScheduleVisit(s.Ctx, s.Manager.Actor, s.Ann.ID, care.VisitInput{Start: start, End: start.Add(time.Hour),
+		PlannedMinutes: "20", Tasks: "Breakfast", AssignedTo: s.Carer.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Status != care.VisitLate {
+		t.Errorf("half an hour after the window with an hour's grace the visit is %q, want late (not yet missed)", v.Status)
+	}
+}

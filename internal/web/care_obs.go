@@ -18,7 +18,7 @@ import (
 )
 
 func (s *Server) careObsRoutes() {
-	s.addSection("Observations and alerts", "/observations", "Fluids against the daily target, food, weight and BMI, vital signs with NEWS2, falls")
+	s.addSection("Alerts and observations", "/observations", "Alerts first; then fluids against the daily target, food, weight and BMI, vital signs with NEWS2, falls")
 	s.addSection("Medicines", "/medicines", "Today's rounds, when-required doses and the medicines list")
 	s.addSection("Visits", "/visits", "Home care visits: check in and out, tasks done")
 

@@ -38,7 +38,7 @@ func TestACareWorkerRecordsADrinkAndSeesTheRunningTotalAgainstTheTarget(t *testi
 	page := c.Get(path)
 	mustContain(t, "observations page", page, "250 ml</strong> drunk of a 1600 ml target", "Tea")
 	person := c.Get("/people/" + s.Ann.ID)
-	mustContain(t, "person page", person, "/people/"+s.Ann.ID+"/observations", "Observations and alerts", "Medicines", "Visits")
+	mustContain(t, "person page", person, "/people/"+s.Ann.ID+"/observations", "Alerts and observations", "Medicines", "Visits")
 }
 
 func TestAFluidAmountThatIsNegativeOrOverFiveLitresIsShownBackWithTheRuleAndNothingIsSaved(t *testing.T) {
