@@ -497,14 +497,17 @@ func (ui *portalUI) showStaff(w http.ResponseWriter, r *http.Request, c *call, s
 }
 
 func (ui *portalUI) invite(w http.ResponseWriter, r *http.Request, c *call) error {
-	kind := access.KindPerson
-	if r.PostFormValue("who") == "representative" {
-		kind = access.KindRepresentative
-	} else if r.PostFormValue("who") != "person" {
-		kind = access.KindNone
+	// "person", or "rep:" and the representatives record's ID.
+	who, repID := r.PostFormValue("who"), ""
+	kind := access.KindNone
+	switch {
+	case who == "person":
+		kind = access.KindPerson
+	case strings.HasPrefix(who, "rep:"):
+		kind, repID = access.KindRepresentative, strings.TrimPrefix(who, "rep:")
 	}
 	inv, code, err := ui.s.Portal.Invite(r.Context(), c.actor, portal.NewInvitation{PersonID: r.PathValue("id"), Kind: kind,
-		RepresentativeID: r.PostFormValue("representative"), Name: r.PostFormValue("name")})
+		RepresentativeID: repID, Name: r.PostFormValue("name")})
 	if err != nil {
 		if hearth.KindOf(err) == hearth.KindInvalid {
 			return ui.showStaff(w, r, c, statusOf(err), staffPortalView{}, err.(*hearth.Error), formValues(r, "who", "representative", "name"))

@@ -242,3 +242,32 @@ func TestARepresentativeForPropertyAndFinanceSeesNoCareInformation(t *testing.T)
 		}
 	}
 }
+
+func TestStaffInviteARepresentativeAndTheCodeIsShownOnce(t *testing.T) {
+	s := apptest.NewScenario(t)
+	srv := s.Server()
+	r, err := s.Consent.RecordRepresentative(s.Ctx, s.Manager.Actor, consent.NewRepresentative{PersonID: s.Ann.ID, Name: "Mary Jones",
+		Relationship: "daughter", Authority: consent.AuthorityLPAHealthWelfare, EvidenceReference: "OPG 7000-1234-5678",
+		StartsOn: s.Clock.Now().Add(-30 * 24 * time.Hour), VerifiedBy: "Test manager", VerifiedOn: s.Clock.Now().Add(-20 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Client(srv.URL)
+	c.SignIn(s.Manager)
+	c.Get("/people/" + s.Ann.ID + "/portal")
+	bad := c.Post("/people/"+s.Ann.ID+"/portal/invitations", url.Values{"who": {"rep:" + r.ID}, "name": {""}})
+	if bad.Status != http.StatusUnprocessableEntity || !strings.Contains(bad.Body, "Enter the name of the person you are inviting") {
+		t.Fatalf("no name: %d\n%s", bad.Status, bad.Body)
+	}
+	ok := c.Post("/people/"+s.Ann.ID+"/portal/invitations", url.Values{"who": {"rep:" + r.ID}, "name": {"Mary Jones"}})
+	if ok.Status != http.StatusOK || !strings.Contains(ok.Body, `data-testid="invitation-code"`) {
+		t.Fatalf("invite: %d\n%s", ok.Status, ok.Body)
+	}
+	if n := s.Count(`SELECT COUNT(*) FROM portal_invitations WHERE kind = 'representative' AND representative_id = ?`, r.ID); n != 1 {
+		t.Errorf("%d representative invitations", n)
+	}
+	again := c.Get("/people/" + s.Ann.ID + "/portal")
+	if strings.Contains(again.Body, `data-testid="invitation-code"`) {
+		t.Errorf("the code is shown again")
+	}
+}
