@@ -130,7 +130,12 @@ type Dose struct {
 	WitnessName                  string
 	RecordedAt                   time.Time
 	RecordedByName               string
+	Corrects, CorrectionReason   string // a correction: the record it replaces, and why
+	WasOutcome                   string // the corrected record's outcome
 }
+
+// WasOutcomeTitle is the corrected record's outcome in words.
+func (d Dose) WasOutcomeTitle() string { return choiceTitle(DoseOutcomes, d.WasOutcome) }
 
 // OutcomeTitle and ReasonTitle are the record's words.
 func (d Dose) OutcomeTitle() string { return choiceTitle(DoseOutcomes, d.Outcome) }
@@ -372,8 +377,9 @@ func listMedicines(ctx context.Context, tx *store.Tx, personID string, now time.
 // next time a dose may be given, as at t.
 func prnState(ctx context.Context, tx *store.Tx, m *Medicine, t time.Time) error {
 	var last time.Time
-	err := tx.QueryRow(ctx, `SELECT at FROM medicine_doses WHERE medicine_id = ? AND outcome IN ('given', 'self_administered')
-		AND at <= ? ORDER BY at DESC LIMIT 1`, m.ID, t.UTC()).Scan(&last)
+	err := tx.QueryRow(ctx, `SELECT d.at FROM medicine_doses d WHERE d.medicine_id = ? AND d.outcome IN ('given', 'self_administered')
+		AND NOT EXISTS (SELECT 1 FROM medicine_doses c WHERE c.corrects_id = d.id)
+		AND d.at <= ? ORDER BY d.at DESC LIMIT 1`, m.ID, t.UTC()).Scan(&last)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
@@ -382,15 +388,17 @@ func prnState(ctx context.Context, tx *store.Tx, m *Medicine, t time.Time) error
 		m.LastGiven = last.UTC()
 		m.NextFrom = m.LastGiven.Add(m.MinInterval)
 	}
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM medicine_doses WHERE medicine_id = ? AND outcome IN ('given', 'self_administered')
-		AND at > ? AND at <= ?`, m.ID, t.Add(-24*time.Hour).UTC(), t.UTC()).Scan(&m.GivenIn24h); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM medicine_doses d WHERE d.medicine_id = ? AND d.outcome IN ('given', 'self_administered')
+		AND NOT EXISTS (SELECT 1 FROM medicine_doses c WHERE c.corrects_id = d.id)
+		AND d.at > ? AND d.at <= ?`, m.ID, t.Add(-24*time.Hour).UTC(), t.UTC()).Scan(&m.GivenIn24h); err != nil {
 		return err
 	}
 	if m.GivenIn24h >= m.Max24h && m.Max24h > 0 {
 		// The next is possible once the oldest of the day's doses is 24 hours old.
 		var oldest time.Time
-		if err := tx.QueryRow(ctx, `SELECT at FROM medicine_doses WHERE medicine_id = ? AND outcome IN ('given', 'self_administered')
-			AND at > ? AND at <= ? ORDER BY at DESC LIMIT 1 OFFSET ?`, m.ID, t.Add(-24*time.Hour).UTC(), t.UTC(), m.Max24h-1).Scan(&oldest); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT d.at FROM medicine_doses d WHERE d.medicine_id = ? AND d.outcome IN ('given', 'self_administered')
+		AND NOT EXISTS (SELECT 1 FROM medicine_doses c WHERE c.corrects_id = d.id)
+			AND d.at > ? AND d.at <= ? ORDER BY d.at DESC LIMIT 1 OFFSET ?`, m.ID, t.Add(-24*time.Hour).UTC(), t.UTC(), m.Max24h-1).Scan(&oldest); err != nil {
 			return err
 		}
 		if next := oldest.UTC().Add(24 * time.Hour); next.After(m.NextFrom) {
@@ -707,8 +715,10 @@ func listDoses(ctx context.Context, tx *store.Tx, where string, limit int, args 
 		}
 	}
 	q := `SELECT d.id, d.medicine_id, m.name, d.scheduled_for, d.at, d.outcome, d.reason_code, d.note, COALESCE(w.display_name, ''),
-		d.recorded_at, u.display_name FROM medicine_doses d JOIN medicines m ON m.id = d.medicine_id
-		JOIN users u ON u.id = d.recorded_by LEFT JOIN users w ON w.id = d.witness_id WHERE ` + where + ` ORDER BY d.at DESC, d.id DESC`
+		d.recorded_at, u.display_name, COALESCE(d.corrects_id, ''), d.correction_reason, COALESCE(o.outcome, '')
+		FROM medicine_doses d JOIN medicines m ON m.id = d.medicine_id
+		JOIN users u ON u.id = d.recorded_by LEFT JOIN users w ON w.id = d.witness_id LEFT JOIN medicine_doses o ON o.id = d.corrects_id
+		WHERE NOT EXISTS (SELECT 1 FROM medicine_doses c WHERE c.corrects_id = d.id) AND ` + where + ` ORDER BY d.at DESC, d.id DESC`
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
@@ -722,7 +732,7 @@ func listDoses(ctx context.Context, tx *store.Tx, where string, limit int, args 
 		var d Dose
 		var sched sql.NullTime
 		if err := rows.Scan(&d.ID, &d.MedicineID, &d.MedicineName, &sched, &d.At, &d.Outcome, &d.ReasonCode, &d.Note,
-			&d.WitnessName, &d.RecordedAt, &d.RecordedByName); err != nil {
+			&d.WitnessName, &d.RecordedAt, &d.RecordedByName, &d.Corrects, &d.CorrectionReason, &d.WasOutcome); err != nil {
 			return nil, err
 		}
 		if sched.Valid {
@@ -874,3 +884,68 @@ func (m Medicine) NextFromText(now time.Time) string {
 
 // SlotValue is the slot's time as the form sends it.
 func (s Slot) SlotValue() string { return s.At.UTC().Format(time.RFC3339) }
+
+// CorrectDose records that a dose record was wrong: a new record with the
+// right outcome points at the old one, with why; the old one stays in the
+// database and is shown as corrected. The time of care stays the old
+// record's. A controlled drug corrected to 'given' needs its witness.
+func (s *Service) CorrectDose(ctx context.Context, actor door.Actor, personID, doseID string, in DoseInput, why string) (Dose, error) {
+	var d Dose
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		a, err := sc.Allow(door.Request{Action: access.AdministerMedicines, Purpose: people.Purpose(actor), PersonID: personID,
+			ResourceType: "MedicationAdministration", ResourceID: doseID, Detail: "dose corrected: " + why})
+		if err != nil {
+			return err
+		}
+		why = strings.TrimSpace(why)
+		var p hearth.Problems
+		p.Check(why != "", "Why", "Say why the record is wrong, for example 'Recorded against the wrong medicine'")
+		s.checkText(&p, "Why", why, maxLong)
+		p.Check(validChoice(DoseOutcomes, in.Outcome), "Outcome", "Choose given, refused, omitted, not available or self-administered")
+		if reasons, needs := DoseReasons[in.Outcome]; needs {
+			p.Check(validChoice(reasons, in.ReasonCode), "Reason", "Choose why the dose was not given")
+		} else {
+			in.ReasonCode = ""
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		var medicineID string
+		var sched sql.NullTime
+		var at time.Time
+		err = sc.Tx.QueryRow(ctx, `SELECT medicine_id, scheduled_for, at FROM medicine_doses WHERE id = ? AND person_id = ?`,
+			doseID, personID).Scan(&medicineID, &sched, &at)
+		if errors.Is(err, sql.ErrNoRows) || !hearth.ValidID(doseID) {
+			return hearth.Invalid("Dose", "The dose record to correct was not found")
+		} else if err != nil {
+			return err
+		}
+		m, err := loadMedicine(ctx, sc.Tx, personID, medicineID)
+		if err != nil {
+			return err
+		}
+		now := sc.Now()
+		d = Dose{ID: hearth.NewID(), MedicineID: m.ID, MedicineName: m.Name, At: at.UTC(), Outcome: in.Outcome, ReasonCode: in.ReasonCode,
+			Note: strings.TrimSpace(in.Note), RecordedAt: now, RecordedByName: actor.Name, Corrects: doseID, CorrectionReason: why}
+		if sched.Valid {
+			d.ScheduledFor = sched.Time.UTC()
+		}
+		a.ResourceID = d.ID
+		witness := ""
+		if m.Controlled && d.Outcome == Given {
+			if d.WitnessName, err = s.checkWitness(ctx, sc.Tx, actor, personID, in.WitnessID, in.WitnessPassword, now); err != nil {
+				return err
+			}
+			witness = in.WitnessID
+		}
+		_, err = sc.Tx.Exec(ctx, `INSERT INTO medicine_doses (id, medicine_id, person_id, scheduled_for, at, outcome, reason_code,
+			note, witness_id, recorded_at, recorded_by, corrects_id, correction_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.ID, m.ID, personID, store.NullTime(d.ScheduledFor), d.At, d.Outcome, d.ReasonCode, d.Note, store.Null(witness),
+			now, actor.ID, doseID, why)
+		if store.IsUniqueViolation(err) {
+			return hearth.Errorf(hearth.KindConflict, "Someone has already corrected this record. Look at the latest one and correct that if it is still wrong.")
+		}
+		return err
+	})
+	return d, err
+}

@@ -247,3 +247,45 @@ func TestOnlyStaffWhoManageMedicinesChangeTheListAndItsEntriesAreChecked(t *test
 		t.Errorf("bad input wrote %d medicines", n)
 	}
 }
+
+func TestAWrongDoseRecordIsCorrectedByANewRecordWithAReasonAndTheOldOneIsKept(t *testing.T) {
+	s := apptest.NewScenario(t)
+	m := paracetamol(t, s)
+	d, err := s.Care.RecordDose(s.Ctx, s.Carer.Actor, s.Ann.ID, care.DoseInput{MedicineID: m.ID, Outcome: care.Given})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Clock.Advance(time.Hour)
+	in := care.DoseInput{Outcome: care.Refused, ReasonCode: "declined"}
+	if _, err := s.Care.CorrectDose(s.Ctx, s.Carer.Actor, s.Ann.ID, d.ID, in, ""); obsProblem(err, "Why") == "" {
+		t.Errorf("a correction without a reason: %v", err)
+	}
+	fixed, err := s.Care.CorrectDose(s.Ctx, s.Carer.Actor, s.Ann.ID, d.ID, in, "Recorded as given by mistake: Ann said no")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fixed.At.Equal(d.At) {
+		t.Errorf("the correction moved the time of care from %s to %s", d.At, fixed.At)
+	}
+	// The mistaken 'given' no longer counts, so a dose now is inside no gap.
+	if err := give(s, m, time.Time{}); err != nil {
+		t.Errorf("after correcting the earlier dose to refused, a dose was refused: %v", err)
+	}
+	if _, err := s.Care.CorrectDose(s.Ctx, s.Carer.Actor, s.Ann.ID, d.ID, in, "again"); hearth.KindOf(err) != hearth.KindConflict {
+		t.Errorf("correcting the same record twice: %v, want a conflict", err)
+	}
+	pg, err := s.Care.Medicines(s.Ctx, s.Carer.Actor, s.Ann.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shown []string
+	for _, r := range pg.Recent {
+		shown = append(shown, r.Outcome+"/"+r.WasOutcome)
+	}
+	if len(pg.Recent) != 2 || pg.Recent[1].Corrects != d.ID || pg.Recent[1].WasOutcome != care.Given {
+		t.Errorf("recent records: %v", shown)
+	}
+	if n := doseCount(s); n != 3 {
+		t.Errorf("want the original kept beside its correction: %d rows", n)
+	}
+}

@@ -30,6 +30,7 @@ func (s *Server) careObsRoutes() {
 	s.handle("POST", "/people/{id}/medicines", Personal, s.addMedicine)
 	s.handle("POST", "/people/{id}/medicines/doses", Personal, s.recordDose)
 	s.handle("POST", "/people/{id}/medicines/stop", Personal, s.stopMedicine)
+	s.handle("POST", "/people/{id}/medicines/correct", Personal, s.correctDose)
 
 	s.handle("GET", "/people/{id}/visits", Personal, s.visitsPage)
 	s.handle("POST", "/people/{id}/visits", Personal, s.scheduleVisit)
@@ -199,6 +200,26 @@ func (s *Server) recordDose(w http.ResponseWriter, r *http.Request, c *call) err
 		return err
 	}
 	http.Redirect(w, r, "/people/"+id+"/medicines#rounds", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) correctDose(w http.ResponseWriter, r *http.Request, c *call) error {
+	id := r.PathValue("id")
+	f := r.PostFormValue
+	_, err := s.Care.CorrectDose(r.Context(), c.actor, id, f("dose"), care.DoseInput{Outcome: f("outcome"), ReasonCode: f("reason_code"),
+		Note: f("note"), WitnessID: f("witness"), WitnessPassword: f("witness_password")}, f("why"))
+	if herr, ok := formProblem(err); ok {
+		form := url.Values{}
+		for k, v := range r.PostForm {
+			if k != "witness_password" {
+				form[k] = v
+			}
+		}
+		return s.showMedicines(w, r, c, statusOf(err), herr, form, "correct-"+f("dose"))
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/people/"+id+"/medicines#history", http.StatusSeeOther)
 	return nil
 }
 

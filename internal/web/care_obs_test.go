@@ -144,3 +144,29 @@ func TestTheCoordinatorSeesMissedAndLateVisitsAndMyShiftShowsMyPeople(t *testing
 		t.Error("a care worker off Ed's team sees him on the coordinator's list")
 	}
 }
+
+func TestADoseRecordCorrectedOnThePageShowsWhatItWasAndWhy(t *testing.T) {
+	s := apptest.NewScenario(t)
+	m, err := s.Care.AddMedicine(s.Ctx, s.Manager.Actor, s.Ann.ID, care.MedicineInput{Name: "Paracetamol", Strength: "500 mg", Dose: "2 tablets",
+		Route: "oral", Source: "gp", PRN: true, MinIntervalHours: "4", Max24h: "4", StartDate: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Care.RecordDose(s.Ctx, s.Carer.Actor, s.Ann.ID, care.DoseInput{MedicineID: m.ID, Outcome: care.Given})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Client(s.Server().URL)
+	c.SignIn(s.Carer)
+	path := "/people/" + s.Ann.ID + "/medicines"
+	c.Get(path)
+	r := c.Post(path+"/correct", url.Values{"dose": {d.ID}, "outcome": {"refused"}, "reason_code": {"declined"}})
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("a correction without why: %d", r.Status)
+	}
+	mustContain(t, "refused correction", r, "Say why the record is wrong")
+	if r := c.Post(path+"/correct", url.Values{"dose": {d.ID}, "outcome": {"refused"}, "reason_code": {"declined"}, "why": {"Given was ticked by mistake"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("correct: %d\n%s", r.Status, r.Body)
+	}
+	mustContain(t, "after the correction", c.Get(path), "was recorded as Given; why: <span class=\"hearth-break-word\">Given was ticked by mistake", "Refused: The person said no")
+}
