@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,8 @@ import (
 	"hearth/internal/browsertest"
 	"hearth/internal/care"
 	"hearth/internal/people"
+
+	"github.com/chromedp/chromedp"
 )
 
 // obsSignIn signs staff in through the pages, at phone size.
@@ -25,6 +28,26 @@ func obsSignIn(t *testing.T, s *apptest.Scenario, b *browsertest.Browser, who ap
 	b.Fill("#code", accounts.Code(who.Secret, s.Clock.Now()))
 	b.Click("#verify")
 	b.MustSee("Your people")
+}
+
+// fitsPhone checks the page does not scroll sideways on a 360px-wide phone
+// (narrower than browsertest's default), then puts the width back.
+func fitsPhone(t *testing.T, b *browsertest.Browser, what string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.Context(), 10*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, browsertest.PhoneHeight, chromedp.EmulatePortrait,
+		chromedp.EmulateMobile, chromedp.EmulateTouch)); err != nil {
+		t.Fatalf("emulate 360px: %v", err)
+	}
+	defer func() {
+		_ = chromedp.Do(ctx, chromedp.EmulateViewport(browsertest.PhoneWidth, browsertest.PhoneHeight, chromedp.EmulatePortrait,
+			chromedp.EmulateMobile, chromedp.EmulateTouch))
+	}()
+	wide, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - 360`))
+	if err != nil || wide > 0 {
+		t.Errorf("%s scrolls sideways by %dpx at phone width (%v)", what, wide, err)
+	}
 }
 
 func noConsoleErrors(t *testing.T, b *browsertest.Browser) {
@@ -60,6 +83,7 @@ func TestJourneyACareWorkerOnAPhoneRecordsADrinkAndSeesTheRunningTotalAndTheTarg
 		t.Fatalf("after a 250 ml drink the total reads %q", got)
 	}
 	b.MustSee("Tea with two sugars")
+	fitsPhone(t, b, "the observations page")
 
 	b.Fill("#amount", "-50")
 	b.Click("#save-fluid")
@@ -105,6 +129,7 @@ func TestJourneyACareWorkerGivesARoundDoseAndIsToldWhyAPRNDoseIsRefused(t *testi
 	if got := b.Text(`[data-slot="Ramipril 08:00"]`); !strings.Contains(got, "Missed") {
 		t.Errorf("the unrecorded 08:00 dose reads %q", got)
 	}
+	fitsPhone(t, b, "the medicines page")
 	b.Click(due + " button[type=submit]")
 	if got := b.Text(due); strings.Contains(got, "Due") || !strings.Contains(got, "Given at 12:40 by Test carer") {
 		t.Fatalf("after giving it the 13:00 dose reads %q", got)
@@ -144,6 +169,7 @@ func TestJourneyTheCoordinatorSeesAMissedVisitAndMyShiftShowsMyPeopleAndWhatIsDu
 	if got := b.Text("[data-testid=visit-summary]"); !strings.Contains(got, "1 missed") {
 		t.Fatalf("the coordinator's summary reads %q", got)
 	}
+	fitsPhone(t, b, "the coordinator's visits")
 	if got := b.Text("[data-testid=visits] tr[data-status=missed]"); !strings.Contains(got, "Ed Lloyd") || !strings.Contains(got, "08:00–09:00") {
 		t.Fatalf("the missed visit reads %q", got)
 	}
@@ -153,6 +179,7 @@ func TestJourneyTheCoordinatorSeesAMissedVisitAndMyShiftShowsMyPeopleAndWhatIsDu
 	obsSignIn(t, s, b2, s.Carer)
 	b2.Click("a[href='/shift']")
 	b2.MustSee("My shift")
+	fitsPhone(t, b2, "my shift")
 	people := b2.Text("main")
 	for _, want := range []string{"Ann Jones", "Ed Lloyd", "Sertraline (due)", "11:00–12:00"} {
 		if !strings.Contains(people, want) {
