@@ -354,6 +354,9 @@ func (s *Server) shiftPage(w http.ResponseWriter, r *http.Request, c *call) erro
 	return nil
 }
 
+// InputTime is t as a datetime-local field holds it, in UK time.
+func (v obsView) InputTime(t time.Time) string { return t.In(london).Format("2006-01-02T15:04") }
+
 // FormFor is the refused form's input when name is the form shown open, so
 // each form keeps only its own input.
 func (v obsView) FormFor(name string) url.Values { return formFor(v.Open, name, v.Form) }

@@ -170,3 +170,33 @@ func TestADoseRecordCorrectedOnThePageShowsWhatItWasAndWhy(t *testing.T) {
 	}
 	mustContain(t, "after the correction", c.Get(path), "was recorded as Given; why: <span class=\"hearth-break-word\">Given was ticked by mistake", "Refused: The person said no")
 }
+
+func TestAWrongWeightIsCorrectedOnThePageKeepingTheTimeOfCareAndShowingTheOldValue(t *testing.T) {
+	s := apptest.NewScenario(t)
+	taken := s.Clock.Now().Add(-2 * time.Hour)
+	w, err := s.Care.Record(s.Ctx, s.Carer.Actor, s.Ann.ID, care.ObsInput{Kind: care.Weight, Weight: "26.4", At: taken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Client(s.Server().URL)
+	c.SignIn(s.Carer)
+	path := "/people/" + s.Ann.ID + "/observations"
+	page := c.Get(path)
+	mustContain(t, "observations", page, `name="corrects" value="`+w.ID+`"`)
+	r := c.Post(path, url.Values{"kind": {"weight"}, "form": {"weight-correct"}, "corrects": {w.ID}, "weight": {"62.4"},
+		"when": {taken.Format("2006-01-02T15:04")}})
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("a correction without a reason: %d", r.Status)
+	}
+	mustContain(t, "refused correction", r, "Say why you are correcting this entry")
+	r = c.Post(path, url.Values{"kind": {"weight"}, "form": {"weight-correct"}, "corrects": {w.ID}, "weight": {"62.4"},
+		"when": {taken.Format("2006-01-02T15:04")}, "correction_reason": {"Digits typed the wrong way round"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("correct: %d\n%s", r.Status, r.Body)
+	}
+	mustContain(t, "after the correction", c.Get(path), "62.4 kg on 3 March 2026", "corrected from 26.4 kg")
+	var at time.Time
+	if err := s.DB.QueryRow(s.Ctx, `SELECT taken_at FROM observations WHERE corrects_id = ?`, w.ID).Scan(&at); err != nil || !at.Equal(taken) {
+		t.Errorf("the correction's time of care is %s, want %s (%v)", at, taken, err)
+	}
+}
