@@ -186,6 +186,9 @@ type LawfulBasis struct {
 	RecordedAt time.Time
 }
 
+// Title is the basis in words: "Safeguarding".
+func (b LawfulBasis) Title() string { return BasisTitle(b.Kind) }
+
 // Live reports whether the basis holds at now.
 func (b LawfulBasis) Live(now time.Time) bool {
 	return !now.Before(b.Starts) && (b.Ends.IsZero() || now.Before(b.Ends))

@@ -333,6 +333,16 @@ func (s *Service) Give(ctx context.Context, actor door.Actor, n NewConsent) (Con
 // decision sees it. Withdrawing a consent already withdrawn changes nothing
 // and says when and by whom it was withdrawn.
 func (s *Service) Withdraw(ctx context.Context, actor door.Actor, personID, consentID, how string) (Consent, error) {
+	return s.WithdrawFor(ctx, actor, personID, consentID, "", how)
+}
+
+// WithdrawFor is Withdraw recorded by staff at the request of one of the
+// person's representatives (representativeID; empty: the person, or staff
+// themselves). A representative may only withdraw while they could decide:
+// their authority is re-checked now (live, verified, reaching this decision,
+// and the person lacking capacity for it), exactly as when they withdraw on
+// the portal themselves; a former attorney's request is refused, naming why.
+func (s *Service) WithdrawFor(ctx context.Context, actor door.Actor, personID, consentID, representativeID, how string) (Consent, error) {
 	var c Consent
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		a, err := sc.Allow(door.Request{Action: access.RecordConsent, Purpose: actingPurpose(actor), PersonID: personID,
@@ -361,10 +371,15 @@ func (s *Service) Withdraw(ctx context.Context, actor door.Actor, personID, cons
 			how = "Recorded by " + actor.Name
 		}
 		now := sc.Now()
-		if actor.Kind == access.KindRepresentative {
-			rep, err := accountRepresentative(ctx, sc.Tx, actor.ID, personID)
-			if err != nil {
-				return err
+		representativeID = strings.TrimSpace(representativeID)
+		if actor.Kind == access.KindRepresentative || representativeID != "" {
+			var rep Representative
+			if actor.Kind == access.KindRepresentative {
+				if rep, err = accountRepresentative(ctx, sc.Tx, actor.ID, personID); err != nil {
+					return err
+				}
+			} else if rep, err = loadRepresentative(ctx, sc.Tx, personID, representativeID); err != nil {
+				return hearth.Invalid("Requested by", "Choose a representative recorded for this person")
 			}
 			person, err := people.Load(ctx, sc.Tx, personID)
 			if err != nil {
@@ -375,7 +390,13 @@ func (s *Service) Withdraw(ctx context.Context, actor door.Actor, personID, cons
 				return err
 			}
 			if why := rep.cannotConsent(c.Purpose, person, capState, now); why != "" {
-				return hearth.Errorf(hearth.KindForbidden, "%s", why)
+				if actor.Kind == access.KindRepresentative {
+					return hearth.Errorf(hearth.KindForbidden, "%s", why)
+				}
+				return hearth.Invalid("Requested by", why+": they cannot withdraw this consent for "+person.CalledName())
+			}
+			if actor.Kind != access.KindRepresentative {
+				how = "At the request of " + rep.Describe() + ": " + how
 			}
 		}
 		a.ResourceID = c.ID

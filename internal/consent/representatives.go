@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"hearth"
 	"hearth/internal/access"
@@ -34,6 +35,9 @@ type Representative struct {
 	RecordedBy        string
 	RecordedAt        time.Time
 	UserID            string // the portal account, if linked
+	EndReason         string // why the authority ended (revoked, discharged, ...)
+	EndedBy           string // who recorded the end
+	EndedAt           time.Time
 }
 
 // Verified reports whether the evidence has been seen and checked.
@@ -223,8 +227,11 @@ func (s *Service) RecordRepresentative(ctx context.Context, actor door.Actor, n 
 }
 
 // EndRepresentative records that a representative's authority or role ends
-// on a date (an LPA revoked, a deputy discharged). Nothing else changes.
-func (s *Service) EndRepresentative(ctx context.Context, actor door.Actor, personID, representativeID string, endsOn time.Time) (Representative, error) {
+// on a date (an LPA revoked, a deputy discharged), why, and who recorded it.
+// An end on or before today takes effect at once: the door reads the end
+// date in every decision, so a representative's portal access stops with
+// their next request. Nothing else changes; the row stays readable.
+func (s *Service) EndRepresentative(ctx context.Context, actor door.Actor, personID, representativeID string, endsOn time.Time, reason string) (Representative, error) {
 	var r Representative
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		a, err := sc.Allow(door.Request{Action: access.RecordConsent, Purpose: actingPurpose(actor), PersonID: personID,
@@ -239,33 +246,43 @@ func (s *Service) EndRepresentative(ctx context.Context, actor door.Actor, perso
 			return err
 		}
 		a.ResourceID = r.ID
-		if !r.EndsOn.IsZero() && !r.EndsOn.After(sc.Now()) {
-			return hearth.Errorf(hearth.KindConflict, "%s's authority already ended on %s", r.Name, ukDate(r.EndsOn))
+		now := sc.Now()
+		if !r.EndsOn.IsZero() && !r.EndsOn.After(now) {
+			return hearth.Errorf(hearth.KindConflict, "%s's authority already ended on %s. Nothing was changed.", r.Name, ukDate(r.EndsOn))
 		}
+		reason = strings.TrimSpace(reason)
+		var p hearth.Problems
 		if endsOn.IsZero() {
-			return hearth.Invalid("End date", "Enter the date the authority ends")
+			p.Add("End date", "Enter the date the authority ends")
+		} else if endsOn.Before(r.StartsOn) {
+			p.Add("End date", "End date must be on or after the start date ("+ukDate(r.StartsOn)+")")
 		}
-		if !endsOn.After(r.StartsOn) {
-			return hearth.Invalid("End date", "End date must be after the start date")
+		p.Check(utf8.RuneCountInString(reason) >= 10, "Reason", "Say why the authority ends, in at least 10 characters (for example: the LPA was revoked by the Court of Protection)")
+		checkLen(&p, "Reason", reason, maxText)
+		if err := p.Err(); err != nil {
+			return err
 		}
-		r.EndsOn = endsOn
-		_, err = sc.Tx.Exec(ctx, `UPDATE representatives SET ends_on = ? WHERE id = ?`, endsOn, r.ID)
+		r.EndsOn, r.EndReason, r.EndedBy, r.EndedAt = endsOn, reason, actor.Name, now
+		a.Detail = fmt.Sprintf("representative %s ended on %s: %s", r.Name, ukDate(endsOn), reason)
+		_, err = sc.Tx.Exec(ctx, `UPDATE representatives SET ends_on = ?, end_reason = ?, ended_by_name = ?, ended_at = ? WHERE id = ?`,
+			endsOn, reason, actor.Name, now, r.ID)
 		return err
 	})
 	return r, err
 }
 
 const repColumns = `r.id, r.person_id, r.name, r.relationship, r.authority, r.scope, r.contact, r.evidence_reference,
-	r.verified_by, r.verified_on, r.starts_on, r.ends_on, r.recorded_by_name, r.recorded_at, COALESCE(ra.user_id, '')`
+	r.verified_by, r.verified_on, r.starts_on, r.ends_on, r.recorded_by_name, r.recorded_at, COALESCE(ra.user_id, ''),
+	r.end_reason, r.ended_by_name, r.ended_at`
 
 const repFrom = ` FROM representatives r LEFT JOIN representative_accounts ra ON ra.representative_id = r.id `
 
 func scanRepresentative(row interface{ Scan(...any) error }) (Representative, error) {
 	var r Representative
-	var verified, ends sql.NullTime
+	var verified, ends, ended sql.NullTime
 	err := row.Scan(&r.ID, &r.PersonID, &r.Name, &r.Relationship, &r.Authority, &r.Scope, &r.Contact, &r.EvidenceReference,
-		&r.VerifiedBy, &verified, &r.StartsOn, &ends, &r.RecordedBy, &r.RecordedAt, &r.UserID)
-	r.VerifiedOn, r.EndsOn = nullTime(verified), nullTime(ends)
+		&r.VerifiedBy, &verified, &r.StartsOn, &ends, &r.RecordedBy, &r.RecordedAt, &r.UserID, &r.EndReason, &r.EndedBy, &ended)
+	r.VerifiedOn, r.EndsOn, r.EndedAt = nullTime(verified), nullTime(ends), nullTime(ended)
 	r.StartsOn, r.RecordedAt = r.StartsOn.UTC(), r.RecordedAt.UTC()
 	return r, err
 }
@@ -334,4 +351,12 @@ func LinkRepresentativeAccount(ctx context.Context, tx *store.Tx, representative
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO representative_accounts (representative_id, user_id) VALUES (?, ?)`, representativeID, userID)
 	return err
+}
+
+// RepresentativesOf lists a person's representatives and consultees, oldest
+// first, ended ones included (with when and why). It reads in the caller's
+// transaction: tx must belong to a door scope that has already allowed a
+// request about personID (as TechnologyBasis does).
+func (s *Service) RepresentativesOf(ctx context.Context, tx *store.Tx, personID string) ([]Representative, error) {
+	return representatives(ctx, tx, personID)
 }

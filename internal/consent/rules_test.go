@@ -58,7 +58,7 @@ func TestRepresentativeConsentsOnlyWithinAuthorityAndWhileThePersonLacksCapacity
 			}
 			r := f.representative("Mary Jones", tc.authority, tc.verified)
 			if tc.ended {
-				if _, err := f.Consent.EndRepresentative(f.Ctx, f.Manager.Actor, f.Ann.ID, r.ID, f.Clock.Now().Add(-time.Minute)); err != nil {
+				if _, err := f.Consent.EndRepresentative(f.Ctx, f.Manager.Actor, f.Ann.ID, r.ID, f.Clock.Now().Add(-time.Minute), "The LPA was revoked by the court"); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -2,7 +2,6 @@ package portal
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -12,11 +11,12 @@ import (
 	"hearth/internal/consent"
 	"hearth/internal/door"
 	"hearth/internal/people"
-	"hearth/internal/store"
 )
 
 // ConsentItem is one consent as the person sees it: what it is about,
-// what it allows, who gave it, and whether it counts now.
+// what it allows, who gave it, and whether it counts now (as the consent
+// service judges it: withdrawn, ended, replaced, or given by someone whose
+// authority no longer reaches it all stop it counting).
 type ConsentItem struct {
 	ID          string
 	Purpose     string
@@ -30,11 +30,9 @@ type ConsentItem struct {
 	WithdrawnBy string
 	Scope       string
 	Recipients  string
-}
-
-// Active reports whether it counts now (not withdrawn, not ended).
-func (c ConsentItem) Active(now time.Time) bool {
-	return c.WithdrawnAt.IsZero() && (c.Ends.IsZero() || now.Before(c.Ends)) && !now.Before(c.Starts)
+	Counts      bool   // it stands now and says yes
+	Why         string // the consent service's reason, in words
+	Record      consent.Consent
 }
 
 // Allows says in plain English what the consent lets the service do.
@@ -77,6 +75,7 @@ type Assessment struct {
 type Decision struct {
 	ID, Decision, Outcome, Reasons, DecisionMaker string
 	DecidedAt                                     time.Time
+	Counts                                        bool
 }
 
 // Representative is someone recorded as acting for, or to be consulted
@@ -85,6 +84,8 @@ type Representative struct {
 	ID, Name, Relationship, Authority string
 	Verified                          bool
 	StartsOn, EndsOn                  time.Time
+	EndReason                         string
+	Live                              bool
 }
 
 // AuthorityTitle is the authority in words.
@@ -98,6 +99,7 @@ type ConsentView struct {
 	Assessments     []Assessment
 	Decisions       []Decision
 	Representatives []Representative
+	LawfulBases     []consent.LawfulBasis // information shared without consent, on another lawful basis
 	Channels        []ChannelState
 	Denied          string // when the account's authority does not reach it
 	CanDecide       bool   // may give or withdraw consent here
@@ -119,10 +121,13 @@ type PurposeChoice struct{ Value, Title string }
 var decidablePurposes = []string{consent.PurposePhotographs, consent.PurposeSecondaryUse}
 
 // ConsentView reads the person's consents, capacity assessments,
-// best-interests decisions and representatives (ReadConsent). A
+// best-interests decisions, representatives and other lawful bases from
+// the consent service (consent.Service.Page, decided as ReadConsent with
+// the account's own purpose), leaving out what is withheld. A
 // representative whose authority does not reach them gets Denied.
 func (s *Service) ConsentView(ctx context.Context, actor door.Actor, personID string) (ConsentView, error) {
 	var v ConsentView
+	var set withheldSet
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		if _, err := sc.Allow(door.Request{Action: access.ViewPerson, Purpose: people.Purpose(actor), PersonID: personID,
 			ResourceType: "Patient", ResourceID: personID, Detail: "portal: consent"}); err != nil {
@@ -133,168 +138,99 @@ func (s *Service) ConsentView(ctx context.Context, actor door.Actor, personID st
 			return err
 		}
 		v.Now = sc.Now()
-		read, err := sc.Check(door.Request{Action: access.ReadConsent, Purpose: people.Purpose(actor), PersonID: personID,
-			ResourceType: "Consent", Detail: "portal: consent, capacity and representatives"})
-		if err != nil {
-			return err
-		}
-		if !read.Decision.Permit {
-			v.Denied = read.Decision.Sentence()
-			return nil
-		}
-		rec, err := sc.Check(door.Request{Action: access.RecordConsent, Purpose: people.Purpose(actor), PersonID: personID, ResourceType: "Consent",
-			Detail: "portal: may decide consent"})
-		if err != nil {
-			return err
-		}
-		v.CanDecide = rec.Decision.Permit
-		set, _, err := loadWithheld(ctx, sc.Tx, personID)
-		if err != nil {
-			return err
-		}
-		if v.Consents, err = consentItems(ctx, sc.Tx, personID, set); err != nil {
-			return err
-		}
-		if v.Assessments, err = assessmentsOf(ctx, sc.Tx, personID, set); err != nil {
-			return err
-		}
-		if v.Decisions, err = decisionsOf(ctx, sc.Tx, personID, set); err != nil {
-			return err
-		}
-		if v.Representatives, err = representativesOf(ctx, sc.Tx, personID); err != nil {
-			return err
-		}
-		for _, ch := range consent.Channels {
-			on := false
-			for _, c := range v.Consents {
-				if c.Purpose == consent.PurposeDigitalCommunication && c.Channel == ch && c.Permit && c.Active(v.Now) {
-					on = true
-					break
-				}
-			}
-			v.Channels = append(v.Channels, ChannelState{Channel: ch, Title: consent.ChannelTitle(ch), On: on})
-		}
-		for _, p := range decidablePurposes {
-			v.Purposes = append(v.Purposes, PurposeChoice{Value: p, Title: consent.PurposeTitle(p)})
-		}
-		return nil
+		set, _, err = loadWithheld(ctx, sc.Tx, personID)
+		return err
 	})
-	return v, err
-}
-
-func consentItems(ctx context.Context, tx *store.Tx, personID string, set withheldSet) ([]ConsentItem, error) {
-	rows, err := tx.Query(ctx, `SELECT c.id, c.purpose, c.recipient, c.technology_name, c.technology_id, c.channel, c.decision,
-		c.given_by, COALESCE(r.name, ''), COALESCE(r.authority, ''), c.starts_at, c.ends_at, c.withdrawn_at, c.withdrawn_by_name, c.scope, c.recipients
-		FROM consents c LEFT JOIN representatives r ON r.id = c.representative_id
-		WHERE c.person_id = ? ORDER BY c.recorded_at DESC, c.id DESC`, personID)
 	if err != nil {
-		return nil, err
+		return v, err
 	}
-	defer rows.Close()
-	var out []ConsentItem
-	for rows.Next() {
-		var c ConsentItem
-		var recipient, techName, techID, decision, givenBy, repName, authority, scope string
-		var ends, withdrawn sql.NullTime
-		if err := rows.Scan(&c.ID, &c.Purpose, &recipient, &techName, &techID, &c.Channel, &decision, &givenBy, &repName, &authority,
-			&c.Starts, &ends, &withdrawn, &c.WithdrawnBy, &scope, &c.Recipients); err != nil {
-			return nil, err
+	if s.consent == nil {
+		v.Denied = "Consent records cannot be shown here yet"
+		return v, nil
+	}
+	pg, err := s.consent.Page(ctx, actor, personID)
+	if door.IsDenial(err) && hearth.KindOf(err) == hearth.KindForbidden {
+		v.Denied = err.(*hearth.Error).Message
+		return v, nil
+	} else if err != nil {
+		return v, err
+	}
+	v.Now, v.CanDecide = pg.Now, pg.CanRecord
+	standing := map[string]consent.Position{}
+	for _, p := range pg.Positions {
+		if p.Consent != nil {
+			standing[p.Consent.ID] = p
 		}
+	}
+	for _, c := range pg.Consents {
 		if set.has("Consent", c.ID) {
 			continue
 		}
-		full := consent.Consent{Purpose: c.Purpose, Recipient: recipient, TechnologyName: techName, TechnologyID: techID, Channel: c.Channel}
-		c.Title, c.Permit = full.Title(), decision == "permit"
-		c.GivenBy = "You"
-		if givenBy == "representative" {
-			c.GivenBy = repName + " (" + AuthorityTitle(authority) + ")"
-		}
-		if ends.Valid {
-			c.Ends = ends.Time
-		}
-		if withdrawn.Valid {
-			c.WithdrawnAt = withdrawn.Time
-		}
-		var parts []string
-		for _, sc := range strings.Split(scope, ",") {
-			if sc != "" {
-				parts = append(parts, strings.ToLower(consent.ScopeTitle(sc)))
-			}
-		}
-		c.Scope = strings.Join(parts, ", ")
-		out = append(out, c)
+		v.Consents = append(v.Consents, itemOf(c, standing))
 	}
-	return out, rows.Err()
-}
-
-func assessmentsOf(ctx context.Context, tx *store.Tx, personID string, set withheldSet) ([]Assessment, error) {
-	rows, err := tx.Query(ctx, `SELECT id, decision, outcome, assessor, assessed_at, next_review_on FROM capacity_assessments
-		WHERE person_id = ? ORDER BY assessed_at DESC, id DESC`, personID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Assessment
-	for rows.Next() {
-		var a Assessment
-		var review sql.NullTime
-		if err := rows.Scan(&a.ID, &a.Decision, &a.Outcome, &a.Assessor, &a.AssessedAt, &review); err != nil {
-			return nil, err
-		}
+	for _, a := range pg.Assessments {
 		if set.has("Consent", a.ID) || set.has("Observation", a.ID) {
 			continue
 		}
-		if review.Valid {
-			a.NextReview = review.Time
+		out := "Able to make this decision"
+		if a.Lacks() {
+			out = "Not able to make this decision at the time"
 		}
-		a.Outcome = map[string]string{"has-capacity": "Able to make this decision", "lacks-capacity": "Not able to make this decision at the time"}[a.Outcome]
-		out = append(out, a)
+		v.Assessments = append(v.Assessments, Assessment{ID: a.ID, Decision: a.Decision, Outcome: out, Assessor: a.Assessor,
+			AssessedAt: a.AssessedAt, NextReview: a.NextReview})
 	}
-	return out, rows.Err()
+	for _, b := range pg.BestInterests {
+		if !set.has("Consent", b.ID) {
+			v.Decisions = append(v.Decisions, Decision{ID: b.ID, Decision: b.Decision, Outcome: b.Outcome, Reasons: b.Reasons,
+				DecisionMaker: b.DecisionMaker, DecidedAt: b.DecidedAt, Counts: b.Basis.Active})
+		}
+	}
+	for _, r := range pg.Representatives {
+		v.Representatives = append(v.Representatives, Representative{ID: r.ID, Name: r.Name, Relationship: r.Relationship,
+			Authority: r.Authority, Verified: r.Verified(), StartsOn: r.StartsOn, EndsOn: r.EndsOn, EndReason: r.EndReason, Live: r.Live(pg.Now)})
+	}
+	for _, b := range pg.LawfulBases {
+		if !set.has("Consent", b.ID) {
+			v.LawfulBases = append(v.LawfulBases, b)
+		}
+	}
+	for _, ch := range consent.Channels {
+		on := false
+		for _, c := range v.Consents {
+			if c.Purpose == consent.PurposeDigitalCommunication && c.Channel == ch && c.Counts {
+				on = true
+				break
+			}
+		}
+		v.Channels = append(v.Channels, ChannelState{Channel: ch, Title: consent.ChannelTitle(ch), On: on})
+	}
+	for _, p := range decidablePurposes {
+		v.Purposes = append(v.Purposes, PurposeChoice{Value: p, Title: consent.PurposeTitle(p)})
+	}
+	return v, nil
 }
 
-func decisionsOf(ctx context.Context, tx *store.Tx, personID string, set withheldSet) ([]Decision, error) {
-	rows, err := tx.Query(ctx, `SELECT id, decision, outcome, reasons, decision_maker, decided_at FROM best_interests
-		WHERE person_id = ? ORDER BY decided_at DESC, id DESC`, personID)
-	if err != nil {
-		return nil, err
+// itemOf is a consent in the person's words, with whether it counts now
+// from the consent service's own position for its purpose and target.
+func itemOf(c consent.Consent, standing map[string]consent.Position) ConsentItem {
+	it := ConsentItem{ID: c.ID, Purpose: c.Purpose, Title: c.Title(), Permit: c.Permit(), Channel: c.Channel, GivenBy: "You",
+		Starts: c.Starts, Ends: c.Ends, WithdrawnAt: c.WithdrawnAt, WithdrawnBy: c.WithdrawnBy, Recipients: c.Recipients, Record: c}
+	if c.GivenBy == "representative" {
+		it.GivenBy = c.RepresentativeName + " (" + AuthorityTitle(c.Authority) + ")"
 	}
-	defer rows.Close()
-	var out []Decision
-	for rows.Next() {
-		var d Decision
-		if err := rows.Scan(&d.ID, &d.Decision, &d.Outcome, &d.Reasons, &d.DecisionMaker, &d.DecidedAt); err != nil {
-			return nil, err
-		}
-		if !set.has("Consent", d.ID) {
-			out = append(out, d)
+	var parts []string
+	for _, sc := range c.Scope {
+		if sc != "" {
+			parts = append(parts, strings.ToLower(consent.ScopeTitle(sc)))
 		}
 	}
-	return out, rows.Err()
-}
-
-func representativesOf(ctx context.Context, tx *store.Tx, personID string) ([]Representative, error) {
-	rows, err := tx.Query(ctx, `SELECT id, name, relationship, authority, evidence_reference, verified_by, verified_on, starts_on, ends_on
-		FROM representatives WHERE person_id = ? ORDER BY starts_on, name`, personID)
-	if err != nil {
-		return nil, err
+	it.Scope = strings.Join(parts, ", ")
+	if p, ok := standing[c.ID]; ok {
+		it.Counts, it.Why = p.Yes, p.Basis.Reason
+	} else {
+		it.Why = "A later decision replaced this one"
 	}
-	defer rows.Close()
-	var out []Representative
-	for rows.Next() {
-		var r Representative
-		var evidence, verifiedBy string
-		var verifiedOn, ends sql.NullTime
-		if err := rows.Scan(&r.ID, &r.Name, &r.Relationship, &r.Authority, &evidence, &verifiedBy, &verifiedOn, &r.StartsOn, &ends); err != nil {
-			return nil, err
-		}
-		r.Verified = evidence != "" && verifiedBy != "" && verifiedOn.Valid
-		if ends.Valid {
-			r.EndsOn = ends.Time
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return it
 }
 
 // infoFormat is how the person was told what they agree to: the portal's
@@ -352,7 +288,7 @@ func (s *Service) SetChannels(ctx context.Context, actor door.Actor, personID st
 			}
 		case !want[ch.Channel] && ch.On:
 			for _, c := range v.Consents {
-				if c.Purpose == consent.PurposeDigitalCommunication && c.Channel == ch.Channel && c.Permit && c.Active(v.Now) {
+				if c.Purpose == consent.PurposeDigitalCommunication && c.Channel == ch.Channel && c.Counts {
 					if _, err := s.WithdrawConsent(ctx, actor, personID, c.ID); err != nil {
 						return err
 					}

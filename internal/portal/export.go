@@ -8,6 +8,7 @@ import (
 
 	"hearth/internal/access"
 	"hearth/internal/audit"
+	"hearth/internal/consent"
 	"hearth/internal/door"
 	"hearth/internal/people"
 )
@@ -71,7 +72,11 @@ func (s *Service) Bundle(ctx context.Context, actor door.Actor, personID string)
 	if err != nil {
 		return nil, err
 	}
-	return json.MarshalIndent(BundleOf(c), "", "  ")
+	b, err := BundleOf(c)
+	if err != nil {
+		return nil, err
+	}
+	return json.MarshalIndent(b, "", "  ")
 }
 
 // NHSNumberSystem is the UK Core identifier system for NHS numbers.
@@ -83,7 +88,7 @@ type fhirRes = map[string]any
 // (one per access, IHE BALP shape), Communication (messages), Task
 // (correction requests), DocumentReference (About Me entries, care plans
 // and daily notes, as the person's text).
-func BundleOf(c Copy) fhirRes {
+func BundleOf(c Copy) (fhirRes, error) {
 	var entries []fhirRes
 	add := func(r fhirRes) {
 		entries = append(entries, fhirRes{"fullUrl": "urn:uuid:" + r["id"].(string), "resource": r})
@@ -99,7 +104,11 @@ func BundleOf(c Copy) fhirRes {
 		p["name"] = append(p["name"].([]fhirRes), fhirRes{"use": "usual", "given": []string{c.Person.PreferredName}})
 	}
 	add(p)
-	for _, r := range consentResources(c, patientRef) {
+	consents, err := consentResources(c, patientRef)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range consents {
 		add(r)
 	}
 	for _, sec := range c.Record.AboutMe {
@@ -152,7 +161,7 @@ func BundleOf(c Copy) fhirRes {
 		add(auditEvent(e, patientRef))
 	}
 	return fhirRes{"resourceType": "Bundle", "id": c.Person.ID + "-copy", "type": "collection",
-		"timestamp": c.MadeAt.UTC().Format(time.RFC3339), "entry": entries}
+		"timestamp": c.MadeAt.UTC().Format(time.RFC3339), "entry": entries}, nil
 }
 
 func document(id, title, text, author string, at time.Time, subject fhirRes) fhirRes {
@@ -192,40 +201,34 @@ func purposeHL7(name string) string {
 	return ""
 }
 
-// consentResources maps the person's consents to FHIR R4 Consent
-// (scope patient-privacy or treatment, provision permit or deny, period).
-func consentResources(c Copy, patient fhirRes) []fhirRes {
+// consentResources maps the person's consents to FHIR R4 Consent with the
+// consent package's own mapping (consent.Consent.FHIR: status, scope,
+// category, performer with a representative's authority, policy, and the
+// provision: permit or deny, period, purpose, actor, record parts), with
+// the Patient reference pointing at the Bundle's own Patient entry.
+func consentResources(c Copy, patient fhirRes) ([]fhirRes, error) {
 	var out []fhirRes
+	own := "Patient/" + c.Person.ID
 	for _, it := range c.Consent.Consents {
-		status := "active"
-		switch {
-		case !it.WithdrawnAt.IsZero():
-			status = "inactive"
-		case !it.Active(c.MadeAt):
-			status = "inactive"
+		fc := it.Record.FHIR(c.MadeAt)
+		fc.Patient = consent.FHIRReference{Reference: patient["reference"].(string)}
+		for i := range fc.Performer {
+			if fc.Performer[i].Reference == own {
+				fc.Performer[i].Reference = fc.Patient.Reference
+			}
 		}
-		scope := "patient-privacy"
-		if it.Purpose == "care-delivery" {
-			scope = "treatment"
+		for i := range fc.Contained {
+			fc.Contained[i].Patient = fc.Patient
 		}
-		prov := "deny"
-		if it.Permit {
-			prov = "permit"
+		b, err := json.Marshal(fc)
+		if err != nil {
+			return nil, err
 		}
-		period := fhirRes{"start": it.Starts.UTC().Format(time.RFC3339)}
-		if !it.Ends.IsZero() {
-			period["end"] = it.Ends.UTC().Format(time.RFC3339)
+		var r fhirRes
+		if err := json.Unmarshal(b, &r); err != nil {
+			return nil, err
 		}
-		if !it.WithdrawnAt.IsZero() {
-			period["end"] = it.WithdrawnAt.UTC().Format(time.RFC3339)
-		}
-		out = append(out, fhirRes{"resourceType": "Consent", "id": it.ID, "status": status,
-			"scope":     fhirRes{"coding": []fhirRes{{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": scope}}},
-			"category":  []fhirRes{{"text": it.Title}},
-			"patient":   patient,
-			"dateTime":  it.Starts.UTC().Format(time.RFC3339),
-			"performer": []fhirRes{{"display": it.GivenBy}},
-			"provision": fhirRes{"type": prov, "period": period, "purpose": []fhirRes{{"system": "https://hearth.example/consent-purpose", "code": it.Purpose}}}})
+		out = append(out, r)
 	}
-	return out
+	return out, nil
 }

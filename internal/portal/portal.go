@@ -158,12 +158,24 @@ func (s *Service) Invite(ctx context.Context, actor door.Actor, n NewInvitation)
 		case access.KindPerson:
 			n.RepresentativeID = ""
 		case access.KindRepresentative:
-			var rid string
-			err := sc.Tx.QueryRow(ctx, `SELECT id FROM representatives WHERE id = ? AND person_id = ?`, n.RepresentativeID, n.PersonID).Scan(&rid)
-			if errors.Is(err, sql.ErrNoRows) || !hearth.ValidID(n.RepresentativeID) {
+			var reps []consent.Representative
+			if s.consent != nil {
+				var err error
+				if reps, err = s.consent.RepresentativesOf(ctx, sc.Tx, n.PersonID); err != nil {
+					return err
+				}
+			}
+			found := false
+			for _, r := range reps {
+				if r.ID == n.RepresentativeID {
+					found = true
+					if !r.Live(sc.Now()) {
+						p.Add("Representative", r.Name+"'s authority has ended or has not started: they cannot be invited")
+					}
+				}
+			}
+			if !found {
 				p.Add("Representative", "Choose one of the person's recorded representatives")
-			} else if err != nil {
-				return err
 			}
 		default:
 			p.Add("Who", "Choose whether you are inviting the person or a representative")

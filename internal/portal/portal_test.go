@@ -352,7 +352,7 @@ func TestAWithdrawnConsentWithdrawnAgainChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(v.Consents) != 1 || v.Consents[0].Active(v.Now) {
+	if len(v.Consents) != 1 || v.Consents[0].Counts {
 		t.Errorf("the withdrawn consent still counts: %+v", v.Consents)
 	}
 }
@@ -583,7 +583,8 @@ func TestWithheldEntriesAreLeftOutOfThePersonsViewSaidWhyAndReviewed(t *testing.
 func TestTheCopyOfEverythingIsAFHIRCollectionBundleAndIsAudited(t *testing.T) {
 	f := newFixture(t)
 	ann := f.personAccount(f.Ann, "ann.jones")
-	if _, err := f.Portal.GiveConsent(f.Ctx, ann, f.Ann.ID, consent.PurposeSecondaryUse, "", "deny"); err != nil {
+	given, err := f.Portal.GiveConsent(f.Ctx, ann, f.Ann.ID, consent.PurposeSecondaryUse, "", "deny")
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.Portal.Send(f.Ctx, ann, f.Ann.ID, "Hello"); err != nil {
@@ -614,7 +615,17 @@ func TestTheCopyOfEverythingIsAFHIRCollectionBundleAndIsAudited(t *testing.T) {
 			ID           string `json:"id"`
 			Identifier   []struct{ System, Value string }
 			Patient      struct{ Reference string }
-			Provision    struct{ Type string }
+			Status       string
+			Performer    []struct{ Reference string }
+			Provision    struct {
+				Type    string
+				Period  struct{ Start, End string }
+				Purpose []struct{ System, Code string }
+				Code    []struct {
+					Coding []struct{ System, Code string }
+				}
+				Class []struct{ System, Code string }
+			}
 		}
 		if err := json.Unmarshal(e.Resource, &r); err != nil {
 			t.Fatal(err)
@@ -629,8 +640,17 @@ func TestTheCopyOfEverythingIsAFHIRCollectionBundleAndIsAudited(t *testing.T) {
 				t.Errorf("patient identifier %+v", r.Identifier)
 			}
 		case "Consent":
-			if r.Patient.Reference != "urn:uuid:"+f.Ann.ID || r.Provision.Type != "deny" {
+			// The consent package's own mapping, pointed at the Bundle's Patient.
+			p := r.Provision
+			if r.ID != given.ID || r.Patient.Reference != "urn:uuid:"+f.Ann.ID || r.Status != "rejected" ||
+				len(r.Performer) != 1 || r.Performer[0].Reference != "urn:uuid:"+f.Ann.ID {
 				t.Errorf("consent %s", e.Resource)
+			}
+			if p.Type != "deny" || p.Period.Start != given.Starts.UTC().Format(time.RFC3339) ||
+				len(p.Purpose) != 1 || p.Purpose[0].System != consent.FHIRPurposeSystem || p.Purpose[0].Code != "HRESCH" ||
+				len(p.Code) != 1 || len(p.Code[0].Coding) != 1 || p.Code[0].Coding[0].Code != consent.PurposeSecondaryUse ||
+				len(p.Class) != 1 || p.Class[0].System != consent.FHIRHearthScopeSystem || p.Class[0].Code != consent.ScopeAll {
+				t.Errorf("consent provision %+v in %s", p, e.Resource)
 			}
 		}
 	}

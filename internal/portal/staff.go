@@ -74,8 +74,17 @@ func (s *Service) Staff(ctx context.Context, actor door.Actor, personID string) 
 			if v.Invitations, err = s.Invitations(ctx, sc.Tx, personID); err != nil {
 				return err
 			}
-			if v.Representatives, err = representativesOf(ctx, sc.Tx, personID); err != nil {
-				return err
+			if s.consent != nil {
+				reps, err := s.consent.RepresentativesOf(ctx, sc.Tx, personID)
+				if err != nil {
+					return err
+				}
+				for _, r := range reps {
+					if r.Live(sc.Now()) { // an ended authority is not invited
+						v.Representatives = append(v.Representatives, Representative{ID: r.ID, Name: r.Name, Relationship: r.Relationship,
+							Authority: r.Authority, Verified: r.Verified(), StartsOn: r.StartsOn, EndsOn: r.EndsOn, Live: true})
+					}
+				}
 			}
 		}
 		ok, err := check(access.ManageCorrections, "Task", "correction requests (staff)")
