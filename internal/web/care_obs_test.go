@@ -37,6 +37,9 @@ func TestACareWorkerRecordsADrinkAndSeesTheRunningTotalAgainstTheTarget(t *testi
 	}
 	page := c.Get(path)
 	mustContain(t, "observations page", page, "250 ml</strong> drunk of a 1600 ml target", "Tea")
+	if strings.Contains(page.Body, "Corrected from") {
+		t.Error("an entry no one corrected is marked as corrected")
+	}
 	person := c.Get("/people/" + s.Ann.ID)
 	mustContain(t, "person page", person, "/people/"+s.Ann.ID+"/observations", "Alerts and observations", "Medicines", "Visits")
 }
