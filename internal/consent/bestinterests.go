@@ -202,6 +202,7 @@ type NewLawfulBasis struct {
 	Reason    string
 	Starts    time.Time // zero: now
 	Ends      time.Time
+	Problems  hearth.Problems // from reading the form, reported after the door decides
 }
 
 // RecordLawfulBasis records a basis other than consent for sharing with a
@@ -223,7 +224,7 @@ func (s *Service) RecordLawfulBasis(ctx context.Context, actor door.Actor, n New
 		if n.Starts.IsZero() {
 			n.Starts = now
 		}
-		var p hearth.Problems
+		p := append(hearth.Problems(nil), n.Problems...)
 		p.Check(oneOf(n.Kind, OtherBases), "Basis", "Choose the lawful basis: safeguarding, court order, vital interests or legal obligation")
 		p.Check(n.Recipient != "", "Recipient", "Name who the information goes to")
 		p.Check(len(n.Reason) >= 10, "Reason", "Say why, in at least 10 characters")

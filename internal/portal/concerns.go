@@ -11,12 +11,14 @@ import (
 	"hearth/internal/access"
 	"hearth/internal/door"
 	"hearth/internal/people"
+	"hearth/internal/tech"
 )
 
 // Concern is a concern the person or their representative raised from the
 // portal: that a technology or a practice harms them or restricts their
-// rights. It is kept in the portal's own table, in the person's record,
-// until the technology package's concerns can take it.
+// rights, when it is not about one of their technologies (those go to the
+// technology package's concerns: RaiseTechnologyConcern). It is kept in the
+// portal's own table, in the person's record.
 type Concern struct {
 	ID           string
 	PersonID     string
@@ -68,4 +70,80 @@ func concerns(ctx context.Context, sc *door.Scope, personID string) ([]Concern, 
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// Concerns is what the person sees about concerns: the technologies used in
+// their care (from the technology package, decided as ReadTechUse), the
+// concerns about them with where each went and its outcome, and concerns
+// raised here that were not about a technology (kept in the portal's own
+// table, older ones included).
+type Concerns struct {
+	Technologies []tech.Use // one per technology, newest use first
+	TechPart     Part
+	TechConcerns []tech.Concern
+	General      []Concern
+}
+
+// Concerns reads the person's concerns and the technologies a concern may
+// be about.
+func (s *Service) Concerns(ctx context.Context, actor door.Actor, personID string) (Concerns, error) {
+	var v Concerns
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		if _, err := sc.Allow(door.Request{Action: access.ViewPerson, Purpose: people.Purpose(actor), PersonID: personID,
+			ResourceType: "Flag", Detail: "portal: concerns"}); err != nil {
+			return err
+		}
+		var err error
+		v.General, err = concerns(ctx, sc, personID)
+		return err
+	})
+	if err != nil || s.tech == nil {
+		return v, err
+	}
+	tp, err := s.tech.PersonTechnology(ctx, actor, personID)
+	switch {
+	case err == nil:
+		v.TechPart = Part{Shown: true}
+	case door.IsDenial(err) && hearth.KindOf(err) == hearth.KindForbidden:
+		v.TechPart = Part{Denied: err.(*hearth.Error).Message}
+		return v, nil
+	default:
+		return v, err
+	}
+	seen := map[string]bool{}
+	for _, u := range tp.Uses {
+		if !seen[u.TechnologyID] {
+			seen[u.TechnologyID] = true
+			v.Technologies = append(v.Technologies, u)
+		}
+	}
+	v.TechConcerns = tp.Concerns
+	return v, nil
+}
+
+// RaiseTechnologyConcern sends a concern about one of the person's own
+// technologies down the technology package's concern path (tech.RaiseConcern:
+// to the registered manager of their location, tracked to an outcome, on the
+// manager's concerns list). The technology must be one used in the person's
+// care, as the technology package lists it for this account (a read decided
+// and audited before anything typed is checked).
+func (s *Service) RaiseTechnologyConcern(ctx context.Context, actor door.Actor, personID, technologyID, text string) (tech.Concern, error) {
+	if s.tech == nil {
+		return tech.Concern{}, hearth.Errorf(hearth.KindUnavailable, "Concerns about technology cannot be raised here yet")
+	}
+	tp, err := s.tech.PersonTechnology(ctx, actor, personID)
+	if err != nil {
+		return tech.Concern{}, err
+	}
+	for _, u := range tp.Uses {
+		if u.TechnologyID == technologyID {
+			return s.tech.RaiseConcern(ctx, actor, personID, technologyID, text)
+		}
+	}
+	var p hearth.Problems
+	p.Add("Technology", "Choose which of your technologies the concern is about, or 'Something else'")
+	if strings.TrimSpace(text) == "" {
+		p.Add("Concern", "Say what worries you")
+	}
+	return tech.Concern{}, p.Err()
 }

@@ -28,6 +28,10 @@ func (s *Server) consentRoutes() {
 	s.handle("POST", "/people/{id}/representatives", Personal, s.representativeRecord)
 	s.handle("GET", "/people/{id}/best-interests/new", Personal, s.bestInterestsNew)
 	s.handle("POST", "/people/{id}/best-interests", Personal, s.bestInterestsRecord)
+	s.handle("GET", "/people/{id}/lawful-basis/new", Personal, s.lawfulBasisNew)
+	s.handle("POST", "/people/{id}/lawful-basis", Personal, s.lawfulBasisRecord)
+	s.handle("GET", "/people/{id}/representatives/end", Personal, s.representativeEndPage)
+	s.handle("POST", "/people/{id}/representatives/end", Personal, s.representativeEnd)
 }
 
 // consentView is what the consent templates receive.
@@ -107,6 +111,10 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, c *call, st
 		p.Title = "Record a representative"
 	case "best-interests":
 		p.Title = "Record a best-interests decision"
+	case "lawful-basis":
+		p.Title = "Record a lawful basis other than consent"
+	case "end-representative":
+		p.Title = "End a representative's authority"
 	case "printable":
 		p.Title = "Consent form: " + pg.Person.FullName()
 	}
@@ -201,7 +209,9 @@ func (s *Server) consentGive(w http.ResponseWriter, r *http.Request, c *call) er
 
 func (s *Server) consentWithdraw(w http.ResponseWriter, r *http.Request, c *call) error {
 	id := r.PathValue("id")
-	if _, err := s.Consent.Withdraw(r.Context(), c.actor, id, r.PostFormValue("consent"), r.PostFormValue("how")); err != nil {
+	// Staff may record the withdrawal at a representative's request: the
+	// consent service re-checks that representative's authority now.
+	if _, err := s.Consent.WithdrawFor(r.Context(), c.actor, id, r.PostFormValue("consent"), r.PostFormValue("requested_by"), r.PostFormValue("how")); err != nil {
 		return s.formProblem(w, r, c, "consent_page", "", err)
 	}
 	http.Redirect(w, r, "/people/"+id+"/consent?done=withdrawn", http.StatusSeeOther)
@@ -265,6 +275,65 @@ func (s *Server) bestInterestsRecord(w http.ResponseWriter, r *http.Request, c *
 		return s.formProblem(w, r, c, "consent_record", "best-interests", err)
 	}
 	http.Redirect(w, r, "/people/"+id+"/consent?done=best-interests", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) lawfulBasisNew(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.showConsent(w, r, c, http.StatusOK, "consent_record", "lawful-basis", nil, nil)
+}
+
+// lawfulBasisRecord records safeguarding, a court order, vital interests or
+// a legal obligation as the basis for information leaving the care team;
+// the door's sharing decision uses it, marked special in the audit log.
+func (s *Server) lawfulBasisRecord(w http.ResponseWriter, r *http.Request, c *call) error {
+	id := r.PathValue("id")
+	d := dates{r: r}
+	n := consent.NewLawfulBasis{PersonID: id, Kind: r.PostFormValue("basis"), Recipient: r.PostFormValue("recipient"), Reason: r.PostFormValue("reason")}
+	n.Starts = d.get("starts", "Start date")
+	n.Ends = d.get("ends", "End date")
+	if today := s.Clock().UTC().Truncate(24 * time.Hour); n.Starts.Equal(today) {
+		n.Starts = time.Time{} // today means from now
+	}
+	n.Problems = d.problems
+	if _, err := s.Consent.RecordLawfulBasis(r.Context(), c.actor, n); err != nil {
+		return s.formProblem(w, r, c, "consent_record", "lawful-basis", err)
+	}
+	http.Redirect(w, r, "/people/"+id+"/consent?done=lawful-basis#lawful-bases", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) representativeEndPage(w http.ResponseWriter, r *http.Request, c *call) error {
+	q := r.URL.Query()
+	if q.Get("ends_on") == "" {
+		q.Set("ends_on", s.Clock().In(london).Format("2006-01-02"))
+	}
+	return s.showConsent(w, r, c, http.StatusOK, "consent_record", "end-representative", nil, q)
+}
+
+// representativeEnd ends a representative's authority on a date, with why.
+func (s *Server) representativeEnd(w http.ResponseWriter, r *http.Request, c *call) error {
+	id := r.PathValue("id")
+	d := dates{r: r}
+	endsOn := d.get("ends_on", "End date")
+	if len(d.problems) > 0 {
+		endsOn = time.Time{}
+	}
+	_, err := s.Consent.EndRepresentative(r.Context(), c.actor, id, r.PostFormValue("representative"), endsOn, r.PostFormValue("reason"))
+	if err != nil {
+		var herr *hearth.Error
+		if len(d.problems) > 0 && errors.As(err, &herr) && herr.Kind == hearth.KindInvalid {
+			// Say the date was not a date, not that it was missing.
+			p := d.problems
+			for _, pr := range herr.Problems {
+				if pr.Field != "End date" {
+					p = append(p, pr)
+				}
+			}
+			err = p.Err()
+		}
+		return s.formProblem(w, r, c, "consent_record", "end-representative", err)
+	}
+	http.Redirect(w, r, "/people/"+id+"/consent?done=representative-ended", http.StatusSeeOther)
 	return nil
 }
 

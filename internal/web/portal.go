@@ -12,6 +12,7 @@ import (
 	"hearth"
 	"hearth/internal/access"
 	"hearth/internal/portal"
+	"hearth/internal/tech"
 )
 
 // The portal: pages for people who draw on care and their representatives,
@@ -49,7 +50,7 @@ func (s *Server) portalRoutes() {
 	}
 	ui := &portalUI{s: s, pages: map[string]*template.Template{}}
 	for _, name := range []string{"home", "overview", "record", "consent", "history", "check", "corrections", "messages", "copy",
-		"invitation", "message"} {
+		"invitation", "message", "techuse"} {
 		t, err := template.New("portal_layout.html").Funcs(funcs).ParseFS(templateFiles,
 			"templates/portal_layout.html", "templates/portal_"+name+".html")
 		if err != nil {
@@ -72,6 +73,8 @@ func (s *Server) portalRoutes() {
 	s.handle("GET", "/my/{id}/corrections", Personal, ui.portalOnly(ui.corrections))
 	s.handle("POST", "/my/{id}/corrections", Personal, ui.portalOnly(ui.requestCorrection))
 	s.handle("POST", "/my/{id}/concerns", Personal, ui.portalOnly(ui.raiseConcern))
+	s.handle("GET", "/my/{id}/technology/{use}", Personal, ui.portalOnly(ui.techUse))
+	s.handle("GET", "/my/{id}/technology/{use}/copy.pdf", Personal, ui.portalOnly(ui.techUsePDF))
 	s.handle("GET", "/my/{id}/messages", Personal, ui.portalOnly(ui.messages))
 	s.handle("POST", "/my/{id}/messages", Personal, ui.portalOnly(ui.sendMessage))
 	s.handle("GET", "/my/{id}/copy", Personal, ui.portalOnly(ui.copyHTML))
@@ -382,12 +385,27 @@ func (ui *portalUI) checkReceipt(w http.ResponseWriter, r *http.Request, c *call
 }
 
 type correctionsView struct {
-	List []portal.Correction
+	List     []portal.Correction
+	Concerns portal.Concerns
+}
+
+// TechChoice is the technology the concern form has chosen: what was typed
+// back, or the first of the person's technologies (the default path when
+// they have any), or "other".
+func (v correctionsView) TechChoice(form map[string]string) string {
+	if t, ok := form["technology"]; ok && t != "" {
+		return t
+	}
+	if len(v.Concerns.Technologies) > 0 {
+		return v.Concerns.Technologies[0].TechnologyID
+	}
+	return "other"
 }
 
 func (ui *portalUI) corrections(w http.ResponseWriter, r *http.Request, c *call) error {
 	q := r.URL.Query()
-	return ui.showCorrections(w, r, c, http.StatusOK, nil, map[string]string{"resource_type": q.Get("type"), "resource_id": q.Get("entry"), "entry": q.Get("about")})
+	return ui.showCorrections(w, r, c, http.StatusOK, nil, map[string]string{"resource_type": q.Get("type"), "resource_id": q.Get("entry"), "entry": q.Get("about"),
+		"technology": q.Get("technology")})
 }
 
 func (ui *portalUI) showCorrections(w http.ResponseWriter, r *http.Request, c *call, status int, herr *hearth.Error, form map[string]string) error {
@@ -395,7 +413,11 @@ func (ui *portalUI) showCorrections(w http.ResponseWriter, r *http.Request, c *c
 	if err != nil {
 		return ui.fail(w, r, c, err)
 	}
-	ui.render(w, r, c, status, "corrections", portalPage{Title: "Ask for a correction or raise a concern", Data: correctionsView{List: list}, Error: herr, Form: form})
+	concerns, err := ui.s.Portal.Concerns(r.Context(), c.actor, r.PathValue("id"))
+	if err != nil {
+		return ui.fail(w, r, c, err)
+	}
+	ui.render(w, r, c, status, "corrections", portalPage{Title: "Ask for a correction or raise a concern", Data: correctionsView{List: list, Concerns: concerns}, Error: herr, Form: form})
 	return nil
 }
 
@@ -412,17 +434,70 @@ func (ui *portalUI) requestCorrection(w http.ResponseWriter, r *http.Request, c 
 	return nil
 }
 
+// raiseConcern sends a concern about one of the person's technologies to
+// the technology package's concern path, or, for "Something else" (or a
+// form without a technology), records a general concern.
 func (ui *portalUI) raiseConcern(w http.ResponseWriter, r *http.Request, c *call) error {
 	id := r.PathValue("id")
-	_, err := ui.s.Portal.RaiseConcern(r.Context(), c.actor, id, r.PostFormValue("about"), r.PostFormValue("concern"))
+	technology := strings.TrimSpace(r.PostFormValue("technology"))
+	var err error
+	data := map[string]any{"Concern": true}
+	if technology == "" || technology == "other" {
+		_, err = ui.s.Portal.RaiseConcern(r.Context(), c.actor, id, r.PostFormValue("about"), r.PostFormValue("concern"))
+	} else {
+		var tc tech.Concern
+		tc, err = ui.s.Portal.RaiseTechnologyConcern(r.Context(), c.actor, id, technology, r.PostFormValue("concern"))
+		data = map[string]any{"TechConcern": tc}
+	}
 	if err != nil {
 		return ui.formFail(w, r, c, err, func(herr *hearth.Error) error {
-			return ui.showCorrections(w, r, c, statusOf(herr), herr, formValues(r, "about", "concern"))
+			return ui.showCorrections(w, r, c, statusOf(herr), herr, formValues(r, "about", "concern", "technology"))
 		})
 	}
-	ui.render(w, r, c, http.StatusOK, "message", portalPage{Title: "Your concern has been sent",
-		Data: map[string]any{"Concern": true}})
+	ui.render(w, r, c, http.StatusOK, "message", portalPage{Title: "Your concern has been sent", Data: data})
 	return nil
+}
+
+// portalTechUse is one technology use record as the person's own copy.
+type portalTechUse struct {
+	tech.UsePage
+	Items   []tech.Item
+	Version string // standard, easy-read, large-print
+}
+
+func copyVersion(r *http.Request) string {
+	switch v := r.URL.Query().Get("version"); v {
+	case "easy-read", "large-print":
+		return v
+	}
+	return "standard"
+}
+
+func (ui *portalUI) techUse(w http.ResponseWriter, r *http.Request, c *call) error {
+	version := copyVersion(r)
+	pg, err := ui.s.Portal.TechnologyUse(r.Context(), c.actor, r.PathValue("id"), r.PathValue("use"), "portal: own copy of the technology use record ("+version+")")
+	if err != nil {
+		return ui.fail(w, r, c, err)
+	}
+	ui.render(w, r, c, http.StatusOK, "techuse", portalPage{Title: pg.Use.TechnologyName + ": your technology use record",
+		Data: portalTechUse{UsePage: pg, Items: pg.Items(), Version: version}})
+	return nil
+}
+
+func (ui *portalUI) techUsePDF(w http.ResponseWriter, r *http.Request, c *call) error {
+	large := r.URL.Query().Get("version") == "large-print"
+	pg, err := ui.s.Portal.TechnologyUse(r.Context(), c.actor, r.PathValue("id"), r.PathValue("use"), "portal: own copy of the technology use record (PDF)")
+	if err != nil {
+		return ui.fail(w, r, c, err)
+	}
+	pdf, err := pg.PDF(large)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `inline; filename="technology-use.pdf"`)
+	_, err = w.Write(pdf)
+	return err
 }
 
 func (ui *portalUI) messages(w http.ResponseWriter, r *http.Request, c *call) error {
