@@ -54,8 +54,29 @@ func AnswerTitle(v string) string {
 	case "gay-or-lesbian":
 		return "Gay or lesbian"
 	}
+	if v[0] >= '0' && v[0] <= '9' {
+		return v // an age band such as 18-39 keeps its dash
+	}
 	return strings.ToUpper(v[:1]) + strings.ReplaceAll(v[1:], "-", " ")
 }
+
+// Answer is one choice offered on a form: the value sent and the words a
+// person reads.
+type Answer struct {
+	Value, Title string
+}
+
+// Answers are values with their words, in order.
+func Answers(values []string, title func(string) string) []Answer {
+	out := make([]Answer, 0, len(values))
+	for _, v := range values {
+		out = append(out, Answer{Value: v, Title: title(v)})
+	}
+	return out
+}
+
+// Answers are the characteristic's options in words.
+func (c Characteristic) Answers() []Answer { return Answers(c.Options, AnswerTitle) }
 
 // Profile is a person's optional characteristics and flags, by key.
 type Profile struct {
@@ -132,6 +153,34 @@ type Inclusion struct {
 
 // Recorded reports whether a profile has been recorded.
 func (i Inclusion) Recorded() bool { return !i.UpdatedAt.IsZero() }
+
+// Has reports whether a device or channel was recorded.
+func (i Inclusion) Has(v string) bool { return has(i.Devices, v) || has(i.Channels, v) }
+
+// DevicesText is the devices in words, "none recorded" when there are none.
+func (i Inclusion) DevicesText() string { return wordsList(i.Devices) }
+
+// ChannelsText is the preferred channels in words.
+func (i Inclusion) ChannelsText() string { return wordsList(i.Channels) }
+
+// ConfidenceText is the confidence in words.
+func (i Inclusion) ConfidenceText() string {
+	if i.Confidence == "" {
+		return "Not recorded"
+	}
+	return AnswerTitle(i.Confidence)
+}
+
+func wordsList(vs []string) string {
+	if len(vs) == 0 {
+		return "None recorded"
+	}
+	var words []string
+	for _, v := range vs {
+		words = append(words, AnswerTitle(v))
+	}
+	return strings.Join(words, ", ")
+}
 
 // Devices, confidence levels and channels offered on the form.
 var (

@@ -60,6 +60,7 @@ func (s *Server) techForm(w http.ResponseWriter, r *http.Request, c *call, err e
 
 type techRegisterView struct {
 	Technologies []tech.Technology
+	Locations    []people.Location // each links to its digital inclusion summary
 }
 
 func (s *Server) techRegister(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -67,7 +68,11 @@ func (s *Server) techRegister(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	s.render(w, r, c, http.StatusOK, "tech_register", "Technology register", techRegisterView{Technologies: list})
+	locs, err := s.Tech.Locations(r.Context())
+	if err != nil {
+		return err
+	}
+	s.render(w, r, c, http.StatusOK, "tech_register", "Technology register", techRegisterView{Technologies: list, Locations: locs})
 	return nil
 }
 
@@ -82,13 +87,15 @@ type techEditView struct {
 // editChoices are the register form's lists.
 type editChoices struct{}
 
-func (editChoices) SurveillanceTypes() []string { return tech.SurveillanceTypes }
-func (editChoices) Qualities() []string         { return tech.EvidenceQualities }
-func (editChoices) Tiers() []string             { return []string{"A", "B", "C"} }
-func (editChoices) ServiceTypes() []string      { return tech.ServiceTypes }
-func (editChoices) Statuses() []string          { return tech.Statuses }
-func (editChoices) ReviewOutcomes() []string {
-	return []string{tech.ReviewContinue, tech.ReviewChange, tech.ReviewStop}
+func (editChoices) SurveillanceTypes() []tech.Answer {
+	return tech.Answers(tech.SurveillanceTypes, tech.SurveillanceTitle)
+}
+func (editChoices) Qualities() []string    { return tech.EvidenceQualities }
+func (editChoices) Tiers() []string        { return []string{"A", "B", "C"} }
+func (editChoices) ServiceTypes() []string { return tech.ServiceTypes }
+func (editChoices) Statuses() []string     { return tech.Statuses }
+func (editChoices) ReviewOutcomes() []tech.Answer {
+	return tech.Answers([]string{tech.ReviewContinue, tech.ReviewChange, tech.ReviewStop}, tech.ReviewOutcomeTitle)
 }
 
 func measuresText(ms []tech.Measure) string {
@@ -186,6 +193,13 @@ func (s *Server) techSave(w http.ResponseWriter, r *http.Request, c *call) error
 		locs, lerr := s.Tech.Locations(r.Context())
 		if lerr != nil {
 			return lerr
+		}
+		// After a conflict the form carries the latest version, so that
+		// saving again (once the editor has checked) is possible.
+		if hearth.KindOf(err) == hearth.KindConflict {
+			if e, gerr := s.Tech.Get(r.Context(), c.actor, t.ID); gerr == nil {
+				t.Version = e.Version
+			}
 		}
 		return s.techForm(w, r, c, err, "tech_edit", "Check the register entry", techEditView{Tech: t, Locations: locs,
 			Reason: r.PostFormValue("change_reason"), Measures: r.PostFormValue("measures")})
@@ -335,10 +349,9 @@ type techPersonView struct {
 	Options      map[string][]string
 	Chars        []tech.Characteristic
 	Flags        []tech.Characteristic
-	Devices      []string
-	Confidence   []string
-	Channels     []string
-	CopyFormats  []string
+	Devices      []tech.Answer
+	Confidence   []tech.Answer
+	Channels     []tech.Answer
 	InfoFormats  []string
 	ConcernTechs []tech.Technology
 }
@@ -346,7 +359,8 @@ type techPersonView struct {
 func (s *Server) techPersonView(pg tech.PersonPage, form url.Values, err error) techPersonView {
 	return techPersonView{PersonPage: pg, Form: form, Inputs: useInputs(form, err), Chosen: form.Get("technology_id"),
 		Chars: append(append([]tech.Characteristic{}, tech.Characteristics...), tech.Flags...), Flags: tech.Flags,
-		Devices: tech.InclusionDevices, Confidence: tech.InclusionConfidence, Channels: tech.InclusionChannels}
+		Devices: tech.Answers(tech.InclusionDevices, tech.AnswerTitle), Confidence: tech.Answers(tech.InclusionConfidence, tech.AnswerTitle),
+		Channels: tech.Answers(tech.InclusionChannels, tech.AnswerTitle)}
 }
 
 func (s *Server) techPerson(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -397,15 +411,17 @@ type techUseView struct {
 	tech.UsePage
 	Items       []tech.Item
 	Form        url.Values
-	CopyFormats []string
+	CopyFormats []tech.Answer
 }
+
+var copyFormats = tech.Answers(tech.CopyFormats, tech.CopyFormatTitle)
 
 func (s *Server) techUse(w http.ResponseWriter, r *http.Request, c *call) error {
 	pg, err := s.Tech.GetUse(r.Context(), c.actor, r.PathValue("id"), r.PathValue("use"), "")
 	if err != nil {
 		return err
 	}
-	s.render(w, r, c, http.StatusOK, "tech_use", pg.Use.TechnologyName+": "+pg.Person.FullName(), techUseView{UsePage: pg, Items: pg.Items(), CopyFormats: tech.CopyFormats})
+	s.render(w, r, c, http.StatusOK, "tech_use", pg.Use.TechnologyName+": "+pg.Person.FullName(), techUseView{UsePage: pg, Items: pg.Items(), CopyFormats: copyFormats})
 	return nil
 }
 
@@ -419,7 +435,7 @@ func (s *Server) techUseRetry(w http.ResponseWriter, r *http.Request, c *call, e
 	if perr != nil {
 		return err
 	}
-	return s.techForm(w, r, c, err, "tech_use", pg.Use.TechnologyName, techUseView{UsePage: pg, Items: pg.Items(), Form: r.PostForm, CopyFormats: tech.CopyFormats})
+	return s.techForm(w, r, c, err, "tech_use", pg.Use.TechnologyName, techUseView{UsePage: pg, Items: pg.Items(), Form: r.PostForm, CopyFormats: copyFormats})
 }
 
 func (s *Server) techUseUpdate(w http.ResponseWriter, r *http.Request, c *call) error {
