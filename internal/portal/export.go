@@ -164,10 +164,12 @@ func BundleOf(c Copy) (fhirRes, error) {
 		"timestamp": c.MadeAt.UTC().Format(time.RFC3339), "entry": entries}, nil
 }
 
+// document is a DocumentReference holding text; FHIR's Attachment.data is
+// base64Binary, which a []byte becomes when marshalled.
 func document(id, title, text, author string, at time.Time, subject fhirRes) fhirRes {
 	return fhirRes{"resourceType": "DocumentReference", "id": id, "status": "current", "subject": subject,
 		"description": title, "date": at.UTC().Format(time.RFC3339), "author": []fhirRes{{"display": author}},
-		"content": []fhirRes{{"attachment": fhirRes{"contentType": "text/plain; charset=utf-8", "title": title, "data": text}}}}
+		"content": []fhirRes{{"attachment": fhirRes{"contentType": "text/plain; charset=utf-8", "title": title, "data": []byte(text)}}}}
 }
 
 func auditEvent(e audit.Event, patient fhirRes) fhirRes {

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -390,8 +391,29 @@ func TestJourneyAPersonGetsACopyOfHerRecordToReadAndToDownload(t *testing.T) {
 			t.Errorf("the bundle has no %s: %v", want, kinds)
 		}
 	}
-	if !strings.Contains(parts[3], "9434765919") || !strings.Contains(parts[3], "Ann enjoyed the singing group") {
-		t.Errorf("the bundle lacks Ann's NHS number or her note:\n%s", parts[3])
+	if !strings.Contains(parts[3], "9434765919") {
+		t.Errorf("the bundle lacks Ann's NHS number:\n%s", parts[3])
+	}
+	// FHIR's Attachment.data is base64Binary: another system decodes it
+	// and reads the note as written.
+	var note string
+	for _, e := range bundle.Entry {
+		if e.Resource["resourceType"] != "DocumentReference" || e.Resource["description"] != "Daily note: Mood and wellbeing" {
+			continue
+		}
+		content, _ := e.Resource["content"].([]any)
+		if len(content) != 1 {
+			t.Fatalf("the note's content: %v", e.Resource)
+		}
+		data, _ := content[0].(map[string]any)["attachment"].(map[string]any)["data"].(string)
+		raw, err := base64.StdEncoding.DecodeString(data)
+		if err != nil {
+			t.Fatalf("the note's attachment data %q is not base64: %v", data, err)
+		}
+		note = string(raw)
+	}
+	if note != "Ann enjoyed the singing group" {
+		t.Errorf("the daily note in the bundle reads %q", note)
 	}
 	checkNoConsoleErrors(t, ann)
 }
