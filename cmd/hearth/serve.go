@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"hearth/internal/app"
+	"hearth/internal/portal"
 )
 
 type serveFlags struct {
@@ -17,6 +18,7 @@ type serveFlags struct {
 	addr, tlsCert, tlsKey *string
 	secureCookies         *bool
 	breakGlass            *time.Duration
+	publicURL             *string
 }
 
 func addServeFlags(f flags, defaultDB, defaultAddr string) serveFlags {
@@ -27,6 +29,7 @@ func addServeFlags(f flags, defaultDB, defaultAddr string) serveFlags {
 		tlsKey:        f.String("tls-key", "", "TLS private key file"),
 		secureCookies: f.Bool("secure-cookies", false, "mark cookies Secure (implied by --tls-cert; set it behind a TLS proxy)"),
 		breakGlass:    f.Duration("break-glass-duration", time.Hour, "how long emergency (break-glass) access lasts"),
+		publicURL:     f.String("public-url", "", "the origin people reach Hearth at, e.g. https://hearth.example.org; passkeys are bound to it (empty: the request's own host)"),
 	}
 }
 
@@ -36,6 +39,7 @@ func (sf serveFlags) config(log *slog.Logger) app.Config {
 		AuditKeyFile:       *sf.auditKey,
 		SecureCookies:      *sf.secureCookies || *sf.tlsCert != "",
 		BreakGlassDuration: *sf.breakGlass,
+		PublicURL:          *sf.publicURL,
 		Log:                log,
 	}
 }
@@ -55,8 +59,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return serve(ctx, a, sf, log)
 }
 
-// serve runs the sealer and the HTTP server until ctx ends, then shuts down
-// gracefully and seals what is pending.
+// serve runs the sealer, the portal's notice delivery and the HTTP server
+// until ctx ends, then shuts down gracefully and seals what is pending.
 func serve(ctx context.Context, a *app.App, sf serveFlags, log *slog.Logger) error {
 	sealCtx, stopSealer := context.WithCancel(ctx)
 	sealed := make(chan struct{})
@@ -64,6 +68,10 @@ func serve(ctx context.Context, a *app.App, sf serveFlags, log *slog.Logger) err
 		defer close(sealed)
 		a.Audit.RunSealer(sealCtx, 500*time.Millisecond)
 	}()
+	// Notices that a message is waiting, every minute. There is no mail or
+	// SMS gateway and no contact addresses yet: the portal's LogNotifier
+	// logs each notice's channel and fixed text instead.
+	stopNotices := runNotices(ctx, a, portal.NoticeEvery)
 	srv := &http.Server{
 		Addr:              *sf.addr,
 		Handler:           a.Web,
@@ -90,6 +98,7 @@ func serve(ctx context.Context, a *app.App, sf serveFlags, log *slog.Logger) err
 	}()
 	select {
 	case err := <-errc:
+		stopNotices()
 		stopSealer()
 		<-sealed
 		return err
@@ -99,12 +108,28 @@ func serve(ctx context.Context, a *app.App, sf serveFlags, log *slog.Logger) err
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := srv.Shutdown(shutdownCtx)
+	stopNotices()
 	stopSealer()
 	<-sealed
 	if _, sealErr := a.Audit.Seal(shutdownCtx); sealErr != nil {
 		err = errors.Join(err, sealErr)
 	}
 	return err
+}
+
+// runNotices delivers the portal's waiting notices every `every` in the
+// background; the function it returns stops it and waits until it has.
+func runNotices(ctx context.Context, a *app.App, every time.Duration) (stop func()) {
+	nctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.Portal.RunNotices(nctx, every)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -32,6 +32,7 @@ type Config struct {
 	DB                 string        // SQLite file path, or a postgres:// DSN
 	AuditKeyFile       string        // Ed25519 key that signs audit checkpoints; created if missing
 	SecureCookies      bool          // serving over TLS (directly or behind a proxy)
+	PublicURL          string        // the origin people reach Hearth at; passkeys are bound to it
 	BreakGlassDuration time.Duration // how long emergency access lasts
 	SealEvery          time.Duration // how often pending audit events are sealed
 	Passwords          accounts.Params
@@ -112,7 +113,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Door.AddSource(a.Portal)
 	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care, Consent: a.Consent, Tech: a.Tech,
 		Portal: a.Portal, Clock: cfg.Clock, Log: cfg.Log},
-		web.Config{SecureCookies: cfg.SecureCookies})
+		web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("web: %w", err)

@@ -29,6 +29,14 @@ var exempt = map[string]string{
 	"POST /signout/everywhere": "own sessions: audited by accounts as sign-out-everywhere",
 	"GET /portal/invitation":   "the portal invitation form: no one's data",
 	"POST /portal/invitation":  "invitation code check: audited by accounts as account-create and by the door when linked",
+
+	// Passkeys: the account's own credentials, audited by accounts.
+	"GET /portal/passkeys":                   "own passkeys: no one else's data",
+	"POST /portal/passkeys/options":          "own passkey registration challenge: no one else's data",
+	"POST /portal/passkeys":                  "own passkey: audited by accounts as passkey-add",
+	"POST /portal/passkeys/{passkey}/remove": "own passkey: audited by accounts as passkey-remove",
+	"POST /signin/passkey/options":           "own sign-in challenge: no one else's data",
+	"POST /signin/passkey":                   "passkey check: audited by accounts as sign-in-mfa and passkey-use",
 }
 
 func TestEveryRouteThatTouchesPersonalDataGoesThroughTheDoorAndIsAudited(t *testing.T) {

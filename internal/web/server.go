@@ -33,9 +33,10 @@ var staticFiles embed.FS
 
 // Config is how the web server behaves.
 type Config struct {
-	SecureCookies bool  // set the Secure flag and the __Host- prefix (under TLS)
-	MaxBody       int64 // largest request body accepted, in bytes
-	HistoryLimit  int   // access-history rows on the person page
+	SecureCookies bool   // set the Secure flag and the __Host- prefix (under TLS)
+	MaxBody       int64  // largest request body accepted, in bytes
+	HistoryLimit  int    // access-history rows on the person page
+	PublicURL     string // the origin people use, e.g. https://hearth.example.org: passkeys are bound to it (empty: the request's host)
 }
 
 // Deps are the services the web layer calls.
@@ -153,6 +154,7 @@ func (s *Server) registerRoutes() {
 	s.consentRoutes()
 	s.careObsRoutes()
 	s.techRoutes()
+	s.passkeyRoutes()
 }
 
 // staticHandler serves embedded assets with long caching: their names change
