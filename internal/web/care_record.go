@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"hearth"
+	"hearth/internal/access"
 	"hearth/internal/care"
 	"hearth/internal/people"
 )
@@ -118,6 +119,9 @@ type notesView struct {
 	Categories []care.Choice
 	Form       url.Values
 	LateHours  string
+	// CanWithhold offers a link from each note to withhold it from the
+	// person on the portal page (which decides and audits).
+	CanWithhold bool
 }
 
 func (s *Server) notesPage(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -135,7 +139,8 @@ func (s *Server) showNotes(w http.ResponseWriter, r *http.Request, c *call, stat
 		form = url.Values{"care_date": {now.Format("2006-01-02")}, "care_time": {now.Format("15:04")}}
 	}
 	s.renderWith(w, r, c, status, "care_notes", page{Title: "Daily notes – " + pg.Person.FullName(), Error: herr,
-		Data: notesView{NotesPage: pg, Categories: care.NoteCategories, Form: form, LateHours: hoursText(pg.LateAfter)}})
+		Data: notesView{NotesPage: pg, Categories: care.NoteCategories, Form: form, LateHours: hoursText(pg.LateAfter),
+			CanWithhold: s.Portal != nil && c.actor.Kind == access.KindStaff && c.actor.Role.Info().Permissions.Has(access.WithholdItem)}})
 	return nil
 }
 

@@ -555,7 +555,9 @@ type staffPortalView struct {
 }
 
 func (ui *portalUI) staffPage(w http.ResponseWriter, r *http.Request, c *call) error {
-	return ui.showStaff(w, r, c, http.StatusOK, staffPortalView{}, nil, nil)
+	// A link from an entry ("Withhold from …") fills in which entry.
+	q := r.URL.Query()
+	return ui.showStaff(w, r, c, http.StatusOK, staffPortalView{}, nil, map[string]string{"resource_type": q.Get("type"), "resource_id": q.Get("entry")})
 }
 
 func (ui *portalUI) showStaff(w http.ResponseWriter, r *http.Request, c *call, status int, v staffPortalView, herr *hearth.Error, form map[string]string) error {

@@ -246,8 +246,8 @@ func TestJourneyAPersonAsksForACorrectionAndSeesTheOutcomeWithTheEntryKept(t *te
 	checkNoConsoleErrors(t, manager)
 }
 
-// A senior carer withholds two of Ann's daily notes from her portal page:
-// one names another resident, one was judged harmful at the time. The
+// A senior carer withholds two of Ann's daily notes, following a link from
+// each note: one names another resident, one was judged harmful at the time. The
 // information governance lead reviews both: keeps the first withheld, and
 // shows Ann the second. Ann sees the second note, and only a general
 // notice about the first.
@@ -269,21 +269,44 @@ func TestJourneyTheInformationGovernanceLeadReviewsWithheldItems(t *testing.T) {
 	}
 	annAccount := portalAccount(t, s, "ann.jones", "", "")
 
+	// The senior carer withholds each note from the daily notes page: the
+	// link fills in which entry; a reason too short is refused and nothing
+	// typed is lost.
 	sb := newPortalBrowser(t, srv.URL)
 	browserSignIn(t, s, sb, senior)
-	for _, w := range []struct{ id, category, reason string }{
+	for i, w := range []struct{ id, category, reason string }{
 		{other.ID, "cat-tp", "Names another resident and what he said"},
 		{harm.ID, "cat-sh", "Ann's GP asked us to wait before she reads this"},
 	} {
-		sb.Go("/people/" + s.Ann.ID + "/portal")
+		sb.Go("/people/" + s.Ann.ID + "/notes")
+		sb.Click("a[href='/people/" + s.Ann.ID + "/portal?type=Observation&entry=" + w.id + "#withheld']")
 		sb.MustSee("Withhold an entry from Ann")
-		sb.Fill("#resource_type", "Observation")
-		sb.Fill("#resource_id", w.id)
+		fields, err := chromedp.Run(sb.Context(), chromedp.Evaluate[string](`document.querySelector("#resource_type").value + " " + document.querySelector("#resource_id").value`))
+		if err != nil || fields != "Observation "+w.id {
+			t.Fatalf("the withhold form is not filled in from the note: %q (%v)", fields, err)
+		}
 		sb.Click("label[for=" + w.category + "]")
+		if i == 0 {
+			sb.Fill("#reason", "Mr P")
+			sb.Click("#withhold")
+			sb.MustSee("Say why, in at least 10 characters, for the information governance lead")
+			kept, err := chromedp.Run(sb.Context(), chromedp.Evaluate[string](`document.querySelector("#resource_id").value + " " +
+				document.querySelector("#cat-tp").checked + " " + document.querySelector("#reason").value`))
+			if err != nil || kept != w.id+" true Mr P" {
+				t.Fatalf("what was typed is not kept: %q (%v)", kept, err)
+			}
+		}
 		sb.Fill("#reason", w.reason)
 		sb.Click("#withhold")
 		sb.MustSee(w.reason)
 	}
+	fitsPhone(t, sb, "the portal page for staff")
+	// A care worker, who may not withhold, is not offered the link.
+	cw := newPortalBrowser(t, srv.URL)
+	browserSignIn(t, s, cw, s.Carer)
+	cw.Go("/people/" + s.Ann.ID + "/notes")
+	cw.MustSee("Argued with Mr Patel")
+	mustNotSee(t, cw, "Withhold from Ann")
 	if got := sb.Text("[data-testid=withheld-list]"); strings.Count(got, "awaiting review") != 2 {
 		t.Errorf("the staff list of withheld entries reads:\n%s", got)
 	}
