@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"hearth"
+	"hearth/internal/access"
 	"hearth/internal/care"
+	"hearth/internal/tech"
 )
 
 func (s *Server) careObsRoutes() {
@@ -345,12 +347,33 @@ func (s *Server) locationVisitsPage(w http.ResponseWriter, r *http.Request, c *c
 	return nil
 }
 
+// shiftView is 'my shift' with, per person, the technology uses that have
+// stopped (lawful basis withdrawn or ended) or whose review is overdue.
+type shiftView struct {
+	care.Shift
+	Technology map[string][]tech.Use
+}
+
 func (s *Server) shiftPage(w http.ResponseWriter, r *http.Request, c *call) error {
 	sh, err := s.Care.MyShift(r.Context(), c.actor)
 	if err != nil {
 		return err
 	}
-	s.render(w, r, c, http.StatusOK, "care_obs_shift", "My shift", sh)
+	v := shiftView{Shift: sh, Technology: map[string][]tech.Use{}}
+	if len(sh.People) > 0 && c.actor.Role.Info().Permissions.Has(access.ReadTechUse) {
+		ids := make([]string, len(sh.People))
+		for i, p := range sh.People {
+			ids[i] = p.Person.ID
+		}
+		uses, err := s.Tech.Attention(r.Context(), c.actor, ids)
+		if err != nil {
+			return err
+		}
+		for _, u := range uses {
+			v.Technology[u.PersonID] = append(v.Technology[u.PersonID], u)
+		}
+	}
+	s.render(w, r, c, http.StatusOK, "care_obs_shift", "My shift", v)
 	return nil
 }
 

@@ -4,7 +4,11 @@ import (
 	"net/http"
 
 	"hearth"
+	"hearth/internal/access"
+	"hearth/internal/care"
+	"hearth/internal/door"
 	"hearth/internal/people"
+	"hearth/internal/tech"
 )
 
 type homeView struct {
@@ -22,15 +26,35 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, c *call) error {
 
 type personView struct {
 	people.Page
-	Sections []section
+	Sections   []section
+	Alerts     []care.Alert // from the observations: fluids, weight, NEWS2
+	Technology []tech.Use   // stopped uses and overdue reviews
 }
 
+// personPage shows who the person is, who supports them, what needs
+// attention now, and who has seen their record. Each part is its own
+// decision: the alerts are a read of the care record and the technology a
+// read of the technology use records, asked only of roles that hold those
+// permissions (the door decides and audits either way).
 func (s *Server) personPage(w http.ResponseWriter, r *http.Request, c *call) error {
-	pg, err := s.People.LoadPage(r.Context(), c.actor, r.PathValue("id"), s.cfg.HistoryLimit)
+	ctx, id := r.Context(), r.PathValue("id")
+	pg, err := s.People.LoadPage(ctx, c.actor, id, s.cfg.HistoryLimit)
 	if err != nil {
 		return err
 	}
-	s.render(w, r, c, http.StatusOK, "person", pg.Person.FullName(), personView{Page: pg, Sections: s.sections})
+	v := personView{Page: pg, Sections: s.sections}
+	perms := c.actor.Role.Info().Permissions
+	if perms.Has(access.ReadRecord) {
+		if v.Alerts, err = s.Care.Alerts(ctx, c.actor, id); err != nil && !door.IsDenial(err) {
+			return err
+		}
+	}
+	if perms.Has(access.ReadTechUse) {
+		if v.Technology, err = s.Tech.Attention(ctx, c.actor, []string{id}); err != nil && !door.IsDenial(err) {
+			return err
+		}
+	}
+	s.render(w, r, c, http.StatusOK, "person", pg.Person.FullName(), v)
 	return nil
 }
 

@@ -42,8 +42,10 @@ func TestACareWorkerSignsInSeesTheirPeopleAndTheirOwnAccessInTheHistory(t *testi
 		}
 		actions = append(actions, e.Action)
 	}
-	if strings.Join(actions, ",") != "view-person,read-access-log" {
-		t.Errorf("audited actions = %v, want view-person then read-access-log", actions)
+	// Viewing Ann, her access history, the alerts from her care record and
+	// her technology needing attention: each part decided and audited.
+	if strings.Join(actions, ",") != "view-person,read-access-log,read-record,read-tech-use" {
+		t.Errorf("audited actions = %v, want view-person, read-access-log, read-record, read-tech-use", actions)
 	}
 }
 

@@ -1,0 +1,42 @@
+package tech
+
+import (
+	"context"
+
+	"hearth/internal/access"
+	"hearth/internal/door"
+	"hearth/internal/people"
+)
+
+// Attention returns the technology uses staff must notice for the given
+// people: those stopped because their lawful basis was withdrawn or ended
+// (issue 5 item 10: staff see it on the person page and their shift page),
+// and those whose review is overdue. Each person is decided on its own
+// (ReadTechUse) and audited as a read; people the actor may not see are left
+// out.
+func (s *Service) Attention(ctx context.Context, actor door.Actor, personIDs []string) ([]Use, error) {
+	var out []Use
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		allowed, err := sc.AllowEach(door.Request{Action: access.ReadTechUse, Purpose: people.Purpose(actor),
+			ResourceType: "DeviceUseStatement", Detail: "technology needing attention"}, personIDs)
+		if err != nil {
+			return err
+		}
+		for _, id := range allowed {
+			uses, err := usesOf(ctx, sc.Tx, id)
+			if err != nil {
+				return err
+			}
+			for i := range uses {
+				if err := s.settle(ctx, sc, &uses[i]); err != nil {
+					return err
+				}
+				if uses[i].State == UseStopped || (uses[i].State == UseActive && uses[i].ReviewOverdue) {
+					out = append(out, uses[i])
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
