@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -59,7 +60,16 @@ func RelyingPartyFor(origin string) (RelyingParty, error) {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return RelyingParty{}, fmt.Errorf("accounts: passkeys need an origin like https://hearth.example.org, not %q", origin)
 	}
+	if net.ParseIP(u.Hostname()) != nil || protocol.ValidateRPID(u.Hostname()) != nil {
+		return RelyingParty{}, errPasskeyHost()
+	}
 	return RelyingParty{ID: u.Hostname(), Origin: u.Scheme + "://" + u.Host, Name: "Hearth"}, nil
+}
+
+// errPasskeyHost is for a Hearth reached by an IP address: browsers bind
+// passkeys to a site's name and refuse an address.
+func errPasskeyHost() error {
+	return hearth.Errorf(hearth.KindInvalid, "Passkeys work only when Hearth is opened by its name (such as hearth.example.org), not by a number address. Use the code from your authenticator app.")
 }
 
 func (rp RelyingParty) webauthn() (*webauthn.WebAuthn, error) {

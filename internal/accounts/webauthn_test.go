@@ -327,3 +327,31 @@ func TestAddingAPasskeyNeedsAFullSessionAndALiveChallenge(t *testing.T) {
 		t.Error("another account's passkey was removed")
 	}
 }
+
+func TestAPasskeyBelongsToTheSitesNameNeverAnAddress(t *testing.T) {
+	tests := []struct {
+		origin string
+		wantID string // "" when refused
+	}{
+		{"https://hearth.example.org", "hearth.example.org"},
+		{"http://localhost:8080", "localhost"},
+		{"http://127.0.0.1:8080", ""},
+		{"https://[::1]:8443", ""},
+		{"ftp://hearth.example.org", ""},
+		{"hearth.example.org", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.origin, func(t *testing.T) {
+			rp, err := RelyingPartyFor(tt.origin)
+			if tt.wantID == "" {
+				if err == nil {
+					t.Fatalf("accepted as %+v", rp)
+				}
+				return
+			}
+			if err != nil || rp.ID != tt.wantID || rp.Origin != tt.origin {
+				t.Fatalf("got %+v, %v", rp, err)
+			}
+		})
+	}
+}

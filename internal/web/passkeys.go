@@ -118,7 +118,7 @@ func (ui *passkeysUI) registrationOptions(w http.ResponseWriter, r *http.Request
 	}
 	rp, err := ui.s.relyingParty(r)
 	if err != nil {
-		return err
+		return ui.jsonFail(w, err)
 	}
 	opts, err := ui.s.Accounts.BeginPasskeyRegistration(r.Context(), c.sess, rp)
 	if err != nil {
@@ -134,7 +134,7 @@ func (ui *passkeysUI) register(w http.ResponseWriter, r *http.Request, c *call) 
 	}
 	rp, err := ui.s.relyingParty(r)
 	if err != nil {
-		return err
+		return ui.jsonFail(w, err)
 	}
 	_, err = ui.s.Accounts.FinishPasskeyRegistration(r.Context(), c.sess, rp, r.PostFormValue("name"),
 		[]byte(r.PostFormValue("credential")), meta(r))
@@ -162,7 +162,7 @@ func (ui *passkeysUI) signInOptions(w http.ResponseWriter, r *http.Request, c *c
 	}
 	rp, err := ui.s.relyingParty(r)
 	if err != nil {
-		return err
+		return ui.jsonFail(w, err)
 	}
 	opts, err := ui.s.Accounts.BeginPasskeySignIn(r.Context(), c.token, rp)
 	if err != nil {
@@ -181,7 +181,7 @@ func (ui *passkeysUI) signIn(w http.ResponseWriter, r *http.Request, c *call) er
 	}
 	rp, err := ui.s.relyingParty(r)
 	if err != nil {
-		return err
+		return ui.jsonFail(w, err)
 	}
 	token, err := ui.s.Accounts.FinishPasskeySignIn(r.Context(), c.token, rp, []byte(r.PostFormValue("credential")), meta(r))
 	if err != nil {
