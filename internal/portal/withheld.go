@@ -56,6 +56,34 @@ type Withheld struct {
 // CategoryTitle is why, in general terms.
 func (w Withheld) CategoryTitle() string { return CategoryTitle(w.Category) }
 
+// EntryTitle names the kind of entry in words, as the withhold form does.
+func (w Withheld) EntryTitle() string {
+	switch w.ResourceType {
+	case "Observation":
+		return "Daily note"
+	case "QuestionnaireResponse":
+		return "About Me entry"
+	case "CarePlan":
+		return "Care plan"
+	case "Consent":
+		return "Consent, capacity or best-interests record"
+	case "Communication":
+		return "Message"
+	}
+	return w.ResourceType
+}
+
+// ReviewTitle is the review's outcome in words.
+func (w Withheld) ReviewTitle() string {
+	switch w.ReviewOutcome {
+	case "upheld":
+		return "kept withheld"
+	case "lifted":
+		return "shown to them"
+	}
+	return w.ReviewOutcome
+}
+
 // Lifted reports whether the review lifted the mark.
 func (w Withheld) Lifted() bool { return w.ReviewOutcome == "lifted" }
 

@@ -318,6 +318,9 @@ func TestJourneyTheInformationGovernanceLeadReviewsWithheldItems(t *testing.T) {
 	igb.MustSee("It contains information about someone else. Names another resident and what he said")
 	igb.MustSee("A professional judged that seeing it could cause serious harm. Ann's GP asked us to wait before she reads this")
 	igb.MustSee("Marked by Test senior")
+	if got := igb.Text("[data-testid=withheld-review] h2"); !strings.HasPrefix(got, "Ann Jones: Daily note ") {
+		t.Errorf("the review card is headed %q", got)
+	}
 	fitsPhone(t, igb, "the withheld items review")
 	// Recording a review without an outcome or a note is refused.
 	igb.Click("[data-testid=withheld-review] button[type=submit]")
@@ -335,6 +338,18 @@ func TestJourneyTheInformationGovernanceLeadReviewsWithheldItems(t *testing.T) {
 	igb.Click("[data-testid=withheld-review] button[type=submit]")
 	igb.MustSee("Nothing is waiting for review.")
 	checkNoConsoleErrors(t, igb)
+
+	// The senior carer sees each outcome in words.
+	sb.Go("/people/" + s.Ann.ID + "/portal")
+	list := sb.Text("[data-testid=withheld-list]")
+	for _, want := range []string{"Daily note", "review: kept withheld by Test iglead", "review: shown to them by Test iglead"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("the staff list of withheld entries does not show %q:\n%s", want, list)
+		}
+	}
+	if strings.Contains(list, "Observation") {
+		t.Errorf("the staff list names entries by their FHIR type:\n%s", list)
+	}
 
 	ann := newPortalBrowser(t, srv.URL)
 	portalSignIn(t, s, ann, annAccount)
