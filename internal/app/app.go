@@ -109,6 +109,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Consent = consent.New(db, a.Door)
 	a.Door.AddSource(a.Consent)
 	a.Tech = tech.New(db, a.Door, a.Consent)
+	a.Care.WithAccounts(a.Accounts).WithTech(a.Tech)
 	a.Portal = portal.New(db, a.Door, portal.Deps{Accounts: a.Accounts, Care: a.Care, Consent: a.Consent, Tech: a.Tech, Log: cfg.Log})
 	a.Door.AddSource(a.Portal)
 	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care, Consent: a.Consent, Tech: a.Tech,

@@ -13,8 +13,10 @@ package care
 import (
 	"time"
 
+	"hearth/internal/accounts"
 	"hearth/internal/door"
 	"hearth/internal/store"
+	"hearth/internal/tech"
 )
 
 // Service reads and records the care record.
@@ -26,7 +28,18 @@ type Service struct {
 	// flagged late (notes.go, SetLateNoteAfter); zero means 2 hours. Added
 	// by the record half of issue 3.
 	lateAfter time.Duration
+	// accounts confirms a controlled drug witness's password, counting
+	// wrong ones towards their lockout (WithAccounts); tech says whether a
+	// technology use covers location at a person's visits (WithTech).
+	accounts *accounts.Service
+	tech     *tech.Service
 }
+
+// WithAccounts sets the accounts service (used while wiring the app).
+func (s *Service) WithAccounts(a *accounts.Service) *Service { s.accounts = a; return s }
+
+// WithTech sets the technology service (used while wiring the app).
+func (s *Service) WithTech(t *tech.Service) *Service { s.tech = t; return s }
 
 // New returns the care service.
 func New(db *store.DB, d *door.Door) *Service { return &Service{db: db, door: d} }

@@ -423,14 +423,14 @@ func (s *Service) RecordDose(ctx context.Context, actor door.Actor, personID str
 		d, err = s.recordDose(sc, a, personID, in)
 		return err
 	})
-	return d, err
+	return d, s.witnessOutcome(ctx, actor, err)
 }
 
 // RecordDoses records many doses for one person in one transaction and one
 // audited decision (an import of past records, or the demo's history). The
 // same rules apply to each, in order; one refused dose refuses them all.
 func (s *Service) RecordDoses(ctx context.Context, actor door.Actor, personID string, ins []DoseInput) error {
-	return s.door.Run(ctx, actor, func(sc *door.Scope) error {
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		a, err := sc.Allow(door.Request{Action: access.AdministerMedicines, Purpose: people.Purpose(actor), PersonID: personID,
 			ResourceType: "MedicationAdministration", Detail: fmt.Sprintf("%d doses recorded together", len(ins))})
 		if err != nil {
@@ -444,6 +444,7 @@ func (s *Service) RecordDoses(ctx context.Context, actor door.Actor, personID st
 		a.Detail = fmt.Sprintf("%d doses recorded together", len(ins))
 		return nil
 	})
+	return s.witnessOutcome(ctx, actor, err)
 }
 
 func (s *Service) recordDose(sc *door.Scope, a *door.Access, personID string, in DoseInput) (Dose, error) {
@@ -574,14 +575,46 @@ func (s *Service) checkWitness(ctx context.Context, tx *store.Tx, actor door.Act
 	if strings.TrimSpace(password) == "" {
 		return "", hearth.Invalid("Witness password", "The witness must type their own password")
 	}
-	ok, err := accounts.VerifyPassword(hash, password)
-	if err != nil {
-		return "", err
+	// Through accounts, so a wrong witness password counts towards the
+	// witness's lockout like a wrong one at sign-in (witnessOutcome).
+	if s.accounts == nil {
+		return "", hearth.Errorf(hearth.KindUnavailable, "Witness passwords cannot be checked: accounts are not wired in")
 	}
-	if !ok {
-		return "", hearth.Invalid("Witness password", "The witness's password is not right")
+	meta := accounts.Meta{ClientAddr: actor.ClientAddr, RequestID: actor.RequestID}
+	if err := s.accounts.ConfirmPassword(ctx, tx, witnessID, password, "witness-password",
+		"witness to a controlled drug recorded by "+actor.Name, meta); err != nil {
+		return "", witnessRefused{err}
 	}
 	return name, nil
+}
+
+// witnessRefused is a witness password refused inside a door scope; the
+// scope rolls back, then witnessOutcome counts it towards the witness's
+// lockout and puts it in words for the form.
+type witnessRefused struct{ err error }
+
+func (w witnessRefused) Error() string { return w.err.Error() }
+func (w witnessRefused) Unwrap() error { return w.err }
+
+func (s *Service) witnessOutcome(ctx context.Context, actor door.Actor, err error) error {
+	var w witnessRefused
+	if !errors.As(err, &w) {
+		return err
+	}
+	var r *accounts.Refusal
+	if !errors.As(err, &r) {
+		return err
+	}
+	if err := s.accounts.RecordRefusal(ctx, err, accounts.Meta{ClientAddr: actor.ClientAddr, RequestID: actor.RequestID}); !errors.As(err, &r) {
+		return err
+	}
+	switch hearth.KindOf(r) {
+	case hearth.KindTooMany:
+		return hearth.Invalid("Witness password", "The witness's account is locked after too many wrong passwords; ask someone else to witness")
+	case hearth.KindUnauthenticated:
+		return hearth.Invalid("Witness password", "The witness's password is not right")
+	}
+	return err
 }
 
 // staffFacts loads the relationship facts for a staff member who is not the
@@ -947,5 +980,5 @@ func (s *Service) CorrectDose(ctx context.Context, actor door.Actor, personID, d
 		}
 		return err
 	})
-	return d, err
+	return d, s.witnessOutcome(ctx, actor, err)
 }

@@ -1,0 +1,84 @@
+package accounts
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"hearth"
+	"hearth/internal/access"
+	"hearth/internal/audit"
+	"hearth/internal/store"
+)
+
+// confirm runs ConfirmPassword the way a caller must: in a transaction that
+// rolls back when it is refused, then RecordRefusal in its own.
+func (a *testApp) confirm(u User, password string) error {
+	errRefused := errors.New("refused")
+	var refused error
+	err := a.db.Tx(a.ctx, func(tx *store.Tx) error {
+		if refused = a.svc.ConfirmPassword(a.ctx, tx, u.ID, password, "witness-password", "witness to a test", a.meta); refused != nil {
+			return errRefused
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errRefused) {
+		a.t.Fatal(err)
+	}
+	return a.svc.RecordRefusal(a.ctx, refused, a.meta)
+}
+
+func TestFiveWrongConfirmationPasswordsLockTheAccountForSignInToo(t *testing.T) {
+	a := newTestApp(t)
+	witness := a.createStaff("witness", access.Nurse)
+	for i := 1; i <= 4; i++ {
+		if err := a.confirm(witness, "not the password"); hearth.KindOf(err) != hearth.KindUnauthenticated {
+			t.Fatalf("wrong password %d: %v, want unauthenticated", i, err)
+		}
+	}
+	if err := a.confirm(witness, "not the password"); hearth.KindOf(err) != hearth.KindTooMany {
+		t.Fatalf("the fifth wrong password: %v, want the account locked", err)
+	}
+	if err := a.confirm(witness, testPassword); hearth.KindOf(err) != hearth.KindTooMany {
+		t.Errorf("the right password while locked: %v, want refused as locked", err)
+	}
+	if _, _, err := a.svc.SignIn(a.ctx, "witness", testPassword, a.meta); hearth.KindOf(err) != hearth.KindTooMany {
+		t.Errorf("sign-in after five wrong witness passwords: %v, want locked", err)
+	}
+	var failures int
+	if err := a.db.QueryRow(a.ctx, `SELECT COUNT(*) FROM audit_events WHERE action = 'witness-password' AND outcome = ?`,
+		audit.OutcomeFailed).Scan(&failures); err != nil || failures != 5 {
+		t.Errorf("audited %d failed confirmations (%v), want 5", failures, err)
+	}
+	a.audited("witness-password", audit.OutcomeDenied, witness.ID, "witness to a test: locked for 1 minute; password not checked")
+	a.clock.Advance(2 * time.Minute)
+	if err := a.confirm(witness, testPassword); err != nil {
+		t.Errorf("the right password after the lock: %v", err)
+	}
+	a.audited("witness-password", audit.OutcomeSuccess, witness.ID, "witness to a test: password confirmed")
+}
+
+func TestConfirmingAPasswordDoesNotWipeTheCountOfWrongOnes(t *testing.T) {
+	a := newTestApp(t)
+	witness := a.createStaff("witness", access.Nurse)
+	for i := 0; i < 4; i++ {
+		_ = a.confirm(witness, "wrong")
+	}
+	if err := a.confirm(witness, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.confirm(witness, "wrong"); hearth.KindOf(err) != hearth.KindTooMany {
+		t.Errorf("a fifth wrong password after a right one: %v, want the account locked", err)
+	}
+}
+
+func TestRecordingARefusalTwiceCountsOnce(t *testing.T) {
+	a := newTestApp(t)
+	witness := a.createStaff("witness", access.Nurse)
+	err := a.confirm(witness, "wrong")
+	_ = a.svc.RecordRefusal(a.ctx, err, a.meta)
+	var n int
+	if err := a.db.QueryRow(a.ctx, `SELECT failed_attempts FROM users WHERE id = ?`, witness.ID).Scan(&n); err != nil || n != 1 {
+		t.Errorf("failed attempts %d (%v), want 1", n, err)
+	}
+}
