@@ -68,9 +68,10 @@ func recordFormError(err error) (*hearth.Error, bool) {
 
 type aboutMeView struct {
 	care.AboutMePage
-	Formats []care.Choice
-	Form    url.Values
-	Now     time.Time
+	Formats     []care.Choice
+	Form        url.Values
+	Now         time.Time
+	CanWithhold bool // offer "Withhold from …" beside each entry (withhold_links.go)
 }
 
 // Checked reports whether a checkbox was ticked on the form being re-shown.
@@ -95,7 +96,7 @@ func (s *Server) showAboutMe(w http.ResponseWriter, r *http.Request, c *call, st
 		return err
 	}
 	s.renderWith(w, r, c, status, "care_aboutme", page{Title: "About Me – " + pg.Person.FullName(), Error: herr,
-		Data: aboutMeView{AboutMePage: pg, Formats: care.AccessibleFormats, Form: form}})
+		Data: aboutMeView{AboutMePage: pg, Formats: care.AccessibleFormats, Form: form, CanWithhold: s.mayWithhold(c)}})
 	return nil
 }
 
@@ -307,7 +308,8 @@ func readDate(form url.Values, name, field string, p *hearth.Problems) time.Time
 
 type plansView struct {
 	care.PlansPage
-	Now time.Time
+	Now         time.Time
+	CanWithhold bool // offer "Withhold from …" beside each plan (withhold_links.go)
 }
 
 func (s *Server) carePlansPage(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -315,7 +317,7 @@ func (s *Server) carePlansPage(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return err
 	}
-	s.render(w, r, c, http.StatusOK, "care_plans", "Care plans – "+pg.Person.FullName(), plansView{PlansPage: pg, Now: s.Clock()})
+	s.render(w, r, c, http.StatusOK, "care_plans", "Care plans – "+pg.Person.FullName(), plansView{PlansPage: pg, Now: s.Clock(), CanWithhold: s.mayWithhold(c)})
 	return nil
 }
 
@@ -325,7 +327,7 @@ func (s *Server) carePlanPage(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	s.render(w, r, c, http.StatusOK, "care_plan", pg.Shown.Title+" – "+pg.Person.FullName(), pg)
+	s.render(w, r, c, http.StatusOK, "care_plan", pg.Shown.Title+" – "+pg.Person.FullName(), planView{PlanPage: pg, CanWithhold: s.mayWithhold(c)})
 	return nil
 }
 
