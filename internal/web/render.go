@@ -15,6 +15,7 @@ import (
 
 	"hearth"
 	"hearth/internal/access"
+	"hearth/internal/accounts"
 	"hearth/internal/people"
 )
 
@@ -146,7 +147,49 @@ type page struct {
 
 type pageUser struct {
 	Name, Role string
-	IsIGLead   bool
+	Menu       []menuLink
+}
+
+type menuLink struct{ Title, Href string }
+
+// menuFor is the header menu for an account: the pages its kind and role can
+// use. It only hides links; every page still asks the door.
+func menuFor(u accounts.User) []menuLink {
+	if u.Kind != access.KindStaff {
+		return []menuLink{{"My record", "/my"}}
+	}
+	perms := u.Role.Info().Permissions
+	links := []menuLink{{"Your people", "/"}}
+	for _, l := range []struct {
+		action access.Action
+		link   menuLink
+	}{
+		{access.WriteRecord, menuLink{"My shift", "/shift"}},
+		{access.ManageTechRegister, menuLink{"Technology", "/governance/technology"}},
+		{access.ManageConcerns, menuLink{"Concerns", "/governance/technology-concerns"}},
+		{access.ManageTraining, menuLink{"Training", "/governance/training"}},
+		{access.ManageCorrections, menuLink{"Corrections", "/corrections"}},
+		{access.ReviewBreakGlass, menuLink{"Break-glass reviews", "/governance/break-glass"}},
+		{access.ReviewWithheld, menuLink{"Withheld items", "/portal/withheld"}},
+	} {
+		if perms.Has(l.action) {
+			links = append(links, l.link)
+		}
+	}
+	return links
+}
+
+// accountTitle is what the header says the account is.
+func accountTitle(u accounts.User) string {
+	switch u.Kind {
+	case access.KindStaff:
+		return u.Role.Title()
+	case access.KindRepresentative:
+		return "Representative"
+	case access.KindInspector:
+		return "Inspector"
+	}
+	return "Your own record"
 }
 
 // render writes a full page with status.
@@ -165,7 +208,8 @@ func (s *Server) renderWith(w http.ResponseWriter, r *http.Request, c *call, sta
 	if c != nil && c.token != "" {
 		p.CSRF = c.sess.CSRFToken
 		if c.signed {
-			p.User = &pageUser{Name: c.sess.User.DisplayName, Role: c.sess.User.Role.Title(), IsIGLead: c.sess.User.Role == access.IGLead}
+			u := c.sess.User
+			p.User = &pageUser{Name: u.DisplayName, Role: accountTitle(u), Menu: menuFor(u)}
 		}
 	}
 	if p.Error != nil && len(p.Error.Problems) > 0 {
