@@ -406,8 +406,12 @@ func (s *Service) ResetMFA(ctx context.Context, userID string, by Actor, meta Me
 		if _, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, a.ID); err != nil {
 			return "", fmt.Errorf("accounts: reset MFA: %w", err)
 		}
+		keys, err := removePasskeys(ctx, tx, a.ID)
+		if err != nil {
+			return "", err
+		}
 		n, err := deleteSessions(ctx, tx, a.ID)
-		return fmt.Sprintf("removed the authenticator and recovery codes of %s; ended %s", a.Username, plural(n, "session")), err
+		return fmt.Sprintf("removed the authenticator, recovery codes and %s of %s; ended %s", plural(keys, "passkey"), a.Username, plural(n, "session")), err
 	})
 }
 

@@ -512,6 +512,16 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, token string, rp Rely
 	return newToken, nil
 }
 
+// removePasskeys removes every passkey of the account (an MFA reset: a
+// passkey someone else added must not outlive it) and says how many.
+func removePasskeys(ctx context.Context, tx *store.Tx, userID string) (int64, error) {
+	res, err := tx.Exec(ctx, `DELETE FROM webauthn_credentials WHERE user_id = ?`, userID)
+	if err != nil {
+		return 0, fmt.Errorf("accounts: remove passkeys: %w", err)
+	}
+	return res.RowsAffected()
+}
+
 // protocolDetail is the library's reason, for the audit log (never shown).
 func protocolDetail(err error) string {
 	var perr *protocol.Error

@@ -355,3 +355,16 @@ func TestAPasskeyBelongsToTheSitesNameNeverAnAddress(t *testing.T) {
 		})
 	}
 }
+
+func TestAnMFAResetRemovesThePasskeysToo(t *testing.T) {
+	a := newTestApp(t)
+	key := newSoftKey(t, testRP.Origin)
+	u, _ := a.personWithPasskey("ann", key)
+	if err := a.svc.ResetMFA(a.ctx, u.ID, operator, a.meta); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := a.svc.Passkeys(a.ctx, u.ID); err != nil || len(list) != 0 {
+		t.Fatalf("passkeys after an MFA reset: %+v, %v", list, err)
+	}
+	a.audited("mfa-reset", audit.OutcomeSuccess, "", "recovery codes and 1 passkey of ann")
+}
