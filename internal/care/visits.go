@@ -36,6 +36,7 @@ type Visit struct {
 	CheckedInAt, CheckedOutAt  time.Time
 	CheckedInBy, CheckedOutBy  string
 	OutcomeNote                string
+	Location                   *VisitLocation // where the check-in was, when a technology use allowed recording it
 	Tasks                      []VisitTask
 	Status                     string
 	ArrivedLate                bool // checked in more than 15 minutes into the window
@@ -197,20 +198,12 @@ func (s *Service) scheduleVisit(sc *door.Scope, a *door.Access, personID string,
 	return v, err
 }
 
-// CheckIn records that a care worker has arrived (WriteRecord). at is the
-// time of arrival; zero means now.
-//
-// Location is deliberately NOT captured here. Recording where a care worker
-// (and so the person) is counts as a technology use about the person and
-// needs a recorded technology use with a lawful basis (the technology
-// governance feature). When that lands, this is where it hooks in: ask the
-// tech service, in this same scope, whether the person has a live
-// technology use record for visit location capture, and only then accept
-// and store a location with the check-in.
+// CheckIn records that a care worker has arrived (WriteRecord), with no
+// location. at is the time of arrival; zero means now. A location is
+// recorded only through CheckInWith, and only where a technology use for
+// the person allows it (visits_location.go).
 func (s *Service) CheckIn(ctx context.Context, actor door.Actor, personID, visitID string, at time.Time) error {
-	return s.visitStep(ctx, actor, personID, visitID, "visit check-in", func(sc *door.Scope, v Visit) error {
-		return s.checkIn(sc, v, at)
-	})
+	return s.CheckInWith(ctx, actor, personID, visitID, at, GeoInput{})
 }
 
 func (s *Service) checkIn(sc *door.Scope, v Visit, at time.Time) error {
@@ -375,7 +368,9 @@ func (s *Service) visitStep(ctx context.Context, actor door.Actor, personID, vis
 
 const visitColumns = `v.id, v.person_id, p.given_name || ' ' || p.family_name, v.window_start, v.window_end, v.planned_minutes,
 	v.assigned_to, a.display_name, v.note, v.checked_in_at, v.checked_out_at, COALESCE(ci.display_name, ''),
-	COALESCE(co.display_name, ''), v.outcome_note`
+	COALESCE(co.display_name, ''), v.outcome_note, l.latitude, l.longitude, l.accuracy_m, COALESCE(l.use_id, ''),
+	COALESCE(l.use_version, 0), COALESCE(l.technology_name, ''), COALESCE(l.basis_kind, ''), COALESCE(l.basis_id, ''),
+	COALESCE(l.basis_text, ''), l.recorded_at`
 
 func (s *Service) loadVisits(ctx context.Context, tx *store.Tx, where string, now time.Time, args ...any) ([]Visit, error) {
 	for i, a := range args {
@@ -385,6 +380,7 @@ func (s *Service) loadVisits(ctx context.Context, tx *store.Tx, where string, no
 	}
 	rows, err := tx.Query(ctx, `SELECT `+visitColumns+` FROM visits v JOIN people p ON p.id = v.person_id
 		JOIN users a ON a.id = v.assigned_to LEFT JOIN users ci ON ci.id = v.checked_in_by LEFT JOIN users co ON co.id = v.checked_out_by
+		LEFT JOIN visit_locations l ON l.visit_id = v.id
 		WHERE `+where+` ORDER BY v.window_start, v.id`, args...)
 	if err != nil {
 		return nil, err
@@ -392,11 +388,18 @@ func (s *Service) loadVisits(ctx context.Context, tx *store.Tx, where string, no
 	var out []Visit
 	for rows.Next() {
 		var v Visit
-		var in, outAt sql.NullTime
+		var in, outAt, locAt sql.NullTime
+		var lat, lon, acc sql.NullFloat64
+		var l VisitLocation
 		if err := rows.Scan(&v.ID, &v.PersonID, &v.PersonName, &v.WindowStart, &v.WindowEnd, &v.PlannedMinutes, &v.AssignedTo,
-			&v.AssignedName, &v.Note, &in, &outAt, &v.CheckedInBy, &v.CheckedOutBy, &v.OutcomeNote); err != nil {
+			&v.AssignedName, &v.Note, &in, &outAt, &v.CheckedInBy, &v.CheckedOutBy, &v.OutcomeNote, &lat, &lon, &acc, &l.UseID,
+			&l.UseVersion, &l.TechnologyName, &l.BasisKind, &l.BasisID, &l.BasisText, &locAt); err != nil {
 			rows.Close()
 			return nil, err
+		}
+		if lat.Valid && lon.Valid {
+			l.Latitude, l.Longitude, l.AccuracyM, l.RecordedAt = lat.Float64, lon.Float64, acc.Float64, locAt.Time.UTC()
+			v.Location = &l
 		}
 		v.WindowStart, v.WindowEnd = v.WindowStart.UTC(), v.WindowEnd.UTC()
 		if in.Valid {
@@ -446,7 +449,8 @@ type VisitsPage struct {
 	Visits      []Visit
 	CanSchedule bool
 	CanRecord   bool
-	Staff       []Witness // who may be assigned: the care team members who may record
+	Location    LocationOffer // whether the care worker may share their location at check-in
+	Staff       []Witness     // who may be assigned: the care team members who may record
 }
 
 // Visits reads a person's visits page.
@@ -470,6 +474,11 @@ func (s *Service) Visits(ctx context.Context, actor door.Actor, personID string)
 		perms := actor.Role.Info().Permissions
 		pg.CanSchedule = actor.Kind == access.KindStaff && perms.Has(access.WritePlan)
 		pg.CanRecord = actor.Kind == access.KindStaff && perms.Has(access.WriteRecord)
+		if pg.CanRecord {
+			if pg.Location, err = s.locationOffer(sc, personID); err != nil {
+				return err
+			}
+		}
 		team, err := people.Team(ctx, sc.Tx, personID)
 		if err != nil {
 			return err

@@ -145,13 +145,17 @@ type Measure struct {
 
 // Technology is one entry of the register, at one version.
 type Technology struct {
-	ID                   string       `json:"id"`
-	Version              int          `json:"version"`
-	Name                 string       `json:"name"`
-	Supplier             string       `json:"supplier"`
-	Kind                 string       `json:"kind"`
-	Surveillance         bool         `json:"surveillance"`
-	SurveillanceType     string       `json:"surveillance_type,omitempty"`
+	ID               string `json:"id"`
+	Version          int    `json:"version"`
+	Name             string `json:"name"`
+	Supplier         string `json:"supplier"`
+	Kind             string `json:"kind"`
+	Surveillance     bool   `json:"surveillance"`
+	SurveillanceType string `json:"surveillance_type,omitempty"`
+	// VisitLocation: it records where a care worker checks in at a home-care
+	// visit, and so where the person is. Only a person's live use of such a
+	// technology lets a check-in carry a location (care.CheckInWith).
+	VisitLocation        bool         `json:"visit_location,omitempty"`
 	IntendedUse          string       `json:"intended_use"`
 	Evidence             Evidence     `json:"evidence"`
 	DTAC                 Assessment   `json:"dtac"`
@@ -254,6 +258,10 @@ func (t *Technology) normalise() error {
 	} else {
 		t.SurveillanceType = ""
 	}
+	// Recording where someone is, is monitoring (NHS principle 6): its uses
+	// then need the proportionality assessment and the relational care.
+	p.Check(!t.VisitLocation || t.Kind == KindSafety, "Visit location",
+		"A technology that records location at visits is monitoring: choose safety or monitoring as its kind")
 	text(&p, "Intended use", t.IntendedUse, "Enter the intended use agreed at procurement", maxLong)
 	optional(&p, "Evidence summary", t.Evidence.Summary, maxLong)
 	optional(&p, "Evidence reviewer", t.Evidence.Reviewer, maxShort)

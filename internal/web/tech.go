@@ -171,6 +171,7 @@ func techFromForm(r *http.Request) tech.Technology {
 	t.Version = num("version")
 	t.Name, t.Supplier, t.Kind = f.Get("name"), f.Get("supplier"), f.Get("kind")
 	t.Surveillance, t.SurveillanceType = f.Get("surveillance") == "yes", f.Get("surveillance_type")
+	t.VisitLocation = f.Get("visit_location") == "yes"
 	t.IntendedUse = f.Get("intended_use")
 	t.Evidence = tech.Evidence{Summary: f.Get("evidence_summary"), Quality: f.Get("evidence_quality"), Date: tech.ParseDay(f.Get("evidence_date")),
 		Reviewer: f.Get("evidence_reviewer"), Tier: f.Get("evidence_tier")}
