@@ -256,6 +256,12 @@ func (s *Server) showVisits(w http.ResponseWriter, r *http.Request, c *call, sta
 	if err != nil {
 		return err
 	}
+	if pg.Location.Offered {
+		// The one page that may ask for the browser's location, and only
+		// while a technology use for this person allows recording it; every
+		// other page keeps geolocation=() (middleware.go).
+		w.Header().Set("Permissions-Policy", geolocationSelfPolicy)
+	}
 	s.renderWith(w, r, c, status, "care_obs_visits", page{Title: "Visits – " + pg.Person.FullName(), Error: herr,
 		Data: visitsView{VisitsPage: pg, Form: form, Open: open, Today: pg.Now.In(london).Format("2006-01-02")}})
 	return nil
@@ -287,7 +293,11 @@ func (s *Server) scheduleVisit(w http.ResponseWriter, r *http.Request, c *call) 
 
 func (s *Server) checkInVisit(w http.ResponseWriter, r *http.Request, c *call) error {
 	id := r.PathValue("id")
-	err := s.Care.CheckIn(r.Context(), c.actor, id, r.PostFormValue("visit"), time.Time{})
+	// A location only if the form carries one (the page's script fills
+	// these in when the care worker chose to share it); the service refuses
+	// it, and the whole check-in, unless a technology use allows it.
+	err := s.Care.CheckInWith(r.Context(), c.actor, id, r.PostFormValue("visit"), time.Time{}, care.GeoInput{
+		Latitude: r.PostFormValue("latitude"), Longitude: r.PostFormValue("longitude"), Accuracy: r.PostFormValue("accuracy")})
 	if herr, ok := formProblem(err); ok {
 		return s.showVisits(w, r, c, statusOf(err), herr, r.PostForm, "visit-"+r.PostFormValue("visit"))
 	} else if err != nil {
@@ -418,3 +428,12 @@ func (v medicinesView) PRNForm(m care.Medicine, csrf string, fields map[string]s
 	return doseForm{Key: m.ID, MedID: m.ID, CSRF: csrf, Label: "Record dose", Open: v.Open == "dose-"+m.ID,
 		Controlled: m.Controlled, V: v, F: fields}
 }
+
+// permissionsPolicy turns off powerful browser features on every page.
+// geolocationSelfPolicy is the same but lets this origin ask for the
+// location: the visits page sets it only when a technology use for the
+// person allows recording location at check-in (care_obs.go).
+const (
+	permissionsPolicy     = "geolocation=(), camera=(), microphone=(), payment=()"
+	geolocationSelfPolicy = "geolocation=(self), camera=(), microphone=(), payment=()"
+)

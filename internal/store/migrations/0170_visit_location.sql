@@ -10,7 +10,7 @@ CREATE TABLE visit_locations (
     latitude        DOUBLE PRECISION NOT NULL,
     longitude       DOUBLE PRECISION NOT NULL,
     accuracy_m      DOUBLE PRECISION,
-    use_id          TEXT NOT NULL REFERENCES tech_uses(id),
+    use_id          TEXT NOT NULL, -- tech_uses(id): no foreign key, as technology governance's tables come later (0300); the service reads the use in the same transaction
     use_version     INTEGER NOT NULL,
     technology_name TEXT NOT NULL,
     basis_kind      TEXT NOT NULL,
