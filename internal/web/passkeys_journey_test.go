@@ -80,7 +80,13 @@ func TestJourneyAPersonAddsAPasskeyAndSignsInWithItInsteadOfACode(t *testing.T) 
 	if list := b.Text("[data-testid=passkeys]"); !strings.Contains(list, "Last used") {
 		t.Errorf("the passkey's use is not shown:\n%s", list)
 	}
-	for _, action := range []string{"passkey-add", "passkey-use"} {
+	// She removes it, after confirming.
+	b.Click("[data-testid=passkeys] button[type=submit]")
+	b.MustSee("You have not added a passkey")
+	if d := b.Dialogs(); len(d) == 0 || d[len(d)-1] != "Remove this passkey?" {
+		t.Errorf("removing did not ask first: %q", d)
+	}
+	for _, action := range []string{"passkey-add", "passkey-use", "passkey-remove"} {
 		if n := s.Count(`SELECT COUNT(*) FROM audit_events WHERE action = ? AND outcome = 'success' AND actor_id = ?`, action, ann.ID); n != 1 {
 			t.Errorf("%d %s events for Ann, want 1", n, action)
 		}
