@@ -3,10 +3,8 @@ package web_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"hearth/internal/access"
-	"hearth/internal/accounts"
 	"hearth/internal/apptest"
 	"hearth/internal/browsertest"
 )
@@ -20,18 +18,7 @@ func TestJourneyBreakGlassFromTheRequestToTheGovernanceReview(t *testing.T) {
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
 
-	signIn := func(u apptest.Staff) {
-		s.Clock.Advance(31 * time.Second)
-		b.Go("/signin")
-		b.Fill("#username", u.Username)
-		b.Fill("#password", apptest.Password)
-		b.Click("#signin")
-		b.Fill("#code", accounts.Code(u.Secret, s.Clock.Now()))
-		b.Click("#verify")
-		b.MustSee("Your people")
-	}
-
-	signIn(s.OtherCarer)
+	staffSignIn(t, s, b, s.OtherCarer)
 	b.MustSee("You are not on anyone's care team")
 	b.Go("/people/" + s.Ann.ID)
 	b.MustSee("We could not find that record")
@@ -56,7 +43,7 @@ func TestJourneyBreakGlassFromTheRequestToTheGovernanceReview(t *testing.T) {
 	}
 
 	b.Click("button.hearth-link-button") // sign out
-	signIn(ig)
+	staffSignIn(t, s, b, ig)
 	b.Go("/governance/break-glass")
 	b.MustSee("Test other (Care worker) opened Ann Jones's record")
 	b.MustSee("Ann has fallen in the lounge and her own team are on a break")

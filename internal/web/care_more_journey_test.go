@@ -26,7 +26,7 @@ func TestJourneyASeniorCarerAssessesARiskAndChangesItToVersionTwo(t *testing.T) 
 
 	b := browsertest.New(t)
 	b.Base = srv.URL
-	browserSignIn(t, s, b, senior)
+	staffSignIn(t, s, b, senior)
 	b.Go("/people/" + s.Ann.ID)
 	b.MustSee("Risks and safety plan")
 	b.Click("a[href='/people/" + s.Ann.ID + "/risks']")
@@ -104,7 +104,7 @@ func TestJourneyASeniorCarerAssessesARiskAndChangesItToVersionTwo(t *testing.T) 
 	// A care worker reads the assessment but is offered no way to change it.
 	carer := browsertest.New(t)
 	carer.Base = srv.URL
-	browserSignIn(t, s, carer, s.Carer)
+	staffSignIn(t, s, carer, s.Carer)
 	carer.Go("/people/" + s.Ann.ID + "/risks")
 	carer.MustSee("Falls when walking at night")
 	carer.Click("[data-testid=risk] a")
@@ -115,7 +115,7 @@ func TestJourneyASeniorCarerAssessesARiskAndChangesItToVersionTwo(t *testing.T) 
 	s.Clock.Advance(32 * 24 * time.Hour)
 	later := browsertest.New(t)
 	later.Base = srv.URL
-	browserSignIn(t, s, later, senior)
+	staffSignIn(t, s, later, senior)
 	later.Go("/people/" + s.Ann.ID + "/risks")
 	later.MustSee("Reviews overdue")
 	later.MustSee("Review overdue: was due 3 April 2026")
@@ -133,7 +133,7 @@ func TestJourneyASeniorCarerWritesASafetyPlanAndChangesIt(t *testing.T) {
 
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
-	browserSignIn(t, s, b, senior)
+	staffSignIn(t, s, b, senior)
 	b.Go("/people/" + s.Ann.ID + "/safety-plan")
 	b.MustSee("Ann has no safety plan.")
 	b.Click("a[href='/people/" + s.Ann.ID + "/safety-plan/edit']")

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"hearth/internal/access"
-	"hearth/internal/accounts"
 	"hearth/internal/apptest"
 	"hearth/internal/browsertest"
 	"hearth/internal/care"
@@ -15,20 +14,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 )
-
-// obsSignIn signs staff in through the pages, at phone size.
-func obsSignIn(t *testing.T, s *apptest.Scenario, b *browsertest.Browser, who apptest.Staff) {
-	t.Helper()
-	s.Clock.Advance(31 * time.Second)
-	b.Go("/signin")
-	b.Fill("#username", who.Username)
-	b.Fill("#password", apptest.Password)
-	b.Click("#signin")
-	b.MustSee("Enter the code from your authenticator app")
-	b.Fill("#code", accounts.Code(who.Secret, s.Clock.Now()))
-	b.Click("#verify")
-	b.MustSee("Your people")
-}
 
 // fitsPhone checks the page does not scroll sideways on a 360px-wide phone
 // (narrower than browsertest's default), then puts the width back.
@@ -70,7 +55,7 @@ func TestJourneyACareWorkerOnAPhoneRecordsADrinkAndSeesTheRunningTotalAndTheTarg
 	}
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
-	obsSignIn(t, s, b, s.Carer)
+	staffSignIn(t, s, b, s.Carer)
 	b.Click("a[href='/people/" + s.Ann.ID + "']")
 	b.Click("a[href='/people/" + s.Ann.ID + "/observations']")
 	if got := b.Text("[data-testid=fluid-total]"); !strings.Contains(got, "200 ml drunk of a 1600 ml target") {
@@ -120,7 +105,7 @@ func TestJourneyACareWorkerGivesARoundDoseAndIsToldWhyAPRNDoseIsRefused(t *testi
 	s.Clock.Set(time.Date(2026, 3, 3, 12, 40, 0, 0, time.UTC))
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
-	obsSignIn(t, s, b, s.Carer)
+	staffSignIn(t, s, b, s.Carer)
 	b.Go("/people/" + s.Ann.ID + "/medicines")
 	due := `[data-slot="Ramipril 13:00"]`
 	if got := b.Text(due); !strings.Contains(got, "Due") {
@@ -163,7 +148,7 @@ func TestJourneyTheCoordinatorSeesAMissedVisitAndMyShiftShowsMyPeopleAndWhatIsDu
 	}
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
-	obsSignIn(t, s, b, coord)
+	staffSignIn(t, s, b, coord)
 	b.Go("/shift")
 	b.Click("a[href='/locations/" + branch.ID + "/visits']")
 	if got := b.Text("[data-testid=visit-summary]"); !strings.Contains(got, "1 missed") {
@@ -176,7 +161,7 @@ func TestJourneyTheCoordinatorSeesAMissedVisitAndMyShiftShowsMyPeopleAndWhatIsDu
 
 	b2 := browsertest.New(t)
 	b2.Base = b.Base
-	obsSignIn(t, s, b2, s.Carer)
+	staffSignIn(t, s, b2, s.Carer)
 	b2.Click("a[href='/shift']")
 	b2.MustSee("My shift")
 	fitsPhone(t, b2, "my shift")

@@ -51,7 +51,7 @@ func TestJourneyACareWorkerSharesTheirLocationAtCheckInOnlyWhereATechnologyUseAl
 	srv := s.Server()
 	b := browsertest.New(t)
 	b.Base = srv.URL
-	obsSignIn(t, s, b, s.Carer)
+	staffSignIn(t, s, b, s.Carer)
 	fakeLocation(t, b, srv.URL, 51.501009, -0.141588)
 
 	b.Go("/people/" + s.Ann.ID + "/visits")

@@ -9,25 +9,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hearth/internal/access"
-	"hearth/internal/accounts"
 	"hearth/internal/apptest"
 	"hearth/internal/browsertest"
 	"hearth/internal/care"
 )
-
-// browserSignIn signs staff in through the pages, at phone size.
-func browserSignIn(t *testing.T, s *apptest.Scenario, b *browsertest.Browser, who apptest.Staff) {
-	t.Helper()
-	s.Clock.Advance(31 * time.Second)
-	b.Go("/signin")
-	b.Fill("#username", who.Username)
-	b.Fill("#password", apptest.Password)
-	b.Click("#signin")
-	b.MustSee("Enter the code from your authenticator app")
-	b.Fill("#code", accounts.Code(who.Secret, s.Clock.Now()))
-	b.Click("#verify")
-	b.MustSee("Your people")
-}
 
 // A care worker on a phone opens Ann's daily notes from her record, adds a
 // note in a few taps (a chip, a sentence, save: the time is already now),
@@ -40,7 +25,7 @@ func TestJourneyACareWorkerAddsDailyNotesOnAPhoneAndSeesLateOnesMarked(t *testin
 	}
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
-	browserSignIn(t, s, b, s.Carer)
+	staffSignIn(t, s, b, s.Carer)
 	b.Click("a[href='/people/" + s.Ann.ID + "']")
 	b.MustSee("Daily notes")
 	b.Click("a[href='/people/" + s.Ann.ID + "/notes']")
@@ -108,7 +93,7 @@ func TestJourneyASeniorCarerChangesACarePlanAndCanOpenTheEarlierVersion(t *testi
 	}
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
-	browserSignIn(t, s, b, senior)
+	staffSignIn(t, s, b, senior)
 	b.Go("/people/" + s.Ann.ID + "/care-plans")
 	b.MustSee("Care plans")
 	b.MustSee("A shower in the morning")

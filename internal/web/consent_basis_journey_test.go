@@ -15,7 +15,7 @@ func TestJourneyStaffRecordASafeguardingBasisAndTheConsentPageShowsItMarked(t *t
 	s := apptest.NewScenario(t)
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
-	browserSignIn(t, s, b, s.Manager)
+	staffSignIn(t, s, b, s.Manager)
 
 	b.Go("/people/" + s.Ann.ID + "/consent")
 	b.Click("[data-testid=record-lawful-basis]")

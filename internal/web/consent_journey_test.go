@@ -17,7 +17,7 @@ func TestJourneyRecordingAndWithdrawingConsentChangesThePositionAtAGlance(t *tes
 	s := apptest.NewScenario(t)
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
-	browserSignIn(t, s, b, s.Manager)
+	staffSignIn(t, s, b, s.Manager)
 
 	b.Go("/people/" + s.Ann.ID)
 	b.Click("a[href='/people/" + s.Ann.ID + "/consent']")

@@ -45,7 +45,7 @@ func TestJourneyAPersonAddsAPasskeyAndSignsInWithItInsteadOfACode(t *testing.T) 
 	b.Base = strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
 	auth := virtualAuthenticator(t, b)
 
-	portalSignIn(t, s, b, ann)
+	browserSignIn(t, s, b, ann)
 	b.MustSee("Who has seen this record")
 
 	b.Go("/portal/passkeys")

@@ -7,25 +7,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"hearth/internal/accounts"
 	"hearth/internal/apptest"
 	"hearth/internal/browsertest"
 	"hearth/internal/care"
 	"hearth/internal/consent"
 )
-
-// portalSignIn signs a portal account in through the shared sign-in pages.
-func portalSignIn(t *testing.T, s *apptest.Scenario, b *browsertest.Browser, who apptest.Staff) {
-	t.Helper()
-	s.Clock.Advance(31 * time.Second)
-	b.Go("/signin")
-	b.Fill("#username", who.Username)
-	b.Fill("#password", apptest.Password)
-	b.Click("#signin")
-	b.MustSee("Enter the code from your authenticator app")
-	b.Fill("#code", accounts.Code(who.Secret, s.Clock.Now()))
-	b.Click("#verify")
-}
 
 func checkNoConsoleErrors(t *testing.T, b *browsertest.Browser) {
 	t.Helper()
@@ -49,7 +35,7 @@ func TestJourneyAPersonReadsHerRecordInLargePrintAndChecksAReceipt(t *testing.T)
 
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
-	portalSignIn(t, s, b, ann)
+	browserSignIn(t, s, b, ann)
 	b.MustSee("Your record")
 	b.MustSee("Who has seen this record")
 
@@ -118,7 +104,7 @@ func TestJourneyARepresentativeForPropertyAndFinanceSeesNoCareInformation(t *tes
 	tom := portalAccount(t, s, "tom", "Tom Jones", consent.AuthorityLPAPropertyFinance)
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
-	portalSignIn(t, s, b, tom)
+	browserSignIn(t, s, b, tom)
 	b.MustSee("Your records")
 	b.MustSee("Lasting power of attorney for property and financial affairs")
 	b.Go("/my/" + s.Ann.ID + "/record")
@@ -147,7 +133,7 @@ func TestJourneyAPersonWithdrawsAConsent(t *testing.T) {
 	}
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
-	portalSignIn(t, s, b, ann)
+	browserSignIn(t, s, b, ann)
 	b.MustSee("Your record")
 	b.Click("a[href='/my/" + s.Ann.ID + "/consent']")
 	b.MustSee("Consent and choices")

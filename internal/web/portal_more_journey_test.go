@@ -58,7 +58,7 @@ func TestJourneyAPersonAcceptsAnInvitationAndLandsOnHerRecord(t *testing.T) {
 	srv := s.Server()
 
 	staff := newPortalBrowser(t, srv.URL)
-	browserSignIn(t, s, staff, s.Manager)
+	staffSignIn(t, s, staff, s.Manager)
 	staff.Go("/people/" + s.Ann.ID)
 	staff.Click("a[href='/people/" + s.Ann.ID + "/portal']")
 	staff.MustSee("Invite to the portal")
@@ -137,7 +137,7 @@ func TestJourneyAPersonMessagesTheCareTeamAndSeesTheReplySignedByTheTeam(t *test
 	annAccount := portalAccount(t, s, "ann.jones", "", "")
 
 	ann := newPortalBrowser(t, srv.URL)
-	portalSignIn(t, s, ann, annAccount)
+	browserSignIn(t, s, ann, annAccount)
 	ann.MustSee("Your record")
 	ann.Go("/my/" + s.Ann.ID + "/messages")
 	ann.MustSee("Messages with the care team")
@@ -154,7 +154,7 @@ func TestJourneyAPersonMessagesTheCareTeamAndSeesTheReplySignedByTheTeam(t *test
 
 	carer := newPortalBrowser(t, srv.URL)
 	s.Clock.Advance(time.Minute)
-	browserSignIn(t, s, carer, s.Carer)
+	staffSignIn(t, s, carer, s.Carer)
 	carer.Go("/people/" + s.Ann.ID + "/portal")
 	carer.MustSee("You reply as Rowan House care team")
 	carer.MustSee("Could my daughter Sue visit on Sunday afternoon?")
@@ -193,7 +193,7 @@ func TestJourneyAPersonAsksForACorrectionAndSeesTheOutcomeWithTheEntryKept(t *te
 	annAccount := portalAccount(t, s, "ann.jones", "", "")
 
 	ann := newPortalBrowser(t, srv.URL)
-	portalSignIn(t, s, ann, annAccount)
+	browserSignIn(t, s, ann, annAccount)
 	ann.Go("/my/" + s.Ann.ID + "/record")
 	ann.MustSee("Ann refused her lunch and was cross")
 	ann.Click("a[href*='/corrections?type=Observation']")
@@ -214,7 +214,7 @@ func TestJourneyAPersonAsksForACorrectionAndSeesTheOutcomeWithTheEntryKept(t *te
 	fitsPhone(t, ann, "the corrections page")
 
 	manager := newPortalBrowser(t, srv.URL)
-	browserSignIn(t, s, manager, s.Manager)
+	staffSignIn(t, s, manager, s.Manager)
 	manager.Go("/corrections")
 	manager.MustSee("Requests to correct a record")
 	card := manager.Text("[data-testid=correction]")
@@ -273,7 +273,7 @@ func TestJourneyTheInformationGovernanceLeadReviewsWithheldItems(t *testing.T) {
 	// link fills in which entry; a reason too short is refused and nothing
 	// typed is lost.
 	sb := newPortalBrowser(t, srv.URL)
-	browserSignIn(t, s, sb, senior)
+	staffSignIn(t, s, sb, senior)
 	for i, w := range []struct{ id, category, reason string }{
 		{other.ID, "cat-tp", "Names another resident and what he said"},
 		{harm.ID, "cat-sh", "Ann's GP asked us to wait before she reads this"},
@@ -303,7 +303,7 @@ func TestJourneyTheInformationGovernanceLeadReviewsWithheldItems(t *testing.T) {
 	fitsPhone(t, sb, "the portal page for staff")
 	// A care worker, who may not withhold, is not offered the link.
 	cw := newPortalBrowser(t, srv.URL)
-	browserSignIn(t, s, cw, s.Carer)
+	staffSignIn(t, s, cw, s.Carer)
 	cw.Go("/people/" + s.Ann.ID + "/notes")
 	cw.MustSee("Argued with Mr Patel")
 	mustNotSee(t, cw, "Withhold from Ann")
@@ -312,7 +312,7 @@ func TestJourneyTheInformationGovernanceLeadReviewsWithheldItems(t *testing.T) {
 	}
 
 	igb := newPortalBrowser(t, srv.URL)
-	browserSignIn(t, s, igb, ig)
+	staffSignIn(t, s, igb, ig)
 	igb.Go("/portal/withheld")
 	igb.MustSee("Withheld items to review")
 	igb.MustSee("It contains information about someone else. Names another resident and what he said")
@@ -352,7 +352,7 @@ func TestJourneyTheInformationGovernanceLeadReviewsWithheldItems(t *testing.T) {
 	}
 
 	ann := newPortalBrowser(t, srv.URL)
-	portalSignIn(t, s, ann, annAccount)
+	browserSignIn(t, s, ann, annAccount)
 	ann.Go("/my/" + s.Ann.ID + "/record")
 	ann.MustSee("Ann was told the news about her brother gently")
 	ann.MustSee("Some entries are not shown.")
@@ -381,7 +381,7 @@ func TestJourneyAPersonGetsACopyOfHerRecordToReadAndToDownload(t *testing.T) {
 	annAccount := portalAccount(t, s, "ann.jones", "", "")
 
 	ann := newPortalBrowser(t, srv.URL)
-	portalSignIn(t, s, ann, annAccount)
+	browserSignIn(t, s, ann, annAccount)
 	ann.MustSee("Your record")
 	ann.Click("a[href='/my/" + s.Ann.ID + "/copy']")
 	ann.MustSee("A copy of your record")

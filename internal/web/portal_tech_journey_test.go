@@ -17,7 +17,7 @@ func TestJourneyAPersonRaisesAConcernAboutHerTechnologyAndTheManagerSeesIt(t *te
 
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
-	portalSignIn(t, s, b, ann)
+	browserSignIn(t, s, b, ann)
 	b.Go("/my/" + s.Ann.ID + "/corrections")
 	b.MustSee("Raise a concern")
 	b.MustSee("BedSense")
@@ -37,7 +37,7 @@ func TestJourneyAPersonRaisesAConcernAboutHerTechnologyAndTheManagerSeesIt(t *te
 
 	m := browsertest.New(t)
 	m.Base = s.Server().URL
-	browserSignIn(t, s, m, s.Manager)
+	staffSignIn(t, s, m, s.Manager)
 	m.Go("/governance/technology-concerns")
 	m.MustSee("The mat alarm goes off when I turn over and I feel watched")
 	m.MustSee("Ann Jones")
@@ -53,7 +53,7 @@ func TestJourneyAPersonOpensTheEasyReadCopyOfHerTechnologyUseRecord(t *testing.T
 
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
-	portalSignIn(t, s, b, ann)
+	browserSignIn(t, s, b, ann)
 	b.Go("/my/" + s.Ann.ID + "/record")
 	b.MustSee("Technology used in your care")
 	b.Click("a[href='/my/" + s.Ann.ID + "/technology/" + u.ID + "?version=easy-read']")

@@ -29,7 +29,7 @@ func techBrowser(t *testing.T, s *apptest.Scenario, who apptest.Staff) *browsert
 	t.Helper()
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
-	browserSignIn(t, s, b, who)
+	staffSignIn(t, s, b, who)
 	return b
 }
 

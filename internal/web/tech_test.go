@@ -9,7 +9,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"hearth/internal/accounts"
 	"hearth/internal/apptest"
 	"hearth/internal/browsertest"
 	"hearth/internal/consent"
@@ -93,14 +92,7 @@ func TestJourneyTechnologyUseFromRegisterToWithdrawal(t *testing.T) {
 	s, bed := techScenario(t)
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
-	b.Go("/signin")
-	b.Fill("#username", s.Manager.Username)
-	b.Fill("#password", apptest.Password)
-	b.Click("#signin")
-	s.Clock.Advance(31 * time.Second)
-	b.Fill("#code", accounts.Code(s.Manager.Secret, s.Clock.Now()))
-	b.Click("#verify")
-	b.MustSee("Your people")
+	staffSignIn(t, s, b, s.Manager)
 
 	b.Go("/governance/technology")
 	b.MustSee("BedSense")

@@ -64,7 +64,7 @@ func TestJourneyANurseWithholdsEntriesFromTheStaffScreensAndThePersonSeesOnlyTha
 	annAccount := portalAccount(t, s, "ann.jones", "", "")
 
 	nb := newPortalBrowser(t, srv.URL)
-	browserSignIn(t, s, nb, nurse)
+	staffSignIn(t, s, nb, nurse)
 	base := "/people/" + s.Ann.ID
 	withholdFromLink(t, nb, base+"/notes", "a[href='"+base+"/portal?type=Observation&entry="+note.ID+"#withheld']",
 		"Observation", note.ID, "cat-tp", "Names another resident and what she did")
@@ -84,14 +84,14 @@ func TestJourneyANurseWithholdsEntriesFromTheStaffScreensAndThePersonSeesOnlyTha
 
 	// A care worker, who may not withhold, is offered none of the links.
 	cw := newPortalBrowser(t, srv.URL)
-	browserSignIn(t, s, cw, s.Carer)
+	staffSignIn(t, s, cw, s.Carer)
 	for _, page := range []string{"/notes", "/about-me", "/care-plans", "/care-plans/" + plan.PlanID} {
 		cw.Go(base + page)
 		mustNotSee(t, cw, "Withhold from Ann", "Withhold this plan")
 	}
 
 	ann := newPortalBrowser(t, srv.URL)
-	portalSignIn(t, s, ann, annAccount)
+	browserSignIn(t, s, ann, annAccount)
 	ann.Go("/my/" + s.Ann.ID + "/record")
 	ann.MustSee("Ann enjoyed the music afternoon")
 	ann.MustSee("Some entries are not shown.")
