@@ -48,7 +48,8 @@ func TestJourneyAPersonAddsAPasskeyAndSignsInWithItInsteadOfACode(t *testing.T) 
 	browserSignIn(t, s, b, ann)
 	b.MustSee("Who has seen this record")
 
-	b.Go("/portal/passkeys")
+	// She finds the page from the menu, not by typing its address.
+	b.Click("a.nhsuk-header__navigation-link[href='/portal/passkeys']")
 	b.MustSee("You have not added a passkey")
 	b.Fill("#passkey-name", "My phone")
 	b.Click("#add-passkey")
