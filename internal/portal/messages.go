@@ -2,6 +2,7 @@ package portal
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -163,7 +164,10 @@ func ServiceName(p people.Person) string {
 
 // DeliverNotices sends the notices waiting in the outbox and marks them
 // sent. It carries no personal details, so it needs no access decision;
-// it returns how many went.
+// it returns how many went. Each notice is claimed (marked sent only if it
+// is still waiting) before it is sent, so two Hearth nodes on one database
+// never send the same notice twice; a notice whose sending fails is released
+// to be tried again.
 func (s *Service) DeliverNotices(ctx context.Context) (int, error) {
 	rows, err := s.db.Query(ctx, `SELECT id, person_id, channel, body FROM notification_outbox WHERE sent_at IS NULL ORDER BY created_at, id LIMIT 500`)
 	if err != nil {
@@ -184,10 +188,19 @@ func (s *Service) DeliverNotices(ctx context.Context) (int, error) {
 	}
 	sent := 0
 	for _, n := range pending {
-		if err := s.notifier.Notify(ctx, n); err != nil {
+		res, err := s.db.Exec(ctx, `UPDATE notification_outbox SET sent_at = ? WHERE id = ? AND sent_at IS NULL`, s.door.Clock()(), n.ID)
+		if err != nil {
 			return sent, err
 		}
-		if _, err := s.db.Exec(ctx, `UPDATE notification_outbox SET sent_at = ? WHERE id = ?`, s.door.Clock()(), n.ID); err != nil {
+		if claimed, err := res.RowsAffected(); err != nil {
+			return sent, err
+		} else if claimed == 0 {
+			continue // another node took it
+		}
+		if err := s.notifier.Notify(ctx, n); err != nil {
+			if _, relErr := s.db.Exec(ctx, `UPDATE notification_outbox SET sent_at = NULL WHERE id = ?`, n.ID); relErr != nil {
+				return sent, errors.Join(err, relErr)
+			}
 			return sent, err
 		}
 		sent++
