@@ -330,6 +330,7 @@ const (
 	PermitInspection
 	PermitSharing
 	PermitSpecialBasis
+	PermitOwnLinks
 	// Denials.
 	DenyUnknownSubject
 	DenyNoPermission
@@ -358,6 +359,7 @@ var reasons = [reasonCount]reasonText{
 	{"inspection", "Allowed: a time-limited, read-only inspection."},
 	{"consent", "Allowed: shared outside the care team with the person's consent."},
 	{"special-basis", "Allowed: shared outside the care team on a recorded lawful basis other than consent."},
+	{"own-links", "Allowed: lists only the records this account is linked to."},
 	{"unknown-subject", "Denied: not signed in."},
 	{"no-permission", "Denied: this role does not allow this action."},
 	{"no-relationship", "Denied: not on this person's care team and no role at their location."},
@@ -417,7 +419,7 @@ var ownRecordActions = perms(ViewPerson, ReadRecord, ReadMedicines, ReadConsent,
 	RecordConsent, RaiseConcern, ExportRecord, SendMessage)
 
 // inspectionActions are what an inspector's read-only grant reaches.
-var inspectionActions = perms(ViewPerson, ReadRecord, ReadMedicines, ReadConsent, ReadTechUse, ReadAccessLog, ViewGovernance)
+var inspectionActions = perms(ViewPerson, ReadRecord, ReadMedicines, ReadConsent, ReadTechUse, ReadAccessLog, ViewGovernance, ListPeople)
 
 // Decide answers whether subject may perform action on resource for purpose.
 // It denies unless a rule below permits.
@@ -452,8 +454,15 @@ func Decide(s Subject, a Action, r Resource, p Purpose) Decision {
 
 func decideProvider(s Subject, a Action) Decision {
 	if s.Kind != KindStaff {
-		if s.Kind == KindInspector && inspectionActions.Has(a) {
+		switch {
+		case s.Kind == KindInspector && inspectionActions.Has(a):
 			return permit(PermitInspection, "")
+		case (s.Kind == KindPerson || s.Kind == KindRepresentative) && a == ListPeople:
+			// The records a portal account is linked to: the list is
+			// limited to its links, and each record on it is decided.
+			return permit(PermitOwnLinks, "")
+		case s.Kind == KindInspector:
+			return deny(DenyReadOnly)
 		}
 		return deny(DenyNoPermission)
 	}
@@ -562,14 +571,16 @@ func decideRepresentative(a Action, f *Facts, p Purpose) Decision {
 }
 
 func decideInspector(a Action, f *Facts, p Purpose) Decision {
+	// Read-only first: an inspector's attempt to change anything is
+	// refused as such (403), whatever else is true.
+	if !inspectionActions.Has(a) {
+		return deny(DenyReadOnly)
+	}
 	if p != Inspection {
 		return deny(DenyWrongPurpose)
 	}
 	if !f.Inspection.Live(f.Now) {
 		return deny(DenyNoRelationship)
-	}
-	if !inspectionActions.Has(a) {
-		return deny(DenyReadOnly)
 	}
 	return permit(PermitInspection, f.Inspection.ID)
 }

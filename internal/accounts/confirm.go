@@ -6,14 +6,16 @@ import (
 
 	"hearth"
 	"hearth/internal/audit"
+	"hearth/internal/door"
 	"hearth/internal/store"
 )
 
 // ConfirmPassword checks that password is the account's own, for a second
 // person confirming an action where they stand (the witness to a
-// controlled drug). It runs in tx, the caller's transaction, so the check
-// and the write it guards are one unit; a success is audited in tx as
-// action, with what in the detail. Success does not reset the failure
+// controlled drug). It runs in sc, the caller's door scope (after the door
+// has decided the witness), so the check and the write it guards are one
+// unit; a success is audited in the scope as action, with what in the
+// detail. Success does not reset the failure
 // count: as at sign-in, only the second factor does that.
 //
 // A wrong password, or an account that is locked, is refused with an
@@ -28,7 +30,7 @@ import (
 // that is not an active one; KindTooMany while locked; KindUnauthenticated
 // for a wrong password (KindTooMany once RecordRefusal finds that it
 // locked the account).
-func (s *Service) ConfirmPassword(ctx context.Context, tx *store.Tx, userID, password, action, what string, meta Meta) error {
+func (s *Service) ConfirmPassword(sc *door.Scope, userID, password, action, what string, meta Meta) error {
 	if password == "" {
 		return hearth.Invalid("Password", "Type the password")
 	}
@@ -36,7 +38,7 @@ func (s *Service) ConfirmPassword(ctx context.Context, tx *store.Tx, userID, pas
 		return hearth.NotFound("Account")
 	}
 	now := s.clock()
-	a, err := s.accountBy(ctx, tx, "u.id = ?", userID)
+	a, err := accountRow(inScope{sc}.row(`SELECT `+userColumns+` FROM users u WHERE u.id = ?`, userID))
 	if err != nil {
 		return err
 	}
@@ -55,7 +57,10 @@ func (s *Service) ConfirmPassword(ctx context.Context, tx *store.Tx, userID, pas
 	if !ok {
 		return &Refusal{user: a.User, action: action, detail: what + ": wrong password", count: true, shown: errWrongPassword()}
 	}
-	return s.audit(ctx, tx, userEvent(a.User, action, audit.OutcomeSuccess, what+": password confirmed"), meta)
+	ev := userEvent(a.User, action, audit.OutcomeSuccess, what+": password confirmed")
+	ev.ClientAddr, ev.RequestID = meta.ClientAddr, meta.RequestID
+	sc.Note(ev)
+	return nil
 }
 
 // Refusal is ConfirmPassword's answer to a wrong password or a locked

@@ -8,7 +8,7 @@ import (
 	"hearth"
 	"hearth/internal/access"
 	"hearth/internal/audit"
-	"hearth/internal/store"
+	"hearth/internal/door"
 )
 
 // confirm runs ConfirmPassword the way a caller must: in a transaction that
@@ -16,8 +16,15 @@ import (
 func (a *testApp) confirm(u User, password string) error {
 	errRefused := errors.New("refused")
 	var refused error
-	err := a.db.Tx(a.ctx, func(tx *store.Tx) error {
-		if refused = a.svc.ConfirmPassword(a.ctx, tx, u.ID, password, "witness-password", "witness to a test", a.meta); refused != nil {
+	// The witness is confirmed inside another member of staff's decided
+	// work: here, a nurse's permitted look at the list of people.
+	d := door.New(a.db, a.log, a.clock.Now, nil)
+	nurse := door.Actor{Subject: access.Subject{ID: hearth.NewID(), Kind: access.KindStaff, Role: access.Nurse}, Name: "Recording nurse"}
+	err := d.Run(a.ctx, nurse, func(sc *door.Scope) error {
+		if _, err := sc.Allow(door.Request{Action: access.ListPeople, Purpose: access.DirectCare}); err != nil {
+			return err
+		}
+		if refused = a.svc.ConfirmPassword(sc, u.ID, password, "witness-password", "witness to a test", a.meta); refused != nil {
 			return errRefused
 		}
 		return nil

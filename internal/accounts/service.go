@@ -35,6 +35,7 @@ import (
 	"hearth"
 	"hearth/internal/access"
 	"hearth/internal/audit"
+	"hearth/internal/door"
 	"hearth/internal/store"
 )
 
@@ -171,6 +172,12 @@ type querier interface {
 	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
+// inScope reads accounts through a door scope, for the one check made
+// inside another service's decided work: a witness's password.
+type inScope struct{ sc *door.Scope }
+
+func (q inScope) row(query string, args ...any) scanner { return q.sc.QueryRow(query, args...) }
+
 type scanner interface{ Scan(dest ...any) error }
 
 func scanAccount(s scanner, extra ...any) (account, error) {
@@ -193,15 +200,24 @@ func scanAccount(s scanner, extra ...any) (account, error) {
 }
 
 func (s *Service) accountBy(ctx context.Context, q querier, where string, arg any) (account, error) {
-	a, err := scanAccount(q.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE `+where, arg))
+	a, err := accountRow(q.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE `+where, arg))
+	if err != nil {
+		return a, err
+	}
+	a.LocationIDs, err = locationsOf(ctx, q, a.ID)
+	return a, err
+}
+
+// accountRow reads one account without its locations.
+func accountRow(row scanner) (account, error) {
+	a, err := scanAccount(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, hearth.NotFound("Account")
 	}
 	if err != nil {
 		return a, fmt.Errorf("accounts: load account: %w", err)
 	}
-	a.LocationIDs, err = locationsOf(ctx, q, a.ID)
-	return a, err
+	return a, nil
 }
 
 func locationsOf(ctx context.Context, q querier, userID string) ([]string, error) {

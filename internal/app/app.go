@@ -103,14 +103,14 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	sess := cfg.Sessions
 	sess.Params = cfg.Passwords
 	a.Accounts = accounts.New(db, a.Audit, cfg.Clock, sess)
-	a.People = people.New(db, a.Door)
+	a.People = people.New(a.Door)
 	a.BreakGlass = breakglass.New(a.Door, cfg.BreakGlassDuration)
-	a.Care = care.New(db, a.Door).WithObsConfig(cfg.CareObs)
-	a.Consent = consent.New(db, a.Door)
+	a.Care = care.New(a.Door).WithObsConfig(cfg.CareObs)
+	a.Consent = consent.New(a.Door)
 	a.Door.AddSource(a.Consent)
-	a.Tech = tech.New(db, a.Door, a.Consent)
+	a.Tech = tech.New(a.Door, a.Consent)
 	a.Care.WithAccounts(a.Accounts).WithTech(a.Tech)
-	a.Portal = portal.New(db, a.Door, portal.Deps{Accounts: a.Accounts, Care: a.Care, Consent: a.Consent, Tech: a.Tech, Log: cfg.Log})
+	a.Portal = portal.New(a.Door, portal.Deps{Accounts: a.Accounts, Care: a.Care, Consent: a.Consent, Tech: a.Tech, Log: cfg.Log})
 	a.Door.AddSource(a.Portal)
 	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care, Consent: a.Consent, Tech: a.Tech,
 		Portal: a.Portal, Clock: cfg.Clock, Log: cfg.Log},

@@ -188,3 +188,18 @@ func NewScenario(t testing.TB) *Scenario {
 	a.Assign(s.Manager, s.Ann, s.Carer)
 	return s
 }
+
+// InScope runs fn in a door scope as actor, after req is permitted: how a
+// test calls a helper that takes the door's scope, as a service would.
+func (a *App) InScope(actor door.Actor, req door.Request, fn func(sc *door.Scope) error) {
+	a.T.Helper()
+	err := a.Door.Run(a.Ctx, actor, func(sc *door.Scope) error {
+		if _, err := sc.Allow(req); err != nil {
+			return err
+		}
+		return fn(sc)
+	})
+	if err != nil {
+		a.T.Fatal(err)
+	}
+}

@@ -178,25 +178,36 @@ func scanEvent(s scanner, extra ...any) (Event, error) {
 	return e, err
 }
 
-// PersonHistory returns the events about one person, newest first: who has
-// seen or changed their record, when, what and why. It reads inside tx so
-// that the caller's own access (decided and appended in the same
-// transaction) is part of what it sees.
-func (l *Log) PersonHistory(ctx context.Context, tx *store.Tx, personID string, limit int) ([]Event, error) {
-	rows, err := tx.Query(ctx, `SELECT `+eventColumns+` FROM audit_events WHERE person_id = ? ORDER BY at DESC, id DESC LIMIT ?`, personID, limit)
+// PersonHistory returns the events about one person, newest first, from
+// offset for up to limit events (all when limit <= 0), and how many there
+// are in all: who has seen
+// or changed their record, when, what and why. It reads inside tx so that
+// the caller's own access (decided and appended in the same transaction) is
+// part of what it sees. Callers reach it through the door, which checks that
+// reading the person's access log was permitted.
+func (l *Log) PersonHistory(ctx context.Context, tx *store.Tx, personID string, offset, limit int) ([]Event, int, error) {
+	var total int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM audit_events WHERE person_id = ?`, personID).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("audit: person history: %w", err)
+	}
+	if limit <= 0 {
+		limit = total
+	}
+	rows, err := tx.Query(ctx, `SELECT `+eventColumns+` FROM audit_events WHERE person_id = ? ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`,
+		personID, limit, max(offset, 0))
 	if err != nil {
-		return nil, fmt.Errorf("audit: person history: %w", err)
+		return nil, 0, fmt.Errorf("audit: person history: %w", err)
 	}
 	defer rows.Close()
 	var out []Event
 	for rows.Next() {
 		e, err := scanEvent(rows)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	return out, total, rows.Err()
 }
 
 // ByRequest returns the events written for one HTTP request, oldest first.

@@ -17,7 +17,6 @@ import (
 	"hearth/internal/access"
 	"hearth/internal/door"
 	"hearth/internal/people"
-	"hearth/internal/store"
 )
 
 // DefaultDuration is how long emergency access lasts.
@@ -76,7 +75,7 @@ func (s *Service) Open(ctx context.Context, actor door.Actor, nhsNumberOrID, rea
 		if !hearth.ValidID(key) {
 			personID = ""
 			if n := people.NormaliseNHSNumber(key); n != "" {
-				err := sc.Tx.QueryRow(ctx, `SELECT id FROM people WHERE nhs_number = ?`, n).Scan(&personID)
+				err := sc.QueryRow(`SELECT id FROM people WHERE nhs_number = ?`, n).Scan(&personID)
 				if err != nil && !errors.Is(err, sql.ErrNoRows) {
 					return err
 				}
@@ -95,7 +94,7 @@ func (s *Service) Open(ctx context.Context, actor door.Actor, nhsNumberOrID, rea
 			Reason: reason, StartsAt: now, ExpiresAt: now.Add(s.duration)}
 		a.Decision.BreakGlass = true
 		a.Decision.Basis = g.ID
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO break_glass (id, user_id, person_id, reason, starts_at, expires_at)
+		_, err = sc.Exec(`INSERT INTO break_glass (id, user_id, person_id, reason, starts_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?)`, g.ID, g.UserID, g.PersonID, g.Reason, g.StartsAt, g.ExpiresAt)
 		return err
 	})
@@ -126,7 +125,7 @@ func (s *Service) Unreviewed(ctx context.Context, actor door.Actor) ([]Grant, er
 		if _, err := sc.Allow(door.Request{Action: access.ReviewBreakGlass, Purpose: access.Governance, ResourceType: "AuditEvent", Detail: "break-glass review list"}); err != nil {
 			return err
 		}
-		rows, err := sc.Tx.Query(ctx, `SELECT `+grantColumns+` FROM break_glass b JOIN users u ON u.id = b.user_id
+		rows, err := sc.Query(`SELECT ` + grantColumns + ` FROM break_glass b JOIN users u ON u.id = b.user_id
 			JOIN people p ON p.id = b.person_id LEFT JOIN users r ON r.id = b.reviewed_by
 			WHERE b.reviewed_at IS NULL ORDER BY b.starts_at, b.id`)
 		if err != nil {
@@ -187,7 +186,7 @@ func (s *Service) Review(ctx context.Context, actor door.Actor, grantID, note st
 		}
 		var personID string
 		var reviewed sql.NullTime
-		err := sc.Tx.QueryRow(ctx, `SELECT person_id, reviewed_at FROM break_glass WHERE id = ?`, grantID).Scan(&personID, &reviewed)
+		err := sc.QueryRow(`SELECT person_id, reviewed_at FROM break_glass WHERE id = ?`, grantID).Scan(&personID, &reviewed)
 		if errors.Is(err, sql.ErrNoRows) || !hearth.ValidID(grantID) {
 			return hearth.NotFound("That break-glass use")
 		} else if err != nil {
@@ -206,7 +205,7 @@ func (s *Service) Review(ctx context.Context, actor door.Actor, grantID, note st
 		if reviewed.Valid {
 			return hearth.Errorf(hearth.KindConflict, "This break-glass use has already been reviewed")
 		}
-		_, err = sc.Tx.Exec(ctx, `UPDATE break_glass SET reviewed_by = ?, reviewed_at = ?, review_note = ? WHERE id = ?`,
+		_, err = sc.Exec(`UPDATE break_glass SET reviewed_by = ?, reviewed_at = ?, review_note = ? WHERE id = ?`,
 			actor.ID, sc.Now(), note, grantID)
 		return err
 	})
@@ -214,8 +213,8 @@ func (s *Service) Review(ctx context.Context, actor door.Actor, grantID, note st
 
 // Active returns actor's live grant for a person, if any, inside a scope
 // that already allowed access to the person.
-func Active(ctx context.Context, tx *store.Tx, userID, personID string, now time.Time) (Grant, bool, error) {
-	g, err := scanGrant(tx.QueryRow(ctx, `SELECT `+grantColumns+` FROM break_glass b JOIN users u ON u.id = b.user_id
+func Active(sc *door.Scope, userID, personID string, now time.Time) (Grant, bool, error) {
+	g, err := scanGrant(sc.QueryRow(`SELECT `+grantColumns+` FROM break_glass b JOIN users u ON u.id = b.user_id
 		JOIN people p ON p.id = b.person_id LEFT JOIN users r ON r.id = b.reviewed_by
 		WHERE b.user_id = ? AND b.person_id = ? AND b.expires_at > ? ORDER BY b.expires_at DESC LIMIT 1`, userID, personID, now))
 	if errors.Is(err, sql.ErrNoRows) {

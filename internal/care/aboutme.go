@@ -97,7 +97,7 @@ func (s *Service) AboutMe(ctx context.Context, actor door.Actor, personID string
 }
 
 func aboutMeSections(ctx context.Context, sc *door.Scope, personID string) ([]AboutMeSection, error) {
-	rows, err := sc.Tx.Query(ctx, `SELECT id, section, body, formats, support, author_id, author_name, author_role, author_kind, written_at
+	rows, err := sc.Query(`SELECT id, section, body, formats, support, author_id, author_name, author_role, author_kind, written_at
 		FROM about_me_entries WHERE person_id = ? ORDER BY written_at DESC, id DESC`, personID)
 	if err != nil {
 		return nil, err
@@ -144,7 +144,7 @@ func (s *Service) AddAboutMe(ctx context.Context, actor door.Actor, personID str
 		e = AboutMeEntry{ID: hearth.NewID(), Section: d.Section, Body: d.Body, Formats: d.Formats, Support: d.Support,
 			Author: recAuthor(actor), WrittenAt: sc.Now()}
 		a.ResourceID = e.ID
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO about_me_entries (id, person_id, section, body, formats, support,
+		_, err = sc.Exec(`INSERT INTO about_me_entries (id, person_id, section, body, formats, support,
 			author_id, author_name, author_role, author_kind, written_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			e.ID, personID, e.Section, e.Body, strings.Join(e.Formats, ","), e.Support, e.Author.ID, e.Author.Name,
 			e.Author.Role, e.Author.Kind, e.WrittenAt)

@@ -1,7 +1,6 @@
 package care_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -9,7 +8,6 @@ import (
 	"hearth/internal/apptest"
 	"hearth/internal/care"
 	"hearth/internal/door"
-	"hearth/internal/store"
 )
 
 func TestAboutMeEntriesShowWhoWroteThemAndWhatThePersonWroteIsMarkedAsTheirs(t *testing.T) {
@@ -63,7 +61,7 @@ func TestAboutMeEntriesShowWhoWroteThemAndWhatThePersonWroteIsMarkedAsTheirs(t *
 // selfSource says a person account whose ID is the person's is that person.
 type selfSource struct{}
 
-func (selfSource) LoadFacts(_ context.Context, _ *store.Tx, q door.FactQuery, f *access.Facts) error {
+func (selfSource) LoadFacts(_ *door.Scope, q door.FactQuery, f *access.Facts) error {
 	if q.Actor.Kind == access.KindPerson && q.Actor.ID == q.PersonID {
 		f.Self = true
 	}

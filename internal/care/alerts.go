@@ -12,7 +12,6 @@ import (
 	"hearth/internal/access"
 	"hearth/internal/door"
 	"hearth/internal/people"
-	"hearth/internal/store"
 )
 
 // Alert kinds. Alerts are computed from the records each time they are
@@ -55,16 +54,16 @@ func clockTime(t time.Time) string {
 }
 
 // alertsFor computes a person's alerts at now, inside an allowed scope.
-func (s *Service) alertsFor(ctx context.Context, tx *store.Tx, personID string, now time.Time) ([]Alert, error) {
+func (s *Service) alertsFor(sc *door.Scope, personID string, now time.Time) ([]Alert, error) {
 	cfg := s.obsConfig()
 	var out []Alert
 	day := ukDayStart(now)
-	if target, err := fluidTarget(ctx, tx, personID, now); err != nil {
+	if target, err := fluidTarget(sc, personID, now); err != nil {
 		return nil, err
 	} else if target > 0 {
 		check := ukAt(now, cfg.FluidsCheckAt)
 		if !now.Before(check) {
-			in, err := fluidTotal(ctx, tx, personID, FluidIn, day, now.Add(time.Minute))
+			in, err := fluidTotal(sc, personID, FluidIn, day, now.Add(time.Minute))
 			if err != nil {
 				return nil, err
 			}
@@ -75,10 +74,10 @@ func (s *Service) alertsFor(ctx context.Context, tx *store.Tx, personID string, 
 			}
 		}
 		yesterday := ukDayStart(day.Add(-time.Hour))
-		if t, err := fluidTarget(ctx, tx, personID, day); err != nil {
+		if t, err := fluidTarget(sc, personID, day); err != nil {
 			return nil, err
 		} else if t > 0 {
-			in, err := fluidTotal(ctx, tx, personID, FluidIn, yesterday, day)
+			in, err := fluidTotal(sc, personID, FluidIn, yesterday, day)
 			if err != nil {
 				return nil, err
 			}
@@ -88,7 +87,7 @@ func (s *Service) alertsFor(ctx context.Context, tx *store.Tx, personID string, 
 			}
 		}
 	}
-	w, err := weightTrend(ctx, tx, personID, now)
+	w, err := weightTrend(sc, personID, now)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +97,7 @@ func (s *Service) alertsFor(ctx context.Context, tx *store.Tx, personID string, 
 				w.ChangeKg(), w.ChangePct(), w.Since.In(ukZone).Format("2 January")),
 			At: w.Latest.TakenAt, Urgent: true, Section: "observations"})
 	}
-	vitals, err := listObs(ctx, tx, personID, now.Add(-24*time.Hour), now.Add(time.Minute), 1, VitalSign)
+	vitals, err := listObs(sc, personID, now.Add(-24*time.Hour), now.Add(time.Minute), 1, VitalSign)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +132,7 @@ func (s *Service) Alerts(ctx context.Context, actor door.Actor, personID string)
 			return err
 		}
 		var err error
-		out, err = s.alertsFor(ctx, sc.Tx, personID, sc.Now())
+		out, err = s.alertsFor(sc, personID, sc.Now())
 		return err
 	})
 	return out, err
@@ -151,10 +150,10 @@ func (s *Service) LocationAlerts(ctx context.Context, actor door.Actor, location
 		if err != nil {
 			return err
 		}
-		if loc, err = loadLocation(ctx, sc.Tx, locationID); err != nil {
+		if loc, err = loadLocation(sc, locationID); err != nil {
 			return err
 		}
-		ids, err := personIDsAt(ctx, sc.Tx, locationID)
+		ids, err := personIDsAt(sc, locationID)
 		if err != nil {
 			return err
 		}
@@ -163,11 +162,11 @@ func (s *Service) LocationAlerts(ctx context.Context, actor door.Actor, location
 			return err
 		}
 		for _, id := range allowed {
-			p, err := people.Load(ctx, sc.Tx, id)
+			p, err := people.Load(sc, id)
 			if err != nil {
 				return err
 			}
-			al, err := s.alertsFor(ctx, sc.Tx, p.ID, sc.Now())
+			al, err := s.alertsFor(sc, p.ID, sc.Now())
 			if err != nil {
 				return err
 			}
@@ -181,12 +180,12 @@ func (s *Service) LocationAlerts(ctx context.Context, actor door.Actor, location
 	return loc, out, err
 }
 
-func loadLocation(ctx context.Context, tx *store.Tx, id string) (people.Location, error) {
+func loadLocation(sc *door.Scope, id string) (people.Location, error) {
 	var l people.Location
 	if !hearth.ValidID(id) {
 		return l, hearth.NotFound("That location")
 	}
-	err := tx.QueryRow(ctx, `SELECT id, provider_id, name, kind FROM locations WHERE id = ?`, id).Scan(&l.ID, &l.ProviderID, &l.Name, &l.Kind)
+	err := sc.QueryRow(`SELECT id, provider_id, name, kind FROM locations WHERE id = ?`, id).Scan(&l.ID, &l.ProviderID, &l.Name, &l.Kind)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return l, hearth.NotFound("That location")
@@ -198,8 +197,8 @@ func loadLocation(ctx context.Context, tx *store.Tx, id string) (people.Location
 
 // personIDsAt lists the people at a location, by name. The caller decides
 // which of them the actor may see before reading anything about them.
-func personIDsAt(ctx context.Context, tx *store.Tx, locationID string) ([]string, error) {
-	rows, err := tx.Query(ctx, `SELECT id FROM people WHERE location_id = ? ORDER BY family_name, given_name, id`, locationID)
+func personIDsAt(sc *door.Scope, locationID string) ([]string, error) {
+	rows, err := sc.Query(`SELECT id FROM people WHERE location_id = ? ORDER BY family_name, given_name, id`, locationID)
 	if err != nil {
 		return nil, err
 	}

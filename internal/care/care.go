@@ -15,13 +15,11 @@ import (
 
 	"hearth/internal/accounts"
 	"hearth/internal/door"
-	"hearth/internal/store"
 	"hearth/internal/tech"
 )
 
 // Service reads and records the care record.
 type Service struct {
-	db   *store.DB
 	door *door.Door
 	obs  ObsConfig // fluids alert time, visit grace period (observations.go); zero means the defaults
 	// lateAfter: a daily note recorded more than this after the care is
@@ -42,4 +40,4 @@ func (s *Service) WithAccounts(a *accounts.Service) *Service { s.accounts = a; r
 func (s *Service) WithTech(t *tech.Service) *Service { s.tech = t; return s }
 
 // New returns the care service.
-func New(db *store.DB, d *door.Door) *Service { return &Service{db: db, door: d} }
+func New(d *door.Door) *Service { return &Service{door: d} }

@@ -248,7 +248,7 @@ func (s *Service) AddMedicine(ctx context.Context, actor door.Actor, personID st
 		}
 		a.ResourceID = m.ID
 		a.Detail = "medicine added: " + m.Name
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO medicines (id, person_id, name, strength, dose, route, times, prn, prn_min_minutes,
+		_, err = sc.Exec(`INSERT INTO medicines (id, person_id, name, strength, dose, route, times, prn, prn_min_minutes,
 			prn_max_24h, start_date, end_date, prescriber, source, controlled, instructions, created_at, created_by, version)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
 			m.ID, personID, m.Name, m.Strength, m.Dose, m.Route, strings.Join(m.Times, ","), m.PRN, int(m.MinInterval/time.Minute),
@@ -275,12 +275,12 @@ func (s *Service) StopMedicine(ctx context.Context, actor door.Actor, personID, 
 		if err := p.Err(); err != nil {
 			return err
 		}
-		m, err := loadMedicine(ctx, sc.Tx, personID, medicineID)
+		m, err := loadMedicine(sc, personID, medicineID)
 		if err != nil {
 			return err
 		}
 		a.ResourceID = m.ID
-		res, err := sc.Tx.Exec(ctx, `UPDATE medicines SET stopped_at = ?, stopped_by = ?, stop_reason = ?, version = version + 1
+		res, err := sc.Exec(`UPDATE medicines SET stopped_at = ?, stopped_by = ?, stop_reason = ?, version = version + 1
 			WHERE id = ? AND version = ? AND stopped_at IS NULL`, sc.Now(), actor.ID, reason, m.ID, version)
 		if err != nil {
 			return err
@@ -345,19 +345,19 @@ func (m Medicine) stoppedAt(t time.Time) string {
 	return ""
 }
 
-func loadMedicine(ctx context.Context, tx *store.Tx, personID, id string) (Medicine, error) {
+func loadMedicine(sc *door.Scope, personID, id string) (Medicine, error) {
 	if !hearth.ValidID(id) {
 		return Medicine{}, hearth.Invalid("Medicine", "Choose a medicine from the list")
 	}
-	m, err := scanMedicine(tx.QueryRow(ctx, `SELECT `+medicineColumns+medicineFrom+` WHERE m.id = ? AND m.person_id = ?`, id, personID), time.Time{})
+	m, err := scanMedicine(sc.QueryRow(`SELECT `+medicineColumns+medicineFrom+` WHERE m.id = ? AND m.person_id = ?`, id, personID), time.Time{})
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, hearth.Invalid("Medicine", "Choose a medicine from the list")
 	}
 	return m, err
 }
 
-func listMedicines(ctx context.Context, tx *store.Tx, personID string, now time.Time) ([]Medicine, error) {
-	rows, err := tx.Query(ctx, `SELECT `+medicineColumns+medicineFrom+` WHERE m.person_id = ? ORDER BY m.name, m.created_at`, personID)
+func listMedicines(sc *door.Scope, personID string, now time.Time) ([]Medicine, error) {
+	rows, err := sc.Query(`SELECT `+medicineColumns+medicineFrom+` WHERE m.person_id = ? ORDER BY m.name, m.created_at`, personID)
 	if err != nil {
 		return nil, err
 	}
@@ -375,9 +375,9 @@ func listMedicines(ctx context.Context, tx *store.Tx, personID string, now time.
 
 // prnState fills in a PRN medicine's last dose, doses in 24 hours and the
 // next time a dose may be given, as at t.
-func prnState(ctx context.Context, tx *store.Tx, m *Medicine, t time.Time) error {
+func prnState(sc *door.Scope, m *Medicine, t time.Time) error {
 	var last time.Time
-	err := tx.QueryRow(ctx, `SELECT d.at FROM medicine_doses d WHERE d.medicine_id = ? AND d.outcome IN ('given', 'self_administered')
+	err := sc.QueryRow(`SELECT d.at FROM medicine_doses d WHERE d.medicine_id = ? AND d.outcome IN ('given', 'self_administered')
 		AND NOT EXISTS (SELECT 1 FROM medicine_doses c WHERE c.corrects_id = d.id)
 		AND d.at <= ? ORDER BY d.at DESC LIMIT 1`, m.ID, t.UTC()).Scan(&last)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -388,7 +388,7 @@ func prnState(ctx context.Context, tx *store.Tx, m *Medicine, t time.Time) error
 		m.LastGiven = last.UTC()
 		m.NextFrom = m.LastGiven.Add(m.MinInterval)
 	}
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM medicine_doses d WHERE d.medicine_id = ? AND d.outcome IN ('given', 'self_administered')
+	if err := sc.QueryRow(`SELECT COUNT(*) FROM medicine_doses d WHERE d.medicine_id = ? AND d.outcome IN ('given', 'self_administered')
 		AND NOT EXISTS (SELECT 1 FROM medicine_doses c WHERE c.corrects_id = d.id)
 		AND d.at > ? AND d.at <= ?`, m.ID, t.Add(-24*time.Hour).UTC(), t.UTC()).Scan(&m.GivenIn24h); err != nil {
 		return err
@@ -396,7 +396,7 @@ func prnState(ctx context.Context, tx *store.Tx, m *Medicine, t time.Time) error
 	if m.GivenIn24h >= m.Max24h && m.Max24h > 0 {
 		// The next is possible once the oldest of the day's doses is 24 hours old.
 		var oldest time.Time
-		if err := tx.QueryRow(ctx, `SELECT d.at FROM medicine_doses d WHERE d.medicine_id = ? AND d.outcome IN ('given', 'self_administered')
+		if err := sc.QueryRow(`SELECT d.at FROM medicine_doses d WHERE d.medicine_id = ? AND d.outcome IN ('given', 'self_administered')
 		AND NOT EXISTS (SELECT 1 FROM medicine_doses c WHERE c.corrects_id = d.id)
 			AND d.at > ? AND d.at <= ? ORDER BY d.at DESC LIMIT 1 OFFSET ?`, m.ID, t.Add(-24*time.Hour).UTC(), t.UTC(), m.Max24h-1).Scan(&oldest); err != nil {
 			return err
@@ -449,7 +449,7 @@ func (s *Service) RecordDoses(ctx context.Context, actor door.Actor, personID st
 
 func (s *Service) recordDose(sc *door.Scope, a *door.Access, personID string, in DoseInput) (Dose, error) {
 	var d Dose
-	ctx, actor := sc.Context(), sc.Actor()
+	actor := sc.Actor()
 	err := func() error {
 		now := sc.Now()
 		d = Dose{ID: hearth.NewID(), MedicineID: in.MedicineID, At: in.At, Outcome: in.Outcome, ReasonCode: in.ReasonCode,
@@ -470,7 +470,7 @@ func (s *Service) recordDose(sc *door.Scope, a *door.Access, personID string, in
 		if err := p.Err(); err != nil {
 			return err
 		}
-		m, err := loadMedicine(ctx, sc.Tx, personID, in.MedicineID)
+		m, err := loadMedicine(sc, personID, in.MedicineID)
 		if err != nil {
 			return err
 		}
@@ -483,7 +483,7 @@ func (s *Service) recordDose(sc *door.Scope, a *door.Access, personID string, in
 		if m.PRN {
 			d.ScheduledFor = time.Time{}
 			if taken {
-				if err := prnState(ctx, sc.Tx, &m, d.At); err != nil {
+				if err := prnState(sc, &m, d.At); err != nil {
 					return err
 				}
 				if m.Max24h > 0 && m.GivenIn24h >= m.Max24h {
@@ -506,7 +506,7 @@ func (s *Service) recordDose(sc *door.Scope, a *door.Access, personID string, in
 			}
 		}
 		if m.Controlled && d.Outcome == Given {
-			name, err := s.checkWitness(ctx, sc.Tx, actor, personID, in.WitnessID, in.WitnessPassword, now)
+			name, err := s.checkWitness(sc, actor, personID, in.WitnessID, in.WitnessPassword, now)
 			if err != nil {
 				return err
 			}
@@ -515,7 +515,7 @@ func (s *Service) recordDose(sc *door.Scope, a *door.Access, personID string, in
 		} else {
 			in.WitnessID = ""
 		}
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO medicine_doses (id, medicine_id, person_id, scheduled_for, at, outcome, reason_code,
+		_, err = sc.Exec(`INSERT INTO medicine_doses (id, medicine_id, person_id, scheduled_for, at, outcome, reason_code,
 			note, witness_id, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			d.ID, m.ID, personID, store.NullTime(d.ScheduledFor), d.At.UTC(), d.Outcome, d.ReasonCode, d.Note,
 			store.Null(in.WitnessID), now, actor.ID)
@@ -542,7 +542,7 @@ func nextText(next, at time.Time) string {
 // typed their own password. It proves a second person who knows that
 // account's password was present at the moment of recording; it does not
 // prove what they saw.
-func (s *Service) checkWitness(ctx context.Context, tx *store.Tx, actor door.Actor, personID, witnessID, password string, now time.Time) (string, error) {
+func (s *Service) checkWitness(sc *door.Scope, actor door.Actor, personID, witnessID, password string, now time.Time) (string, error) {
 	if witnessID == "" {
 		return "", hearth.Invalid("Witness", "A controlled drug needs a second member of staff to witness it: choose who")
 	}
@@ -551,7 +551,7 @@ func (s *Service) checkWitness(ctx context.Context, tx *store.Tx, actor door.Act
 	}
 	var kind, role, name, hash string
 	var disabled, locked sql.NullTime
-	err := tx.QueryRow(ctx, `SELECT kind, role, display_name, password_hash, disabled_at, locked_until FROM users WHERE id = ?`,
+	err := sc.QueryRow(`SELECT kind, role, display_name, password_hash, disabled_at, locked_until FROM users WHERE id = ?`,
 		witnessID).Scan(&kind, &role, &name, &hash, &disabled, &locked)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (kind != "staff" || disabled.Valid)) {
 		return "", hearth.Invalid("Witness", "The witness must be an active member of staff")
@@ -559,7 +559,7 @@ func (s *Service) checkWitness(ctx context.Context, tx *store.Tx, actor door.Act
 		return "", err
 	}
 	subject := access.Subject{ID: witnessID, Kind: access.KindStaff, Role: access.ParseRole(role)}
-	f, err := staffFacts(ctx, tx, witnessID, personID, now)
+	f, err := staffFacts(sc, witnessID, personID, now)
 	if err != nil {
 		return "", err
 	}
@@ -581,7 +581,7 @@ func (s *Service) checkWitness(ctx context.Context, tx *store.Tx, actor door.Act
 		return "", hearth.Errorf(hearth.KindUnavailable, "Witness passwords cannot be checked: accounts are not wired in")
 	}
 	meta := accounts.Meta{ClientAddr: actor.ClientAddr, RequestID: actor.RequestID}
-	if err := s.accounts.ConfirmPassword(ctx, tx, witnessID, password, "witness-password",
+	if err := s.accounts.ConfirmPassword(sc, witnessID, password, "witness-password",
 		"witness to a controlled drug recorded by "+actor.Name, meta); err != nil {
 		return "", witnessRefused{err}
 	}
@@ -619,10 +619,10 @@ func (s *Service) witnessOutcome(ctx context.Context, actor door.Actor, err erro
 
 // staffFacts loads the relationship facts for a staff member who is not the
 // actor (a witness), as the door loads them for the actor.
-func staffFacts(ctx context.Context, tx *store.Tx, userID, personID string, now time.Time) (access.Facts, error) {
+func staffFacts(sc *door.Scope, userID, personID string, now time.Time) (access.Facts, error) {
 	f := access.Facts{Now: now}
 	var location string
-	err := tx.QueryRow(ctx, `SELECT location_id FROM people WHERE id = ?`, personID).Scan(&location)
+	err := sc.QueryRow(`SELECT location_id FROM people WHERE id = ?`, personID).Scan(&location)
 	if errors.Is(err, sql.ErrNoRows) {
 		return f, nil
 	} else if err != nil {
@@ -630,12 +630,12 @@ func staffFacts(ctx context.Context, tx *store.Tx, userID, personID string, now 
 	}
 	f.Exists = true
 	var n int
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM care_team WHERE person_id = ? AND user_id = ? AND starts_at <= ?
+	if err := sc.QueryRow(`SELECT COUNT(*) FROM care_team WHERE person_id = ? AND user_id = ? AND starts_at <= ?
 		AND (ends_at IS NULL OR ends_at > ?)`, personID, userID, now, now).Scan(&n); err != nil {
 		return f, err
 	}
 	f.CareTeam = n > 0
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM staff_locations WHERE user_id = ? AND location_id = ?`, userID, location).Scan(&n); err != nil {
+	if err := sc.QueryRow(`SELECT COUNT(*) FROM staff_locations WHERE user_id = ? AND location_id = ?`, userID, location).Scan(&n); err != nil {
 		return f, err
 	}
 	f.AtLocation = n > 0
@@ -701,7 +701,7 @@ func slotStatus(at, now time.Time, r Round) string {
 
 // roundsOn lays out a day's scheduled doses by round, with each one's
 // status at now.
-func roundsOn(ctx context.Context, tx *store.Tx, meds []Medicine, day, now time.Time) ([]RoundSlots, error) {
+func roundsOn(sc *door.Scope, meds []Medicine, day, now time.Time) ([]RoundSlots, error) {
 	from := ukDayStart(day)
 	to := ukDayStart(from.Add(26 * time.Hour))
 	byRound := map[string][]Slot{}
@@ -710,7 +710,7 @@ func roundsOn(ctx context.Context, tx *store.Tx, meds []Medicine, day, now time.
 			continue
 		}
 		recorded := map[time.Time]*Dose{}
-		doses, err := listDoses(ctx, tx, `d.medicine_id = ? AND d.scheduled_for >= ? AND d.scheduled_for < ?`, 0, m.ID, from, to)
+		doses, err := listDoses(sc, `d.medicine_id = ? AND d.scheduled_for >= ? AND d.scheduled_for < ?`, 0, m.ID, from, to)
 		if err != nil {
 			return nil, err
 		}
@@ -741,7 +741,7 @@ func roundsOn(ctx context.Context, tx *store.Tx, meds []Medicine, day, now time.
 	return out, nil
 }
 
-func listDoses(ctx context.Context, tx *store.Tx, where string, limit int, args ...any) ([]Dose, error) {
+func listDoses(sc *door.Scope, where string, limit int, args ...any) ([]Dose, error) {
 	for i, a := range args {
 		if t, ok := a.(time.Time); ok {
 			args[i] = t.UTC()
@@ -755,7 +755,7 @@ func listDoses(ctx context.Context, tx *store.Tx, where string, limit int, args 
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
-	rows, err := tx.Query(ctx, q, args...)
+	rows, err := sc.Query(q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -781,8 +781,8 @@ func listDoses(ctx context.Context, tx *store.Tx, where string, limit int, args 
 // person: staff data, not the person's.
 type Witness struct{ ID, Name string }
 
-func witnesses(ctx context.Context, tx *store.Tx, actorID, personID string, now time.Time) ([]Witness, error) {
-	rows, err := tx.Query(ctx, `SELECT DISTINCT u.id, u.display_name, u.role FROM users u WHERE u.kind = 'staff' AND u.disabled_at IS NULL
+func witnesses(sc *door.Scope, actorID, personID string, now time.Time) ([]Witness, error) {
+	rows, err := sc.Query(`SELECT DISTINCT u.id, u.display_name, u.role FROM users u WHERE u.kind = 'staff' AND u.disabled_at IS NULL
 		AND u.id <> ? AND (u.id IN (SELECT user_id FROM care_team WHERE person_id = ? AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?))
 		OR u.id IN (SELECT user_id FROM staff_locations WHERE location_id = (SELECT location_id FROM people WHERE id = ?)))
 		ORDER BY u.display_name`, actorID, personID, now, now, personID)
@@ -829,12 +829,12 @@ func (s *Service) Medicines(ctx context.Context, actor door.Actor, personID stri
 			return err
 		}
 		var err error
-		if pg.Person, err = people.Load(ctx, sc.Tx, personID); err != nil {
+		if pg.Person, err = people.Load(sc, personID); err != nil {
 			return err
 		}
 		now := sc.Now()
 		pg.Now = now
-		all, err := listMedicines(ctx, sc.Tx, personID, now)
+		all, err := listMedicines(sc, personID, now)
 		if err != nil {
 			return err
 		}
@@ -843,7 +843,7 @@ func (s *Service) Medicines(ctx context.Context, actor door.Actor, personID stri
 			case m.Stopped:
 				pg.Stopped = append(pg.Stopped, m)
 			case m.PRN:
-				if err := prnState(ctx, sc.Tx, &m, now); err != nil {
+				if err := prnState(sc, &m, now); err != nil {
 					return err
 				}
 				pg.PRN = append(pg.PRN, m)
@@ -852,13 +852,13 @@ func (s *Service) Medicines(ctx context.Context, actor door.Actor, personID stri
 				pg.Current = append(pg.Current, m)
 			}
 		}
-		if pg.Rounds, err = roundsOn(ctx, sc.Tx, all, now, now); err != nil {
+		if pg.Rounds, err = roundsOn(sc, all, now, now); err != nil {
 			return err
 		}
-		if pg.Recent, err = listDoses(ctx, sc.Tx, `d.person_id = ? AND d.at >= ?`, 200, personID, now.AddDate(0, 0, -7)); err != nil {
+		if pg.Recent, err = listDoses(sc, `d.person_id = ? AND d.at >= ?`, 200, personID, now.AddDate(0, 0, -7)); err != nil {
 			return err
 		}
-		if pg.Witnesses, err = witnesses(ctx, sc.Tx, actor.ID, personID, now); err != nil {
+		if pg.Witnesses, err = witnesses(sc, actor.ID, personID, now); err != nil {
 			return err
 		}
 		perms := actor.Role.Info().Permissions
@@ -871,12 +871,12 @@ func (s *Service) Medicines(ctx context.Context, actor door.Actor, personID stri
 
 // dueSlots is the person's doses due, late or missed today (for 'my
 // shift'), inside a scope that allowed ReadMedicines.
-func dueSlots(ctx context.Context, tx *store.Tx, personID string, now time.Time) ([]RoundSlots, error) {
-	meds, err := listMedicines(ctx, tx, personID, now)
+func dueSlots(sc *door.Scope, personID string, now time.Time) ([]RoundSlots, error) {
+	meds, err := listMedicines(sc, personID, now)
 	if err != nil {
 		return nil, err
 	}
-	rounds, err := roundsOn(ctx, tx, meds, now, now)
+	rounds, err := roundsOn(sc, meds, now, now)
 	if err != nil {
 		return nil, err
 	}
@@ -946,14 +946,14 @@ func (s *Service) CorrectDose(ctx context.Context, actor door.Actor, personID, d
 		var medicineID string
 		var sched sql.NullTime
 		var at time.Time
-		err = sc.Tx.QueryRow(ctx, `SELECT medicine_id, scheduled_for, at FROM medicine_doses WHERE id = ? AND person_id = ?`,
+		err = sc.QueryRow(`SELECT medicine_id, scheduled_for, at FROM medicine_doses WHERE id = ? AND person_id = ?`,
 			doseID, personID).Scan(&medicineID, &sched, &at)
 		if errors.Is(err, sql.ErrNoRows) || !hearth.ValidID(doseID) {
 			return hearth.Invalid("Dose", "The dose record to correct was not found")
 		} else if err != nil {
 			return err
 		}
-		m, err := loadMedicine(ctx, sc.Tx, personID, medicineID)
+		m, err := loadMedicine(sc, personID, medicineID)
 		if err != nil {
 			return err
 		}
@@ -966,12 +966,12 @@ func (s *Service) CorrectDose(ctx context.Context, actor door.Actor, personID, d
 		a.ResourceID = d.ID
 		witness := ""
 		if m.Controlled && d.Outcome == Given {
-			if d.WitnessName, err = s.checkWitness(ctx, sc.Tx, actor, personID, in.WitnessID, in.WitnessPassword, now); err != nil {
+			if d.WitnessName, err = s.checkWitness(sc, actor, personID, in.WitnessID, in.WitnessPassword, now); err != nil {
 				return err
 			}
 			witness = in.WitnessID
 		}
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO medicine_doses (id, medicine_id, person_id, scheduled_for, at, outcome, reason_code,
+		_, err = sc.Exec(`INSERT INTO medicine_doses (id, medicine_id, person_id, scheduled_for, at, outcome, reason_code,
 			note, witness_id, recorded_at, recorded_by, corrects_id, correction_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			d.ID, m.ID, personID, store.NullTime(d.ScheduledFor), d.At, d.Outcome, d.ReasonCode, d.Note, store.Null(witness),
 			now, actor.ID, doseID, why)

@@ -112,7 +112,7 @@ func (s *Service) Notes(ctx context.Context, actor door.Actor, personID string, 
 			return err
 		}
 		pg.Person, pg.CanWrite = p, recMay(actor, access.WriteRecord)
-		pg.Notes, err = loadNotes(ctx, sc.Tx, `n.person_id = ? AND n.care_at >= ?`, personID, sc.Now().Add(-time.Duration(days)*24*time.Hour))
+		pg.Notes, err = loadNotes(sc, `n.person_id = ? AND n.care_at >= ?`, personID, sc.Now().Add(-time.Duration(days)*24*time.Hour))
 		return err
 	})
 	return pg, err
@@ -121,8 +121,8 @@ func (s *Service) Notes(ctx context.Context, actor door.Actor, personID string, 
 const noteColumns = `n.id, n.person_id, n.category, n.body, n.care_at, n.recorded_at, n.late, n.imported,
 	COALESCE(n.corrects_id, ''), n.reason, COALESCE(c.id, ''), n.author_id, n.author_name, n.author_role`
 
-func loadNotes(ctx context.Context, tx *store.Tx, where string, args ...any) ([]Note, error) {
-	rows, err := tx.Query(ctx, `SELECT `+noteColumns+` FROM daily_notes n LEFT JOIN daily_notes c ON c.corrects_id = n.id
+func loadNotes(sc *door.Scope, where string, args ...any) ([]Note, error) {
+	rows, err := sc.Query(`SELECT `+noteColumns+` FROM daily_notes n LEFT JOIN daily_notes c ON c.corrects_id = n.id
 		WHERE `+where+` ORDER BY n.care_at DESC, n.recorded_at DESC, n.id DESC`, args...)
 	if err != nil {
 		return nil, err
@@ -150,17 +150,17 @@ func (s *Service) NoteForm(ctx context.Context, actor door.Actor, personID, note
 		if _, p, err = recOpen(sc, access.WriteRecord, personID, "Observation", noteID, "open a note to correct it"); err != nil {
 			return err
 		}
-		n, err = loadNote(ctx, sc.Tx, personID, noteID)
+		n, err = loadNote(sc, personID, noteID)
 		return err
 	})
 	return p, n, err
 }
 
-func loadNote(ctx context.Context, tx *store.Tx, personID, noteID string) (Note, error) {
+func loadNote(sc *door.Scope, personID, noteID string) (Note, error) {
 	if !hearth.ValidID(noteID) {
 		return Note{}, hearth.NotFound("That note")
 	}
-	list, err := loadNotes(ctx, tx, `n.person_id = ? AND n.id = ?`, personID, noteID)
+	list, err := loadNotes(sc, `n.person_id = ? AND n.id = ?`, personID, noteID)
 	if err != nil {
 		return Note{}, err
 	}
@@ -201,7 +201,7 @@ func (s *Service) CorrectNote(ctx context.Context, actor door.Actor, personID, n
 		if err != nil {
 			return err
 		}
-		orig, err := loadNote(ctx, sc.Tx, personID, noteID)
+		orig, err := loadNote(sc, personID, noteID)
 		if err != nil {
 			return err
 		}
@@ -225,7 +225,7 @@ func (s *Service) insertNote(sc *door.Scope, personID string, d NoteDraft, corre
 	now := sc.Now()
 	n := Note{ID: hearth.NewID(), PersonID: personID, Category: d.Category, Body: d.Body, CareAt: d.CareAt.UTC(),
 		RecordedAt: now, Late: now.Sub(d.CareAt) > s.LateNoteAfter(), CorrectsID: corrects, Reason: d.Reason, Author: recAuthor(sc.Actor())}
-	_, err := sc.Tx.Exec(sc.Context(), `INSERT INTO daily_notes (id, person_id, category, body, care_at, recorded_at, late,
+	_, err := sc.Exec(`INSERT INTO daily_notes (id, person_id, category, body, care_at, recorded_at, late,
 		corrects_id, reason, author_id, author_name, author_role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		n.ID, personID, n.Category, n.Body, n.CareAt, n.RecordedAt, n.Late, store.Null(corrects), n.Reason,
 		n.Author.ID, n.Author.Name, n.Author.Role)
@@ -286,7 +286,7 @@ func (s *Service) ImportNotes(ctx context.Context, actor door.Actor, personID st
 			if i == 0 {
 				a.ResourceID = id
 			}
-			if _, err := sc.Tx.Exec(ctx, `INSERT INTO daily_notes (id, person_id, category, body, care_at, recorded_at, late,
+			if _, err := sc.Exec(`INSERT INTO daily_notes (id, person_id, category, body, care_at, recorded_at, late,
 				imported, reason, author_id, author_name, author_role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?)`,
 				id, personID, h.Category, h.Body, h.CareAt.UTC(), h.RecordedAt.UTC(), h.RecordedAt.Sub(h.CareAt) > s.LateNoteAfter(),
 				true, author.ID, author.Name, author.Role); err != nil {

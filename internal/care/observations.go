@@ -363,7 +363,7 @@ func (s *Service) RecordMany(ctx context.Context, actor door.Actor, personID str
 }
 
 func (s *Service) recordObs(sc *door.Scope, a *door.Access, personID string, in ObsInput) (Observation, error) {
-	ctx, actor := sc.Context(), sc.Actor()
+	actor := sc.Actor()
 	o, err := func() (Observation, error) {
 		o, err := s.validateObs(in, sc.Now())
 		if err != nil {
@@ -373,7 +373,7 @@ func (s *Service) recordObs(sc *door.Scope, a *door.Access, personID string, in 
 		a.ResourceID = o.ID
 		if o.Corrects != "" {
 			var kind string
-			err := sc.Tx.QueryRow(ctx, `SELECT kind FROM observations WHERE id = ? AND person_id = ?`, o.Corrects, personID).Scan(&kind)
+			err := sc.QueryRow(`SELECT kind FROM observations WHERE id = ? AND person_id = ?`, o.Corrects, personID).Scan(&kind)
 			if errors.Is(err, sql.ErrNoRows) || !hearth.ValidID(o.Corrects) {
 				return o, hearth.Invalid("Entry", "The entry to correct was not found")
 			} else if err != nil {
@@ -386,7 +386,7 @@ func (s *Service) recordObs(sc *door.Scope, a *door.Access, personID string, in 
 		}
 		v := o.Vitals
 		vitals := o.Kind == VitalSign
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO observations (id, person_id, kind, taken_at, recorded_at, recorded_by,
+		_, err = sc.Exec(`INSERT INTO observations (id, person_id, kind, taken_at, recorded_at, recorded_by,
 			amount_ml, what, meal, portion, weight_g, height_mm, resp_rate, spo2, spo2_scale, on_oxygen, systolic, pulse,
 			consciousness, temperature_dc, news2, place, injury, actions, note, corrects_id, correction_reason)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -436,7 +436,7 @@ func (s *Service) SetFluidTarget(ctx context.Context, actor door.Actor, personID
 		}
 		a.ResourceID = hearth.NewID()
 		a.Detail = fmt.Sprintf("daily fluid target %d ml", ml)
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO fluid_targets (id, person_id, target_ml, note, set_at, set_by) VALUES (?, ?, ?, ?, ?, ?)`,
+		_, err = sc.Exec(`INSERT INTO fluid_targets (id, person_id, target_ml, note, set_at, set_by) VALUES (?, ?, ?, ?, ?, ?)`,
 			a.ResourceID, personID, ml, note, sc.Now(), actor.ID)
 		return err
 	})
@@ -468,7 +468,7 @@ func scanObs(row interface{ Scan(...any) error }) (Observation, error) {
 
 // listObs reads current (uncorrected) observations of the given kinds taken
 // in [from, to), newest first, inside an allowed scope.
-func listObs(ctx context.Context, tx *store.Tx, personID string, from, to time.Time, limit int, kinds ...string) ([]Observation, error) {
+func listObs(sc *door.Scope, personID string, from, to time.Time, limit int, kinds ...string) ([]Observation, error) {
 	q := `SELECT ` + obsColumns + ` FROM observations o JOIN users u ON u.id = o.recorded_by
 		WHERE o.person_id = ? AND o.taken_at >= ? AND o.taken_at < ?` + obsCurrent + ` AND o.kind IN (`
 	args := []any{personID, from.UTC(), to.UTC()}
@@ -483,7 +483,7 @@ func listObs(ctx context.Context, tx *store.Tx, personID string, from, to time.T
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
-	rows, err := tx.Query(ctx, q, args...)
+	rows, err := sc.Query(q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -500,9 +500,9 @@ func listObs(ctx context.Context, tx *store.Tx, personID string, from, to time.T
 }
 
 // fluidTarget is the person's daily target in force at t (0: none set).
-func fluidTarget(ctx context.Context, tx *store.Tx, personID string, t time.Time) (int, error) {
+func fluidTarget(sc *door.Scope, personID string, t time.Time) (int, error) {
 	var ml int
-	err := tx.QueryRow(ctx, `SELECT target_ml FROM fluid_targets WHERE person_id = ? AND set_at <= ?
+	err := sc.QueryRow(`SELECT target_ml FROM fluid_targets WHERE person_id = ? AND set_at <= ?
 		ORDER BY set_at DESC, id DESC LIMIT 1`, personID, t.UTC()).Scan(&ml)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
@@ -511,9 +511,9 @@ func fluidTarget(ctx context.Context, tx *store.Tx, personID string, t time.Time
 }
 
 // fluidTotal is the current intake (or output) in [from, to).
-func fluidTotal(ctx context.Context, tx *store.Tx, personID, kind string, from, to time.Time) (int, error) {
+func fluidTotal(sc *door.Scope, personID, kind string, from, to time.Time) (int, error) {
 	var ml int
-	err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(o.amount_ml), 0) FROM observations o WHERE o.person_id = ? AND o.kind = ?
+	err := sc.QueryRow(`SELECT COALESCE(SUM(o.amount_ml), 0) FROM observations o WHERE o.person_id = ? AND o.kind = ?
 		AND o.taken_at >= ? AND o.taken_at < ?`+obsCurrent, personID, kind, from.UTC(), to.UTC()).Scan(&ml)
 	return ml, err
 }
@@ -565,9 +565,9 @@ func abs(n int) int {
 	return n
 }
 
-func weightTrend(ctx context.Context, tx *store.Tx, personID string, now time.Time) (WeightTrend, error) {
+func weightTrend(sc *door.Scope, personID string, now time.Time) (WeightTrend, error) {
 	var w WeightTrend
-	all, err := listObs(ctx, tx, personID, time.Time{}, now.Add(time.Minute), 60, Weight)
+	all, err := listObs(sc, personID, time.Time{}, now.Add(time.Minute), 60, Weight)
 	if err != nil || len(all) == 0 {
 		return w, err
 	}
@@ -581,7 +581,7 @@ func weightTrend(ctx context.Context, tx *store.Tx, personID string, now time.Ti
 		w.Change30Pct = float64(w.Change30G) * 100 / float64(r.WeightG)
 	}
 	w.LossOverFive = w.HasChange && w.Change30Pct < -5
-	heights, err := listObs(ctx, tx, personID, time.Time{}, now.Add(time.Minute), 1, Height)
+	heights, err := listObs(sc, personID, time.Time{}, now.Add(time.Minute), 1, Height)
 	if err != nil {
 		return w, err
 	}
@@ -636,37 +636,37 @@ func (s *Service) Observations(ctx context.Context, actor door.Actor, personID s
 			return err
 		}
 		var err error
-		if pg.Person, err = people.Load(ctx, sc.Tx, personID); err != nil {
+		if pg.Person, err = people.Load(sc, personID); err != nil {
 			return err
 		}
 		now := sc.Now()
 		pg.Now, pg.DayStart, pg.FluidsCheckAt = now, ukDayStart(now), s.obsConfig().FluidsCheckAt
 		dayEnd := pg.DayStart.Add(36 * time.Hour)
-		if pg.TargetML, err = fluidTarget(ctx, sc.Tx, personID, now); err != nil {
+		if pg.TargetML, err = fluidTarget(sc, personID, now); err != nil {
 			return err
 		}
-		if pg.IntakeML, err = fluidTotal(ctx, sc.Tx, personID, FluidIn, pg.DayStart, dayEnd); err != nil {
+		if pg.IntakeML, err = fluidTotal(sc, personID, FluidIn, pg.DayStart, dayEnd); err != nil {
 			return err
 		}
-		if pg.OutputML, err = fluidTotal(ctx, sc.Tx, personID, FluidOut, pg.DayStart, dayEnd); err != nil {
+		if pg.OutputML, err = fluidTotal(sc, personID, FluidOut, pg.DayStart, dayEnd); err != nil {
 			return err
 		}
-		if pg.Fluids, err = listObs(ctx, sc.Tx, personID, pg.DayStart, dayEnd, 0, FluidIn, FluidOut); err != nil {
+		if pg.Fluids, err = listObs(sc, personID, pg.DayStart, dayEnd, 0, FluidIn, FluidOut); err != nil {
 			return err
 		}
-		if pg.FoodToday, err = listObs(ctx, sc.Tx, personID, pg.DayStart, dayEnd, 0, Food); err != nil {
+		if pg.FoodToday, err = listObs(sc, personID, pg.DayStart, dayEnd, 0, Food); err != nil {
 			return err
 		}
-		if pg.Weights, err = weightTrend(ctx, sc.Tx, personID, now); err != nil {
+		if pg.Weights, err = weightTrend(sc, personID, now); err != nil {
 			return err
 		}
-		if pg.Vitals, err = listObs(ctx, sc.Tx, personID, time.Time{}, dayEnd, 10, VitalSign); err != nil {
+		if pg.Vitals, err = listObs(sc, personID, time.Time{}, dayEnd, 10, VitalSign); err != nil {
 			return err
 		}
-		if pg.Falls, err = listObs(ctx, sc.Tx, personID, time.Time{}, dayEnd, 10, Fall); err != nil {
+		if pg.Falls, err = listObs(sc, personID, time.Time{}, dayEnd, 10, Fall); err != nil {
 			return err
 		}
-		if pg.Alerts, err = s.alertsFor(ctx, sc.Tx, personID, now); err != nil {
+		if pg.Alerts, err = s.alertsFor(sc, personID, now); err != nil {
 			return err
 		}
 		perms := actor.Role.Info().Permissions
@@ -678,7 +678,7 @@ func (s *Service) Observations(ctx context.Context, actor door.Actor, personID s
 				if o.Corrects == "" {
 					continue
 				}
-				orig, err := scanObs(sc.Tx.QueryRow(ctx, `SELECT `+obsColumns+` FROM observations o JOIN users u ON u.id = o.recorded_by
+				orig, err := scanObs(sc.QueryRow(`SELECT `+obsColumns+` FROM observations o JOIN users u ON u.id = o.recorded_by
 					WHERE o.id = ?`, o.Corrects))
 				if err != nil {
 					return err

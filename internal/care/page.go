@@ -6,7 +6,6 @@ package care
 // of the package (observations, medicines, visits).
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -18,7 +17,6 @@ import (
 	"hearth/internal/access"
 	"hearth/internal/door"
 	"hearth/internal/people"
-	"hearth/internal/store"
 )
 
 // Limits on free text: long enough for a careful entry, short enough that a
@@ -201,11 +199,11 @@ func recConflict(what string, latest int, by string, at time.Time) error {
 
 // recCheckVersion compares the version a save was based on with the newest.
 // query returns the newest version's number, author name and time.
-func recCheckVersion(ctx context.Context, tx *store.Tx, what, query string, id string, basedOn int) (int, error) {
+func recCheckVersion(sc *door.Scope, what, query string, id string, basedOn int) (int, error) {
 	var latest int
 	var by string
 	var at time.Time
-	err := tx.QueryRow(ctx, query, id).Scan(&latest, &by, &at)
+	err := sc.QueryRow(query, id).Scan(&latest, &by, &at)
 	if err != nil && !recNoRows(err) {
 		return 0, err
 	}
@@ -225,7 +223,7 @@ func recOpen(sc *door.Scope, action access.Action, personID, resourceType, resou
 	if err != nil {
 		return nil, people.Person{}, err
 	}
-	p, err := people.Load(sc.Context(), sc.Tx, personID)
+	p, err := people.Load(sc, personID)
 	return a, p, err
 }
 

@@ -128,7 +128,7 @@ func (s *Service) CarePlans(ctx context.Context, actor door.Actor, personID stri
 			return err
 		}
 		pg.Person, pg.CanWrite = p, recMay(actor, access.WritePlan)
-		pg.Plans, err = currentPlans(ctx, sc.Tx, personID, sc.Now())
+		pg.Plans, err = currentPlans(sc, personID, sc.Now())
 		if err != nil {
 			return err
 		}
@@ -149,8 +149,8 @@ func (s *Service) CarePlans(ctx context.Context, actor door.Actor, personID stri
 	return pg, err
 }
 
-func currentPlans(ctx context.Context, tx *store.Tx, personID string, now time.Time) ([]PlanVersion, error) {
-	rows, err := tx.Query(ctx, `SELECT `+planVersionColumns+` FROM care_plan_versions v JOIN care_plans p ON p.id = v.plan_id
+func currentPlans(sc *door.Scope, personID string, now time.Time) ([]PlanVersion, error) {
+	rows, err := sc.Query(`SELECT `+planVersionColumns+` FROM care_plan_versions v JOIN care_plans p ON p.id = v.plan_id
 		WHERE v.person_id = ? AND v.version = (SELECT MAX(version) FROM care_plan_versions m WHERE m.plan_id = v.plan_id)
 		ORDER BY p.created_at, p.id`, personID)
 	if err != nil {
@@ -223,7 +223,7 @@ func loadPlan(ctx context.Context, sc *door.Scope, personID, planID string, vers
 	if !hearth.ValidID(planID) {
 		return hearth.NotFound("That care plan")
 	}
-	rows, err := sc.Tx.Query(ctx, `SELECT `+planVersionColumns+` FROM care_plan_versions v JOIN care_plans p ON p.id = v.plan_id
+	rows, err := sc.Query(`SELECT `+planVersionColumns+` FROM care_plan_versions v JOIN care_plans p ON p.id = v.plan_id
 		WHERE v.plan_id = ? AND v.person_id = ? ORDER BY v.version DESC`, planID, personID)
 	if err != nil {
 		return err
@@ -275,7 +275,7 @@ func (s *Service) NewCarePlan(ctx context.Context, actor door.Actor, personID st
 		if key == "custom" {
 			key = "custom:" + planID
 		}
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO care_plans (id, person_id, area, area_key, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)`,
+		_, err = sc.Exec(`INSERT INTO care_plans (id, person_id, area, area_key, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)`,
 			planID, personID, d.Area, key, sc.Now(), actor.ID)
 		if store.IsUniqueViolation(err) {
 			return hearth.Invalid("Need", "There is already a plan for "+strings.ToLower(recTitle(PlanAreas, d.Area))+": change that one instead")
@@ -311,7 +311,7 @@ func (s *Service) ReviseCarePlan(ctx context.Context, actor door.Actor, personID
 			return hearth.NotFound("That care plan")
 		}
 		var area string
-		err = sc.Tx.QueryRow(ctx, `SELECT area FROM care_plans WHERE id = ? AND person_id = ?`, planID, personID).Scan(&area)
+		err = sc.QueryRow(`SELECT area FROM care_plans WHERE id = ? AND person_id = ?`, planID, personID).Scan(&area)
 		if recNoRows(err) {
 			return hearth.NotFound("That care plan")
 		} else if err != nil {
@@ -321,7 +321,7 @@ func (s *Service) ReviseCarePlan(ctx context.Context, actor door.Actor, personID
 		if err := d.validate(sc.Now(), false); err != nil {
 			return err
 		}
-		next, err := recCheckVersion(ctx, sc.Tx, "care plan", `SELECT version, author_name, written_at FROM care_plan_versions
+		next, err := recCheckVersion(sc, "care plan", `SELECT version, author_name, written_at FROM care_plan_versions
 			WHERE plan_id = ? ORDER BY version DESC LIMIT 1`, planID, d.BasedOn)
 		if err != nil {
 			return err
@@ -341,7 +341,7 @@ func insertPlanVersion(sc *door.Scope, personID, planID string, version int, d P
 	v := PlanVersion{ID: hearth.NewID(), PlanID: planID, Area: d.Area, Version: version, Title: d.Title, Outcome: d.Outcome,
 		HowMet: d.HowMet, Preferences: d.Preferences, Involved: d.Involved, Agreement: d.Agreement, AgreementWords: d.AgreementWords,
 		ReviewOn: d.ReviewOn, Reason: d.Reason, Author: recAuthor(sc.Actor()), WrittenAt: sc.Now()}
-	_, err := sc.Tx.Exec(sc.Context(), `INSERT INTO care_plan_versions (id, plan_id, person_id, version, title, outcome, how_met,
+	_, err := sc.Exec(`INSERT INTO care_plan_versions (id, plan_id, person_id, version, title, outcome, how_met,
 		preferences, involved, involved_names, agreement, agreement_words, review_on, reason, author_id, author_name, author_role, written_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		v.ID, v.PlanID, personID, v.Version, v.Title, v.Outcome, v.HowMet, v.Preferences, v.Involved.stored(), v.Involved.Names,

@@ -181,7 +181,7 @@ func (s *Service) Risks(ctx context.Context, actor door.Actor, personID string) 
 			return err
 		}
 		pg.Person, pg.CanWrite = p, recMay(actor, access.WritePlan)
-		rows, err := sc.Tx.Query(ctx, `SELECT `+riskColumns+` FROM risk_versions v
+		rows, err := sc.Query(`SELECT `+riskColumns+` FROM risk_versions v
 			WHERE v.person_id = ? AND v.version = (SELECT MAX(version) FROM risk_versions m WHERE m.risk_id = v.risk_id)
 			ORDER BY v.risk_id`, personID)
 		if err != nil {
@@ -202,7 +202,7 @@ func (s *Service) Risks(ctx context.Context, actor door.Actor, personID string) 
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		sv, err := scanSafety(sc.Tx.QueryRow(ctx, `SELECT `+safetyColumns+` FROM safety_plan_versions WHERE person_id = ?
+		sv, err := scanSafety(sc.QueryRow(`SELECT `+safetyColumns+` FROM safety_plan_versions WHERE person_id = ?
 			ORDER BY version DESC LIMIT 1`, personID), sc.Now())
 		if err == nil {
 			pg.Safety = &sv
@@ -253,7 +253,7 @@ func loadRisk(ctx context.Context, sc *door.Scope, personID, riskID string, vers
 	if !hearth.ValidID(riskID) {
 		return hearth.NotFound("That risk assessment")
 	}
-	rows, err := sc.Tx.Query(ctx, `SELECT `+riskColumns+` FROM risk_versions v WHERE v.risk_id = ? AND v.person_id = ?
+	rows, err := sc.Query(`SELECT `+riskColumns+` FROM risk_versions v WHERE v.risk_id = ? AND v.person_id = ?
 		ORDER BY v.version DESC`, riskID, personID)
 	if err != nil {
 		return err
@@ -303,7 +303,7 @@ func (s *Service) SaveRisk(ctx context.Context, actor door.Actor, personID, risk
 		if riskID != "" {
 			var n int
 			if hearth.ValidID(riskID) {
-				if err := sc.Tx.QueryRow(ctx, `SELECT COUNT(*) FROM risk_assessments WHERE id = ? AND person_id = ?`, riskID, personID).Scan(&n); err != nil {
+				if err := sc.QueryRow(`SELECT COUNT(*) FROM risk_assessments WHERE id = ? AND person_id = ?`, riskID, personID).Scan(&n); err != nil {
 					return err
 				}
 			}
@@ -320,18 +320,18 @@ func (s *Service) SaveRisk(ctx context.Context, actor door.Actor, personID, risk
 		if riskID == "" {
 			riskID = hearth.NewID()
 			a.ResourceID = riskID
-			if _, err := sc.Tx.Exec(ctx, `INSERT INTO risk_assessments (id, person_id, created_at, created_by) VALUES (?, ?, ?, ?)`,
+			if _, err := sc.Exec(`INSERT INTO risk_assessments (id, person_id, created_at, created_by) VALUES (?, ?, ?, ?)`,
 				riskID, personID, sc.Now(), actor.ID); err != nil {
 				return err
 			}
-		} else if next, err = recCheckVersion(ctx, sc.Tx, "risk assessment", `SELECT version, author_name, written_at FROM risk_versions
+		} else if next, err = recCheckVersion(sc, "risk assessment", `SELECT version, author_name, written_at FROM risk_versions
 			WHERE risk_id = ? ORDER BY version DESC LIMIT 1`, riskID, d.BasedOn); err != nil {
 			return err
 		}
 		v = RiskVersion{ID: hearth.NewID(), RiskID: riskID, Version: next, Title: d.Title, CouldHappen: d.CouldHappen,
 			Likelihood: d.Likelihood, Impact: d.Impact, Reduces: d.Reduces, PersonsWords: d.PersonsWords, Involved: d.Involved,
 			ReviewOn: d.ReviewOn, Reason: d.Reason, Author: recAuthor(actor), WrittenAt: sc.Now()}
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO risk_versions (id, risk_id, person_id, version, title, could_happen, likelihood, impact,
+		_, err = sc.Exec(`INSERT INTO risk_versions (id, risk_id, person_id, version, title, could_happen, likelihood, impact,
 			reduces, persons_words, involved, involved_names, review_on, reason, author_id, author_name, author_role, written_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			v.ID, v.RiskID, personID, v.Version, v.Title, v.CouldHappen, v.Likelihood, v.Impact, v.Reduces, v.PersonsWords,
@@ -390,7 +390,7 @@ func (s *Service) SafetyForm(ctx context.Context, actor door.Actor, personID str
 }
 
 func loadSafety(ctx context.Context, sc *door.Scope, personID string, version int, pg *SafetyPage) error {
-	rows, err := sc.Tx.Query(ctx, `SELECT `+safetyColumns+` FROM safety_plan_versions WHERE person_id = ? ORDER BY version DESC`, personID)
+	rows, err := sc.Query(`SELECT `+safetyColumns+` FROM safety_plan_versions WHERE person_id = ? ORDER BY version DESC`, personID)
 	if err != nil {
 		return err
 	}
@@ -444,7 +444,7 @@ func (s *Service) SaveSafetyPlan(ctx context.Context, actor door.Actor, personID
 		var latest int
 		var by string
 		var at time.Time
-		err = sc.Tx.QueryRow(ctx, `SELECT version, author_name, written_at FROM safety_plan_versions WHERE person_id = ?
+		err = sc.QueryRow(`SELECT version, author_name, written_at FROM safety_plan_versions WHERE person_id = ?
 			ORDER BY version DESC LIMIT 1`, personID).Scan(&latest, &by, &at)
 		if err != nil && !recNoRows(err) {
 			return err
@@ -456,7 +456,7 @@ func (s *Service) SaveSafetyPlan(ctx context.Context, actor door.Actor, personID
 			WhatHelps: d.WhatHelps, Contacts: d.Contacts, PersonsWords: d.PersonsWords, Involved: d.Involved, ReviewOn: d.ReviewOn,
 			Reason: d.Reason, Author: recAuthor(actor), WrittenAt: sc.Now()}
 		a.ResourceID = v.ID
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO safety_plan_versions (id, person_id, version, triggers, warning_signs, what_helps,
+		_, err = sc.Exec(`INSERT INTO safety_plan_versions (id, person_id, version, triggers, warning_signs, what_helps,
 			contacts, persons_words, involved, involved_names, review_on, reason, author_id, author_name, author_role, written_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			v.ID, personID, v.Version, v.Triggers, v.WarningSigns, v.WhatHelps, v.Contacts, v.PersonsWords, v.Involved.stored(),

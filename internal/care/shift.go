@@ -40,7 +40,7 @@ func (s *Service) MyShift(ctx context.Context, actor door.Actor) (Shift, error) 
 		}
 		now := sc.Now()
 		sh.Now = now
-		rows, err := sc.Tx.Query(ctx, `SELECT p.id FROM people p WHERE p.id IN (SELECT person_id FROM care_team WHERE user_id = ?
+		rows, err := sc.Query(`SELECT p.id FROM people p WHERE p.id IN (SELECT person_id FROM care_team WHERE user_id = ?
 			AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?)) ORDER BY p.family_name, p.given_name, p.id`, actor.ID, now, now)
 		if err != nil {
 			return err
@@ -75,14 +75,14 @@ func (s *Service) MyShift(ctx context.Context, actor door.Actor) (Shift, error) 
 		for _, id := range allowed {
 			ok[id] = true
 			sp := ShiftPerson{MedsShown: medsOK[id]}
-			if sp.Person, err = people.Load(ctx, sc.Tx, id); err != nil {
+			if sp.Person, err = people.Load(sc, id); err != nil {
 				return err
 			}
-			if sp.Alerts, err = s.alertsFor(ctx, sc.Tx, id, now); err != nil {
+			if sp.Alerts, err = s.alertsFor(sc, id, now); err != nil {
 				return err
 			}
 			if sp.MedsShown {
-				if sp.Medicines, err = dueSlots(ctx, sc.Tx, id, now); err != nil {
+				if sp.Medicines, err = dueSlots(sc, id, now); err != nil {
 					return err
 				}
 				for _, r := range sp.Medicines {
@@ -92,7 +92,7 @@ func (s *Service) MyShift(ctx context.Context, actor door.Actor) (Shift, error) 
 			sh.People = append(sh.People, sp)
 		}
 		from := ukDayStart(now)
-		visits, err := s.loadVisits(ctx, sc.Tx, `v.assigned_to = ? AND v.window_start >= ? AND v.window_start < ?`, now,
+		visits, err := s.loadVisits(sc, `v.assigned_to = ? AND v.window_start >= ? AND v.window_start < ?`, now,
 			actor.ID, from, ukDayStart(from.Add(26*time.Hour)))
 		if err != nil {
 			return err
@@ -102,7 +102,7 @@ func (s *Service) MyShift(ctx context.Context, actor door.Actor) (Shift, error) 
 				sh.Visits = append(sh.Visits, v)
 			}
 		}
-		lrows, err := sc.Tx.Query(ctx, `SELECT l.id, l.provider_id, l.name, l.kind FROM locations l JOIN staff_locations s ON s.location_id = l.id
+		lrows, err := sc.Query(`SELECT l.id, l.provider_id, l.name, l.kind FROM locations l JOIN staff_locations s ON s.location_id = l.id
 			WHERE s.user_id = ? ORDER BY l.name`, actor.ID)
 		if err != nil {
 			return err

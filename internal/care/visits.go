@@ -13,7 +13,6 @@ import (
 	"hearth/internal/access"
 	"hearth/internal/door"
 	"hearth/internal/people"
-	"hearth/internal/store"
 )
 
 // Visit statuses, computed from the times, never stored.
@@ -131,7 +130,7 @@ func (s *Service) ScheduleVisit(ctx context.Context, actor door.Actor, personID 
 
 func (s *Service) scheduleVisit(sc *door.Scope, a *door.Access, personID string, in VisitInput) (Visit, error) {
 	var v Visit
-	ctx, actor := sc.Context(), sc.Actor()
+	actor := sc.Actor()
 	err := func() error {
 		var p hearth.Problems
 		v = Visit{ID: hearth.NewID(), PersonID: personID, WindowStart: in.Start.UTC(), WindowEnd: in.End.UTC(),
@@ -157,14 +156,14 @@ func (s *Service) scheduleVisit(sc *door.Scope, a *door.Access, personID string,
 			p.Add("Care worker", "Choose who will visit")
 		} else {
 			var role, name string
-			err := sc.Tx.QueryRow(ctx, `SELECT role, display_name FROM users WHERE id = ? AND kind = 'staff' AND disabled_at IS NULL`,
+			err := sc.QueryRow(`SELECT role, display_name FROM users WHERE id = ? AND kind = 'staff' AND disabled_at IS NULL`,
 				in.AssignedTo).Scan(&role, &name)
 			if errors.Is(err, sql.ErrNoRows) || !hearth.ValidID(in.AssignedTo) {
 				p.Add("Care worker", "Choose an active member of staff")
 			} else if err != nil {
 				return err
 			} else {
-				f, err := staffFacts(ctx, sc.Tx, in.AssignedTo, personID, sc.Now())
+				f, err := staffFacts(sc, in.AssignedTo, personID, sc.Now())
 				if err != nil {
 					return err
 				}
@@ -180,14 +179,14 @@ func (s *Service) scheduleVisit(sc *door.Scope, a *door.Access, personID string,
 		}
 		a.ResourceID = v.ID
 		now := sc.Now()
-		if _, err := sc.Tx.Exec(ctx, `INSERT INTO visits (id, person_id, window_start, window_end, planned_minutes, assigned_to, note,
+		if _, err := sc.Exec(`INSERT INTO visits (id, person_id, window_start, window_end, planned_minutes, assigned_to, note,
 			created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, v.ID, personID, v.WindowStart, v.WindowEnd,
 			v.PlannedMinutes, v.AssignedTo, v.Note, now, actor.ID); err != nil {
 			return err
 		}
 		for i, t := range tasks {
 			id := hearth.NewID()
-			if _, err := sc.Tx.Exec(ctx, `INSERT INTO visit_tasks (id, visit_id, position, title) VALUES (?, ?, ?, ?)`, id, v.ID, i, t); err != nil {
+			if _, err := sc.Exec(`INSERT INTO visit_tasks (id, visit_id, position, title) VALUES (?, ?, ?, ?)`, id, v.ID, i, t); err != nil {
 				return err
 			}
 			v.Tasks = append(v.Tasks, VisitTask{ID: id, Title: t})
@@ -213,7 +212,7 @@ func (s *Service) checkIn(sc *door.Scope, v Visit, at time.Time) error {
 	if at.After(sc.Now().Add(2 * time.Minute)) {
 		return hearth.Invalid("Time", "The time must not be in the future")
 	}
-	res, err := sc.Tx.Exec(sc.Context(), `UPDATE visits SET checked_in_at = ?, checked_in_by = ? WHERE id = ? AND checked_in_at IS NULL`,
+	res, err := sc.Exec(`UPDATE visits SET checked_in_at = ?, checked_in_by = ? WHERE id = ? AND checked_in_at IS NULL`,
 		at.UTC(), sc.Actor().ID, v.ID)
 	if err != nil {
 		return err
@@ -233,7 +232,7 @@ func (s *Service) CheckOut(ctx context.Context, actor door.Actor, personID, visi
 }
 
 func (s *Service) checkOut(sc *door.Scope, v Visit, at time.Time, tasks map[string]TaskOutcome, note string) error {
-	ctx, actor := sc.Context(), sc.Actor()
+	actor := sc.Actor()
 	note = strings.TrimSpace(note)
 	{
 		now := sc.Now()
@@ -261,7 +260,7 @@ func (s *Service) checkOut(sc *door.Scope, v Visit, at time.Time, tasks map[stri
 		if err := p.Err(); err != nil {
 			return err
 		}
-		res, err := sc.Tx.Exec(ctx, `UPDATE visits SET checked_out_at = ?, checked_out_by = ?, outcome_note = ?
+		res, err := sc.Exec(`UPDATE visits SET checked_out_at = ?, checked_out_by = ?, outcome_note = ?
 			WHERE id = ? AND checked_out_at IS NULL`, at.UTC(), actor.ID, note, v.ID)
 		if err != nil {
 			return err
@@ -275,7 +274,7 @@ func (s *Service) checkOut(sc *door.Scope, v Visit, at time.Time, tasks map[stri
 			if !o.Done {
 				reason = strings.TrimSpace(o.Reason)
 			}
-			if _, err := sc.Tx.Exec(ctx, `UPDATE visit_tasks SET done = ?, reason = ?, recorded_at = ?, recorded_by = ? WHERE id = ?`,
+			if _, err := sc.Exec(`UPDATE visit_tasks SET done = ?, reason = ?, recorded_at = ?, recorded_by = ? WHERE id = ?`,
 				o.Done, reason, now, actor.ID, t.ID); err != nil {
 				return err
 			}
@@ -322,7 +321,7 @@ func (s *Service) CompleteVisits(ctx context.Context, actor door.Actor, personID
 			return err
 		}
 		for _, d := range ds {
-			vs, err := s.loadVisits(ctx, sc.Tx, `v.id = ? AND v.person_id = ?`, sc.Now(), d.VisitID, personID)
+			vs, err := s.loadVisits(sc, `v.id = ? AND v.person_id = ?`, sc.Now(), d.VisitID, personID)
 			if err != nil {
 				return err
 			}
@@ -355,7 +354,7 @@ func (s *Service) visitStep(ctx context.Context, actor door.Actor, personID, vis
 			ResourceType: "Encounter", ResourceID: visitID, Detail: what}); err != nil {
 			return err
 		}
-		vs, err := s.loadVisits(ctx, sc.Tx, `v.id = ? AND v.person_id = ?`, sc.Now(), visitID, personID)
+		vs, err := s.loadVisits(sc, `v.id = ? AND v.person_id = ?`, sc.Now(), visitID, personID)
 		if err != nil {
 			return err
 		}
@@ -372,13 +371,13 @@ const visitColumns = `v.id, v.person_id, p.given_name || ' ' || p.family_name, v
 	COALESCE(l.use_version, 0), COALESCE(l.technology_name, ''), COALESCE(l.basis_kind, ''), COALESCE(l.basis_id, ''),
 	COALESCE(l.basis_text, ''), l.recorded_at`
 
-func (s *Service) loadVisits(ctx context.Context, tx *store.Tx, where string, now time.Time, args ...any) ([]Visit, error) {
+func (s *Service) loadVisits(sc *door.Scope, where string, now time.Time, args ...any) ([]Visit, error) {
 	for i, a := range args {
 		if t, ok := a.(time.Time); ok {
 			args[i] = t.UTC()
 		}
 	}
-	rows, err := tx.Query(ctx, `SELECT `+visitColumns+` FROM visits v JOIN people p ON p.id = v.person_id
+	rows, err := sc.Query(`SELECT `+visitColumns+` FROM visits v JOIN people p ON p.id = v.person_id
 		JOIN users a ON a.id = v.assigned_to LEFT JOIN users ci ON ci.id = v.checked_in_by LEFT JOIN users co ON co.id = v.checked_out_by
 		LEFT JOIN visit_locations l ON l.visit_id = v.id
 		WHERE `+where+` ORDER BY v.window_start, v.id`, args...)
@@ -416,15 +415,15 @@ func (s *Service) loadVisits(ctx context.Context, tx *store.Tx, where string, no
 		return nil, err
 	}
 	for i := range out {
-		if out[i].Tasks, err = visitTasks(ctx, tx, out[i].ID); err != nil {
+		if out[i].Tasks, err = visitTasks(sc, out[i].ID); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-func visitTasks(ctx context.Context, tx *store.Tx, visitID string) ([]VisitTask, error) {
-	rows, err := tx.Query(ctx, `SELECT id, title, done, reason FROM visit_tasks WHERE visit_id = ? ORDER BY position`, visitID)
+func visitTasks(sc *door.Scope, visitID string) ([]VisitTask, error) {
+	rows, err := sc.Query(`SELECT id, title, done, reason FROM visit_tasks WHERE visit_id = ? ORDER BY position`, visitID)
 	if err != nil {
 		return nil, err
 	}
@@ -462,12 +461,12 @@ func (s *Service) Visits(ctx context.Context, actor door.Actor, personID string)
 			return err
 		}
 		var err error
-		if pg.Person, err = people.Load(ctx, sc.Tx, personID); err != nil {
+		if pg.Person, err = people.Load(sc, personID); err != nil {
 			return err
 		}
 		now := sc.Now()
 		pg.Now = now
-		if pg.Visits, err = s.loadVisits(ctx, sc.Tx, `v.person_id = ? AND v.window_start >= ? AND v.window_start < ?`, now,
+		if pg.Visits, err = s.loadVisits(sc, `v.person_id = ? AND v.window_start >= ? AND v.window_start < ?`, now,
 			personID, ukDayStart(now).AddDate(0, 0, -7), ukDayStart(now).AddDate(0, 0, 8)); err != nil {
 			return err
 		}
@@ -479,7 +478,7 @@ func (s *Service) Visits(ctx context.Context, actor door.Actor, personID string)
 				return err
 			}
 		}
-		team, err := people.Team(ctx, sc.Tx, personID)
+		team, err := people.Team(sc, personID)
 		if err != nil {
 			return err
 		}
@@ -514,7 +513,7 @@ func (s *Service) VisitsAt(ctx context.Context, actor door.Actor, locationID str
 		if err != nil {
 			return err
 		}
-		if lv.Location, err = loadLocation(ctx, sc.Tx, locationID); err != nil {
+		if lv.Location, err = loadLocation(sc, locationID); err != nil {
 			return err
 		}
 		now := sc.Now()
@@ -524,7 +523,7 @@ func (s *Service) VisitsAt(ctx context.Context, actor door.Actor, locationID str
 		lv.Day, lv.Now = calendarDay(day), now
 		from := ukDayStart(day)
 		to := ukDayStart(from.Add(26 * time.Hour))
-		all, err := s.loadVisits(ctx, sc.Tx, `p.location_id = ? AND v.window_start >= ? AND v.window_start < ?`, now, locationID, from, to)
+		all, err := s.loadVisits(sc, `p.location_id = ? AND v.window_start >= ? AND v.window_start < ?`, now, locationID, from, to)
 		if err != nil {
 			return err
 		}

@@ -87,13 +87,13 @@ func (s *Service) CheckInWith(ctx context.Context, actor door.Actor, personID, v
 }
 
 func (s *Service) checkInWithLocation(sc *door.Scope, v Visit, at time.Time, geo GeoInput) error {
-	ctx, actor := sc.Context(), sc.Actor()
+	actor := sc.Actor()
 	op, err := sc.Allow(door.Request{Action: access.OperateTechUse, Purpose: people.Purpose(actor), PersonID: v.PersonID,
 		ResourceType: "DeviceUseStatement", Detail: "location at visit check-in"})
 	if err != nil {
 		return err
 	}
-	person, err := people.Load(ctx, sc.Tx, v.PersonID)
+	person, err := people.Load(sc, v.PersonID)
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func (s *Service) checkInWithLocation(sc *door.Scope, v Visit, at time.Time, geo
 	if err := s.checkIn(sc, v, at); err != nil {
 		return err
 	}
-	_, err = sc.Tx.Exec(ctx, `INSERT INTO visit_locations (visit_id, person_id, latitude, longitude, accuracy_m, use_id, use_version,
+	_, err = sc.Exec(`INSERT INTO visit_locations (visit_id, person_id, latitude, longitude, accuracy_m, use_id, use_version,
 		technology_name, basis_kind, basis_id, basis_text, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		v.ID, v.PersonID, lat, lon, acc, u.ID, u.Version, vl.Technology.Name, u.BasisKind, u.BasisID, u.Basis.Reason, sc.Now(), actor.ID)
 	return err

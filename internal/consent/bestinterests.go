@@ -106,11 +106,11 @@ func (s *Service) RecordBestInterests(ctx context.Context, actor door.Actor, n N
 		if err != nil {
 			return err
 		}
-		person, err := people.Load(ctx, sc.Tx, n.PersonID)
+		person, err := people.Load(sc, n.PersonID)
 		if err != nil {
 			return err
 		}
-		cs, err := loadCapacity(ctx, sc.Tx, n.PersonID, key, now)
+		cs, err := loadCapacity(sc, n.PersonID, key, now)
 		if err != nil {
 			return err
 		}
@@ -130,7 +130,7 @@ func (s *Service) RecordBestInterests(ctx context.Context, actor door.Actor, n N
 			Reasons: n.Reasons, DecisionMaker: n.DecisionMaker, DecidedAt: n.DecidedAt.UTC(), ReviewOn: n.ReviewOn,
 			RecordedBy: actor.Name, RecordedAt: now}
 		a.ResourceID = b.ID
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO best_interests (id, person_id, decision_key, decision, technology_id, consulted,
+		_, err = sc.Exec(`INSERT INTO best_interests (id, person_id, decision_key, decision, technology_id, consulted,
 			nobody_reason, wishes, options, outcome, reasons, decision_maker, decided_at, review_on, recorded_by, recorded_by_name,
 			recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			b.ID, b.PersonID, b.DecisionKey, b.Decision, b.TechnologyID, b.Consulted, b.NobodyReason, b.Wishes, b.Options,
@@ -153,8 +153,8 @@ func scanBestInterests(row interface{ Scan(...any) error }) (BestInterests, erro
 	return b, err
 }
 
-func bestInterestsWhere(ctx context.Context, tx *store.Tx, personID, cond string, args ...any) ([]BestInterests, error) {
-	rows, err := tx.Query(ctx, `SELECT `+biColumns+` FROM best_interests WHERE person_id = ? `+cond+` ORDER BY decided_at DESC, id DESC`,
+func bestInterestsWhere(sc *door.Scope, personID, cond string, args ...any) ([]BestInterests, error) {
+	rows, err := sc.Query(`SELECT `+biColumns+` FROM best_interests WHERE person_id = ? `+cond+` ORDER BY decided_at DESC, id DESC`,
 		append([]any{personID}, args...)...)
 	if err != nil {
 		return nil, err
@@ -239,7 +239,7 @@ func (s *Service) RecordLawfulBasis(ctx context.Context, actor door.Actor, n New
 		b = LawfulBasis{ID: hearth.NewID(), PersonID: n.PersonID, Kind: n.Kind, Recipient: n.Recipient, Reason: n.Reason,
 			Starts: n.Starts, Ends: n.Ends, RecordedBy: actor.Name, RecordedAt: now}
 		a.ResourceID = b.ID
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO lawful_bases (id, person_id, kind, recipient, reason, starts_at, ends_at, recorded_by,
+		_, err = sc.Exec(`INSERT INTO lawful_bases (id, person_id, kind, recipient, reason, starts_at, ends_at, recorded_by,
 			recorded_by_name, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, b.ID, b.PersonID, b.Kind, b.Recipient, b.Reason,
 			b.Starts, store.NullTime(b.Ends), actor.ID, actor.Name, now)
 		return err
@@ -258,8 +258,8 @@ func scanLawfulBasis(row interface{ Scan(...any) error }) (LawfulBasis, error) {
 	return b, err
 }
 
-func lawfulBasesWhere(ctx context.Context, tx *store.Tx, personID, cond string, args ...any) ([]LawfulBasis, error) {
-	rows, err := tx.Query(ctx, `SELECT `+basisColumns+` FROM lawful_bases WHERE person_id = ? `+cond+` ORDER BY recorded_at DESC, id DESC`,
+func lawfulBasesWhere(sc *door.Scope, personID, cond string, args ...any) ([]LawfulBasis, error) {
+	rows, err := sc.Query(`SELECT `+basisColumns+` FROM lawful_bases WHERE person_id = ? `+cond+` ORDER BY recorded_at DESC, id DESC`,
 		append([]any{personID}, args...)...)
 	if err != nil {
 		return nil, err

@@ -142,7 +142,7 @@ func (s *Service) RecordAssessment(ctx context.Context, actor door.Actor, n NewA
 		if err != nil {
 			return err
 		}
-		if _, err := people.Load(ctx, sc.Tx, n.PersonID); err != nil {
+		if _, err := people.Load(sc, n.PersonID); err != nil {
 			return err
 		}
 		title := DecisionTitle(key)
@@ -154,7 +154,7 @@ func (s *Service) RecordAssessment(ctx context.Context, actor door.Actor, n NewA
 			Communicate: n.Communicate, Outcome: n.Outcome, Evidence: n.Evidence, Fluctuating: n.Fluctuating, NextReview: n.NextReview,
 			RecordedBy: actor.Name, RecordedAt: sc.Now()}
 		acc.ResourceID = a.ID
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO capacity_assessments (id, person_id, decision_key, decision, assessed_at, assessor,
+		_, err = sc.Exec(`INSERT INTO capacity_assessments (id, person_id, decision_key, decision, assessed_at, assessor,
 			impairment, understand, retain, use_weigh, communicate, outcome, evidence, fluctuating, next_review_on,
 			recorded_by, recorded_by_name, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.PersonID, a.DecisionKey, a.Decision, a.AssessedAt, a.Assessor, a.Impairment, a.Understand, a.Retain,
@@ -177,8 +177,8 @@ func scanAssessment(row interface{ Scan(...any) error }) (Assessment, error) {
 	return a, err
 }
 
-func assessments(ctx context.Context, tx *store.Tx, personID, cond string, args ...any) ([]Assessment, error) {
-	rows, err := tx.Query(ctx, `SELECT `+assessmentColumns+` FROM capacity_assessments WHERE person_id = ? `+cond+
+func assessments(sc *door.Scope, personID, cond string, args ...any) ([]Assessment, error) {
+	rows, err := sc.Query(`SELECT `+assessmentColumns+` FROM capacity_assessments WHERE person_id = ? `+cond+
 		` ORDER BY assessed_at, recorded_at, id`, append([]any{personID}, args...)...)
 	if err != nil {
 		return nil, err
@@ -230,8 +230,8 @@ func capacityFrom(key string, list []Assessment, now time.Time) capacityState {
 	return cs
 }
 
-func loadCapacity(ctx context.Context, tx *store.Tx, personID, key string, now time.Time) (capacityState, error) {
-	list, err := assessments(ctx, tx, personID, `AND decision_key = ? AND assessed_at <= ?`, key, now)
+func loadCapacity(sc *door.Scope, personID, key string, now time.Time) (capacityState, error) {
+	list, err := assessments(sc, personID, `AND decision_key = ? AND assessed_at <= ?`, key, now)
 	if err != nil {
 		return capacityState{Key: key}, err
 	}

@@ -67,7 +67,6 @@ type Basis struct {
 // Service records and evaluates consent, capacity, best interests and
 // representatives.
 type Service struct {
-	db   *store.DB
 	door *door.Door
 	// Grace is how long others' consents and best-interests decisions keep
 	// counting, flagged "ask the person", after capacity returns.
@@ -75,8 +74,8 @@ type Service struct {
 }
 
 // New returns the consent service.
-func New(db *store.DB, d *door.Door) *Service {
-	return &Service{db: db, door: d, Grace: DefaultGrace}
+func New(d *door.Door) *Service {
+	return &Service{door: d, Grace: DefaultGrace}
 }
 
 // ErrAlreadyWithdrawn is wrapped by the error Withdraw returns for a consent
@@ -268,7 +267,7 @@ func (s *Service) Give(ctx context.Context, actor door.Actor, n NewConsent) (Con
 		case access.KindPerson:
 			n.RepresentativeID = ""
 		case access.KindRepresentative:
-			rep, err := accountRepresentative(ctx, sc.Tx, actor.ID, n.PersonID)
+			rep, err := accountRepresentative(sc, actor.ID, n.PersonID)
 			if err != nil {
 				return err
 			}
@@ -277,12 +276,12 @@ func (s *Service) Give(ctx context.Context, actor door.Actor, n NewConsent) (Con
 		if err := n.validate(); err != nil {
 			return err
 		}
-		person, err := people.Load(ctx, sc.Tx, n.PersonID)
+		person, err := people.Load(sc, n.PersonID)
 		if err != nil {
 			return err
 		}
 		key := PurposeDecision(n.Purpose, n.TechnologyID)
-		capState, err := loadCapacity(ctx, sc.Tx, n.PersonID, key, now)
+		capState, err := loadCapacity(sc, n.PersonID, key, now)
 		if err != nil {
 			return err
 		}
@@ -292,7 +291,7 @@ func (s *Service) Give(ctx context.Context, actor door.Actor, n NewConsent) (Con
 			GivenBy: "person", InfoGiven: n.InfoGiven, InfoFormat: n.InfoFormat, InfoFormatDetail: n.InfoFormatDetail,
 			ReviewOn: n.ReviewOn, Replaces: n.Replaces, RecordedByID: actor.ID, RecordedBy: actor.Name, RecordedAt: now}
 		if n.RecipientRepresentativeID != "" {
-			r, err := loadRepresentative(ctx, sc.Tx, n.PersonID, n.RecipientRepresentativeID)
+			r, err := loadRepresentative(sc, n.PersonID, n.RecipientRepresentativeID)
 			if err != nil {
 				return hearth.Invalid("Recipient", "Choose a recipient recorded for this person")
 			}
@@ -306,7 +305,7 @@ func (s *Service) Give(ctx context.Context, actor door.Actor, n NewConsent) (Con
 					person.CalledName(), ukDate(capState.Latest.AssessedAt), lowerFirst(DecisionTitle(key))))
 			}
 		} else {
-			rep, err := loadRepresentative(ctx, sc.Tx, n.PersonID, n.RepresentativeID)
+			rep, err := loadRepresentative(sc, n.PersonID, n.RepresentativeID)
 			if err != nil {
 				return hearth.Invalid("Given by", "Choose a representative recorded for this person")
 			}
@@ -316,7 +315,7 @@ func (s *Service) Give(ctx context.Context, actor door.Actor, n NewConsent) (Con
 			c.GivenBy, c.RepresentativeID, c.RepresentativeName, c.Authority = "representative", rep.ID, rep.Name, rep.Authority
 		}
 		a.ResourceID = c.ID
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO consents (id, person_id, purpose, decision_key, recipient, recipient_rep_id,
+		_, err = sc.Exec(`INSERT INTO consents (id, person_id, purpose, decision_key, recipient, recipient_rep_id,
 			technology_id, technology_name, channel, decision, scope, recipients, starts_at, ends_at, given_by, representative_id,
 			info_given, info_format, info_format_detail, review_on, replaces, recorded_by, recorded_by_name, recorded_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -354,7 +353,7 @@ func (s *Service) WithdrawFor(ctx context.Context, actor door.Actor, personID, c
 		if !hearth.ValidID(consentID) {
 			return hearth.NotFound("That consent")
 		}
-		c, err = loadConsent(ctx, sc.Tx, personID, consentID)
+		c, err = loadConsent(sc, personID, consentID)
 		if err != nil {
 			return err
 		}
@@ -375,17 +374,17 @@ func (s *Service) WithdrawFor(ctx context.Context, actor door.Actor, personID, c
 		if actor.Kind == access.KindRepresentative || representativeID != "" {
 			var rep Representative
 			if actor.Kind == access.KindRepresentative {
-				if rep, err = accountRepresentative(ctx, sc.Tx, actor.ID, personID); err != nil {
+				if rep, err = accountRepresentative(sc, actor.ID, personID); err != nil {
 					return err
 				}
-			} else if rep, err = loadRepresentative(ctx, sc.Tx, personID, representativeID); err != nil {
+			} else if rep, err = loadRepresentative(sc, personID, representativeID); err != nil {
 				return hearth.Invalid("Requested by", "Choose a representative recorded for this person")
 			}
-			person, err := people.Load(ctx, sc.Tx, personID)
+			person, err := people.Load(sc, personID)
 			if err != nil {
 				return err
 			}
-			capState, err := loadCapacity(ctx, sc.Tx, personID, c.DecisionKey, now)
+			capState, err := loadCapacity(sc, personID, c.DecisionKey, now)
 			if err != nil {
 				return err
 			}
@@ -400,7 +399,7 @@ func (s *Service) WithdrawFor(ctx context.Context, actor door.Actor, personID, c
 			}
 		}
 		a.ResourceID = c.ID
-		res, err := sc.Tx.Exec(ctx, `UPDATE consents SET withdrawn_at = ?, withdrawn_by = ?, withdrawn_by_name = ?, withdrawn_how = ?
+		res, err := sc.Exec(`UPDATE consents SET withdrawn_at = ?, withdrawn_by = ?, withdrawn_by_name = ?, withdrawn_how = ?
 			WHERE id = ? AND person_id = ? AND withdrawn_at IS NULL`, now, actor.ID, actor.Name, how, c.ID, personID)
 		if err != nil {
 			return err
@@ -446,8 +445,8 @@ func nullTime(t sql.NullTime) time.Time {
 	return time.Time{}
 }
 
-func loadConsent(ctx context.Context, tx *store.Tx, personID, id string) (Consent, error) {
-	c, err := scanConsent(tx.QueryRow(ctx, `SELECT `+consentColumns+consentFrom+` WHERE c.id = ? AND c.person_id = ?`, id, personID))
+func loadConsent(sc *door.Scope, personID, id string) (Consent, error) {
+	c, err := scanConsent(sc.QueryRow(`SELECT `+consentColumns+consentFrom+` WHERE c.id = ? AND c.person_id = ?`, id, personID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, hearth.NotFound("That consent")
 	}
@@ -455,8 +454,8 @@ func loadConsent(ctx context.Context, tx *store.Tx, personID, id string) (Consen
 }
 
 // consentsWhere loads a person's consents matching a condition, newest first.
-func consentsWhere(ctx context.Context, tx *store.Tx, personID, cond string, args ...any) ([]Consent, error) {
-	rows, err := tx.Query(ctx, `SELECT `+consentColumns+consentFrom+` WHERE c.person_id = ? `+cond+
+func consentsWhere(sc *door.Scope, personID, cond string, args ...any) ([]Consent, error) {
+	rows, err := sc.Query(`SELECT `+consentColumns+consentFrom+` WHERE c.person_id = ? `+cond+
 		` ORDER BY c.recorded_at DESC, c.id DESC`, append([]any{personID}, args...)...)
 	if err != nil {
 		return nil, err

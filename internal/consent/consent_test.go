@@ -12,7 +12,6 @@ import (
 	"hearth/internal/apptest"
 	"hearth/internal/consent"
 	"hearth/internal/door"
-	"hearth/internal/store"
 )
 
 const day = 24 * time.Hour
@@ -80,19 +79,18 @@ func (f *fixture) representative(name, authority string, verified bool) consent.
 	return r
 }
 
-func (f *fixture) tx(fn func(tx *store.Tx) error) {
+// tx runs fn in a door scope where the manager may read Ann's consent.
+func (f *fixture) tx(fn func(sc *door.Scope) error) {
 	f.t.Helper()
-	if err := f.DB.Tx(f.Ctx, fn); err != nil {
-		f.t.Fatal(err)
-	}
+	f.InScope(f.Manager.Actor, door.Request{Action: access.RecordConsent, Purpose: access.DirectCare, PersonID: f.Ann.ID}, fn)
 }
 
 func (f *fixture) techBasis(techID string) consent.Basis {
 	f.t.Helper()
 	var b consent.Basis
-	f.tx(func(tx *store.Tx) error {
+	f.tx(func(sc *door.Scope) error {
 		var err error
-		b, err = f.Consent.TechnologyBasis(f.Ctx, tx, f.Ann.ID, techID, f.Clock.Now())
+		b, err = f.Consent.TechnologyBasis(sc, f.Ann.ID, techID, f.Clock.Now())
 		return err
 	})
 	return b
@@ -101,9 +99,9 @@ func (f *fixture) techBasis(techID string) consent.Basis {
 func (f *fixture) status(kind, id string) consent.Basis {
 	f.t.Helper()
 	var b consent.Basis
-	f.tx(func(tx *store.Tx) error {
+	f.tx(func(sc *door.Scope) error {
 		var err error
-		b, err = f.Consent.BasisStatus(f.Ctx, tx, f.Ann.ID, kind, id, f.Clock.Now())
+		b, err = f.Consent.BasisStatus(sc, f.Ann.ID, kind, id, f.Clock.Now())
 		return err
 	})
 	return b
@@ -195,9 +193,9 @@ func TestChannelConsentedOnlyForAnActivePermitForThatChannel(t *testing.T) {
 	f := newFixture(t)
 	check := func(channel string) bool {
 		var ok bool
-		f.tx(func(tx *store.Tx) error {
+		f.tx(func(sc *door.Scope) error {
 			var err error
-			ok, err = f.Consent.ChannelConsented(f.Ctx, tx, f.Ann.ID, channel, f.Clock.Now())
+			ok, err = f.Consent.ChannelConsented(sc, f.Ann.ID, channel, f.Clock.Now())
 			return err
 		})
 		return ok
@@ -257,7 +255,7 @@ func (f *fixture) representativeAccount(r consent.Representative, username strin
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	f.tx(func(tx *store.Tx) error { return consent.LinkRepresentativeAccount(f.Ctx, tx, r.ID, u.ID) })
+	f.tx(func(sc *door.Scope) error { return consent.LinkRepresentativeAccount(sc, r.ID, u.ID) })
 	return apptest.ActorOf(u)
 }
 

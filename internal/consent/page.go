@@ -72,7 +72,7 @@ func (s *Service) Page(ctx context.Context, actor door.Actor, personID string) (
 		pg.CanRecord = rec.Decision.Permit
 		now := sc.Now()
 		pg.Now = now
-		j, err := s.newJudge(ctx, sc.Tx, personID, now)
+		j, err := s.newJudge(sc, personID, now)
 		if err != nil {
 			return err
 		}
@@ -83,13 +83,13 @@ func (s *Service) Page(ctx context.Context, actor door.Actor, personID string) (
 		sort.Slice(pg.Representatives, func(a, b int) bool {
 			return pg.Representatives[a].RecordedAt.Before(pg.Representatives[b].RecordedAt)
 		})
-		if pg.Consents, err = consentsWhere(ctx, sc.Tx, personID, ""); err != nil {
+		if pg.Consents, err = consentsWhere(sc, personID, ""); err != nil {
 			return err
 		}
 		if pg.Positions, err = j.positions(pg.Consents); err != nil {
 			return err
 		}
-		all, err := assessments(ctx, sc.Tx, personID, "")
+		all, err := assessments(sc, personID, "")
 		if err != nil {
 			return err
 		}
@@ -102,7 +102,7 @@ func (s *Service) Page(ctx context.Context, actor door.Actor, personID string) (
 				pg.Capacity = append(pg.Capacity, CapacityNow{Assessment: a, ReviewDue: !a.NextReview.IsZero() && now.After(a.NextReview)})
 			}
 		}
-		bis, err := bestInterestsWhere(ctx, sc.Tx, personID, "")
+		bis, err := bestInterestsWhere(sc, personID, "")
 		if err != nil {
 			return err
 		}
@@ -123,7 +123,7 @@ func (s *Service) Page(ctx context.Context, actor door.Actor, personID string) (
 					p.Title, j.person.CalledName(), p.Basis.GivenBy, ukDate(p.Basis.Until)))
 			}
 		}
-		pg.LawfulBases, err = lawfulBasesWhere(ctx, sc.Tx, personID, "")
+		pg.LawfulBases, err = lawfulBasesWhere(sc, personID, "")
 		return err
 	})
 	return pg, err

@@ -204,7 +204,7 @@ func (s *Service) RecordRepresentative(ctx context.Context, actor door.Actor, n 
 		if actor.Kind != access.KindStaff {
 			return hearth.Errorf(hearth.KindForbidden, "Only staff can record a representative, after seeing the evidence")
 		}
-		person, err := people.Load(ctx, sc.Tx, n.PersonID)
+		person, err := people.Load(sc, n.PersonID)
 		if err != nil {
 			return err
 		}
@@ -216,7 +216,7 @@ func (s *Service) RecordRepresentative(ctx context.Context, actor door.Actor, n 
 			Scope: n.Scope, Contact: n.Contact, EvidenceReference: n.EvidenceReference, VerifiedBy: n.VerifiedBy,
 			VerifiedOn: n.VerifiedOn, StartsOn: n.StartsOn, EndsOn: n.EndsOn, RecordedBy: actor.Name, RecordedAt: now}
 		a.ResourceID = r.ID
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO representatives (id, person_id, name, relationship, authority, scope, contact,
+		_, err = sc.Exec(`INSERT INTO representatives (id, person_id, name, relationship, authority, scope, contact,
 			evidence_reference, verified_by, verified_on, starts_on, ends_on, recorded_by, recorded_by_name, recorded_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.ID, r.PersonID, r.Name, r.Relationship, r.Authority, r.Scope, r.Contact, r.EvidenceReference, r.VerifiedBy,
@@ -242,7 +242,7 @@ func (s *Service) EndRepresentative(ctx context.Context, actor door.Actor, perso
 		if actor.Kind != access.KindStaff {
 			return hearth.Errorf(hearth.KindForbidden, "Only staff can end a representative's authority")
 		}
-		if r, err = loadRepresentative(ctx, sc.Tx, personID, representativeID); err != nil {
+		if r, err = loadRepresentative(sc, personID, representativeID); err != nil {
 			return err
 		}
 		a.ResourceID = r.ID
@@ -264,7 +264,7 @@ func (s *Service) EndRepresentative(ctx context.Context, actor door.Actor, perso
 		}
 		r.EndsOn, r.EndReason, r.EndedBy, r.EndedAt = endsOn, reason, actor.Name, now
 		a.Detail = fmt.Sprintf("representative %s ended on %s: %s", r.Name, ukDate(endsOn), reason)
-		_, err = sc.Tx.Exec(ctx, `UPDATE representatives SET ends_on = ?, end_reason = ?, ended_by_name = ?, ended_at = ? WHERE id = ?`,
+		_, err = sc.Exec(`UPDATE representatives SET ends_on = ?, end_reason = ?, ended_by_name = ?, ended_at = ? WHERE id = ?`,
 			endsOn, reason, actor.Name, now, r.ID)
 		return err
 	})
@@ -287,19 +287,19 @@ func scanRepresentative(row interface{ Scan(...any) error }) (Representative, er
 	return r, err
 }
 
-func loadRepresentative(ctx context.Context, tx *store.Tx, personID, id string) (Representative, error) {
+func loadRepresentative(sc *door.Scope, personID, id string) (Representative, error) {
 	if !hearth.ValidID(id) {
 		return Representative{}, hearth.NotFound("That representative")
 	}
-	r, err := scanRepresentative(tx.QueryRow(ctx, `SELECT `+repColumns+repFrom+` WHERE r.id = ? AND r.person_id = ?`, id, personID))
+	r, err := scanRepresentative(sc.QueryRow(`SELECT `+repColumns+repFrom+` WHERE r.id = ? AND r.person_id = ?`, id, personID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, hearth.NotFound("That representative")
 	}
 	return r, err
 }
 
-func representatives(ctx context.Context, tx *store.Tx, personID string) ([]Representative, error) {
-	rows, err := tx.Query(ctx, `SELECT `+repColumns+repFrom+` WHERE r.person_id = ? ORDER BY r.recorded_at, r.id`, personID)
+func representatives(sc *door.Scope, personID string) ([]Representative, error) {
+	rows, err := sc.Query(`SELECT `+repColumns+repFrom+` WHERE r.person_id = ? ORDER BY r.recorded_at, r.id`, personID)
 	if err != nil {
 		return nil, err
 	}
@@ -317,8 +317,8 @@ func representatives(ctx context.Context, tx *store.Tx, personID string) ([]Repr
 
 // accountRepresentative is the representatives row a representative's
 // account acts under for a person.
-func accountRepresentative(ctx context.Context, tx *store.Tx, userID, personID string) (Representative, error) {
-	r, err := scanRepresentative(tx.QueryRow(ctx, `SELECT `+repColumns+repFrom+` WHERE ra.user_id = ? AND r.person_id = ?
+func accountRepresentative(sc *door.Scope, userID, personID string) (Representative, error) {
+	r, err := scanRepresentative(sc.QueryRow(`SELECT `+repColumns+repFrom+` WHERE ra.user_id = ? AND r.person_id = ?
 		ORDER BY r.recorded_at DESC LIMIT 1`, userID, personID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, hearth.Errorf(hearth.KindForbidden, "This account is not linked to a representative of this person")
@@ -328,9 +328,10 @@ func accountRepresentative(ctx context.Context, tx *store.Tx, userID, personID s
 
 // LinkRepresentativeAccount records that a representative (a row of the representatives table, with
 // person_id and authority) signs in to the portal as userID (an accounts user of kind representative).
-func LinkRepresentativeAccount(ctx context.Context, tx *store.Tx, representativeID, userID string) error {
+// It runs where the link is authorised: accepting a portal invitation (door.InvitationCode).
+func LinkRepresentativeAccount(sc door.Tx, representativeID, userID string) error {
 	var kind string
-	err := tx.QueryRow(ctx, `SELECT kind FROM users WHERE id = ?`, userID).Scan(&kind)
+	err := sc.QueryRow(`SELECT kind FROM users WHERE id = ?`, userID).Scan(&kind)
 	if errors.Is(err, sql.ErrNoRows) {
 		return hearth.NotFound("That account")
 	} else if err != nil {
@@ -340,16 +341,16 @@ func LinkRepresentativeAccount(ctx context.Context, tx *store.Tx, representative
 		return hearth.Invalid("Account", "Only a representative's account can be linked to a representative")
 	}
 	var n int
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM representatives WHERE id = ?`, representativeID).Scan(&n); err != nil {
+	if err := sc.QueryRow(`SELECT COUNT(*) FROM representatives WHERE id = ?`, representativeID).Scan(&n); err != nil {
 		return err
 	}
 	if n == 0 {
 		return hearth.NotFound("That representative")
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM representative_accounts WHERE representative_id = ?`, representativeID); err != nil {
+	if _, err := sc.Exec(`DELETE FROM representative_accounts WHERE representative_id = ?`, representativeID); err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO representative_accounts (representative_id, user_id) VALUES (?, ?)`, representativeID, userID)
+	_, err = sc.Exec(`INSERT INTO representative_accounts (representative_id, user_id) VALUES (?, ?)`, representativeID, userID)
 	return err
 }
 
@@ -357,6 +358,6 @@ func LinkRepresentativeAccount(ctx context.Context, tx *store.Tx, representative
 // first, ended ones included (with when and why). It reads in the caller's
 // transaction: tx must belong to a door scope that has already allowed a
 // request about personID (as TechnologyBasis does).
-func (s *Service) RepresentativesOf(ctx context.Context, tx *store.Tx, personID string) ([]Representative, error) {
-	return representatives(ctx, tx, personID)
+func (s *Service) RepresentativesOf(sc *door.Scope, personID string) ([]Representative, error) {
+	return representatives(sc, personID)
 }

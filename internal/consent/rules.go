@@ -1,7 +1,6 @@
 package consent
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -10,15 +9,13 @@ import (
 	"hearth/internal/access"
 	"hearth/internal/door"
 	"hearth/internal/people"
-	"hearth/internal/store"
 )
 
 // judge evaluates one person's consents and best-interests decisions at one
 // moment, loading the person, their representatives and each decision's
 // capacity state once.
 type judge struct {
-	ctx    context.Context
-	tx     *store.Tx
+	sc     *door.Scope
 	person people.Person
 	now    time.Time
 	grace  time.Duration
@@ -26,16 +23,16 @@ type judge struct {
 	caps   map[string]capacityState
 }
 
-func (s *Service) newJudge(ctx context.Context, tx *store.Tx, personID string, now time.Time) (*judge, error) {
-	p, err := people.Load(ctx, tx, personID)
+func (s *Service) newJudge(sc *door.Scope, personID string, now time.Time) (*judge, error) {
+	p, err := people.Load(sc, personID)
 	if err != nil {
 		return nil, err
 	}
-	list, err := representatives(ctx, tx, personID)
+	list, err := representatives(sc, personID)
 	if err != nil {
 		return nil, err
 	}
-	j := &judge{ctx: ctx, tx: tx, person: p, now: now, grace: s.Grace, reps: map[string]Representative{}, caps: map[string]capacityState{}}
+	j := &judge{sc: sc, person: p, now: now, grace: s.Grace, reps: map[string]Representative{}, caps: map[string]capacityState{}}
 	for _, r := range list {
 		j.reps[r.ID] = r
 	}
@@ -46,7 +43,7 @@ func (j *judge) capacity(key string) (capacityState, error) {
 	if cs, ok := j.caps[key]; ok {
 		return cs, nil
 	}
-	cs, err := loadCapacity(j.ctx, j.tx, j.person.ID, key, j.now)
+	cs, err := loadCapacity(j.sc, j.person.ID, key, j.now)
 	if err != nil {
 		return cs, err
 	}
@@ -205,12 +202,12 @@ func (j *judge) bestInterests(bi BestInterests) (Basis, error) {
 // (permit, purpose technology, this technology, live, informed, from someone entitled to decide) or a live
 // best-interests decision about using this technology. Active=false with Reason when there is none.
 // It reads in the caller's transaction (tx of a door scope that already allowed access).
-func (s *Service) TechnologyBasis(ctx context.Context, tx *store.Tx, personID, technologyID string, now time.Time) (Basis, error) {
-	j, err := s.newJudge(ctx, tx, personID, now)
+func (s *Service) TechnologyBasis(sc *door.Scope, personID, technologyID string, now time.Time) (Basis, error) {
+	j, err := s.newJudge(sc, personID, now)
 	if err != nil {
 		return Basis{}, err
 	}
-	list, err := consentsWhere(ctx, tx, personID, `AND c.purpose = ? AND c.technology_id = ?`, PurposeTechnology, technologyID)
+	list, err := consentsWhere(sc, personID, `AND c.purpose = ? AND c.technology_id = ?`, PurposeTechnology, technologyID)
 	if err != nil {
 		return Basis{}, err
 	}
@@ -228,7 +225,7 @@ func (s *Service) TechnologyBasis(ctx context.Context, tx *store.Tx, personID, t
 			return fromConsent, nil
 		}
 	}
-	bis, err := bestInterestsWhere(ctx, tx, personID, `AND decision_key = ? AND decided_at <= ?`, TechnologyDecision(technologyID), now)
+	bis, err := bestInterestsWhere(sc, personID, `AND decision_key = ? AND decided_at <= ?`, TechnologyDecision(technologyID), now)
 	if err != nil {
 		return Basis{}, err
 	}
@@ -246,29 +243,29 @@ func (s *Service) TechnologyBasis(ctx context.Context, tx *store.Tx, personID, t
 
 // BasisStatus re-checks one basis by kind ("consent" or "best-interests") and record ID: does it still count now?
 // Other recorded bases (safeguarding, court order, ...) are checked by their dates.
-func (s *Service) BasisStatus(ctx context.Context, tx *store.Tx, personID, kind, id string, now time.Time) (Basis, error) {
+func (s *Service) BasisStatus(sc *door.Scope, personID, kind, id string, now time.Time) (Basis, error) {
 	if !hearth.ValidID(id) {
 		return Basis{Kind: kind, ID: id, Reason: "No such record"}, nil
 	}
-	j, err := s.newJudge(ctx, tx, personID, now)
+	j, err := s.newJudge(sc, personID, now)
 	if err != nil {
 		return Basis{}, err
 	}
 	switch kind {
 	case BasisConsent:
-		c, err := loadConsent(ctx, tx, personID, id)
+		c, err := loadConsent(sc, personID, id)
 		if hearth.KindOf(err) == hearth.KindNotFound {
 			return Basis{Kind: kind, ID: id, Reason: "No such consent"}, nil
 		} else if err != nil {
 			return Basis{}, err
 		}
-		all, err := consentsWhere(ctx, tx, personID, `AND c.purpose = ?`, c.Purpose)
+		all, err := consentsWhere(sc, personID, `AND c.purpose = ?`, c.Purpose)
 		if err != nil {
 			return Basis{}, err
 		}
 		return j.consent(c, all)
 	case BasisBestInterests:
-		list, err := bestInterestsWhere(ctx, tx, personID, `AND id = ?`, id)
+		list, err := bestInterestsWhere(sc, personID, `AND id = ?`, id)
 		if err != nil {
 			return Basis{}, err
 		}
@@ -277,7 +274,7 @@ func (s *Service) BasisStatus(ctx context.Context, tx *store.Tx, personID, kind,
 		}
 		return j.bestInterests(list[0])
 	}
-	list, err := lawfulBasesWhere(ctx, tx, personID, `AND id = ?`, id)
+	list, err := lawfulBasesWhere(sc, personID, `AND id = ?`, id)
 	if err != nil {
 		return Basis{}, err
 	}
@@ -301,8 +298,8 @@ func otherBasis(lb LawfulBasis, now time.Time) Basis {
 }
 
 // ChannelConsented reports whether the person has an active consent to be contacted by this digital channel.
-func (s *Service) ChannelConsented(ctx context.Context, tx *store.Tx, personID, channel string, now time.Time) (bool, error) {
-	list, err := consentsWhere(ctx, tx, personID, `AND c.purpose = ? AND c.channel = ?`, PurposeDigitalCommunication, channel)
+func (s *Service) ChannelConsented(sc *door.Scope, personID, channel string, now time.Time) (bool, error) {
+	list, err := consentsWhere(sc, personID, `AND c.purpose = ? AND c.channel = ?`, PurposeDigitalCommunication, channel)
 	if err != nil || len(list) == 0 {
 		return false, err
 	}
@@ -310,7 +307,7 @@ func (s *Service) ChannelConsented(ctx context.Context, tx *store.Tx, personID, 
 	if !ok {
 		return false, nil
 	}
-	j, err := s.newJudge(ctx, tx, personID, now)
+	j, err := s.newJudge(sc, personID, now)
 	if err != nil {
 		return false, err
 	}
@@ -354,25 +351,25 @@ var (
 // Property and finance authorities (LPA, deputy, appointee) get ViewPerson
 // only: enough to see whose record it is and be told their authority does
 // not reach the care record; nothing about care.
-func (s *Service) LoadFacts(ctx context.Context, tx *store.Tx, q door.FactQuery, f *access.Facts) error {
+func (s *Service) LoadFacts(sc *door.Scope, q door.FactQuery, f *access.Facts) error {
 	if q.PersonID == "" || !hearth.ValidID(q.PersonID) {
 		return nil
 	}
 	if q.Actor.Kind == access.KindRepresentative {
-		if err := s.proxyFacts(ctx, tx, q, f); err != nil {
+		if err := s.proxyFacts(sc, q, f); err != nil {
 			return fmt.Errorf("consent: proxy facts: %w", err)
 		}
 	}
 	if q.Purpose == access.Sharing {
-		if err := s.sharingFacts(ctx, tx, q, f); err != nil {
+		if err := s.sharingFacts(sc, q, f); err != nil {
 			return fmt.Errorf("consent: sharing facts: %w", err)
 		}
 	}
 	return nil
 }
 
-func (s *Service) proxyFacts(ctx context.Context, tx *store.Tx, q door.FactQuery, f *access.Facts) error {
-	rep, err := accountRepresentative(ctx, tx, q.Actor.ID, q.PersonID)
+func (s *Service) proxyFacts(sc *door.Scope, q door.FactQuery, f *access.Facts) error {
+	rep, err := accountRepresentative(sc, q.Actor.ID, q.PersonID)
 	if hearth.KindOf(err) == hearth.KindForbidden {
 		return nil
 	} else if err != nil {
@@ -387,11 +384,11 @@ func (s *Service) proxyFacts(ctx context.Context, tx *store.Tx, q door.FactQuery
 	case consultedOnly(rep.Authority):
 		// No authority of their own: what they see comes from the person's
 		// sharing consent naming them.
-		j, err := s.newJudge(ctx, tx, q.PersonID, now)
+		j, err := s.newJudge(sc, q.PersonID, now)
 		if err != nil {
 			return err
 		}
-		list, err := consentsWhere(ctx, tx, q.PersonID, `AND c.purpose = ? AND (c.recipient_rep_id = ? OR LOWER(c.recipient) = LOWER(?))`,
+		list, err := consentsWhere(sc, q.PersonID, `AND c.purpose = ? AND (c.recipient_rep_id = ? OR LOWER(c.recipient) = LOWER(?))`,
 			PurposeSharing, rep.ID, rep.Name)
 		if err != nil {
 			return err
@@ -421,7 +418,7 @@ func (s *Service) proxyFacts(ctx context.Context, tx *store.Tx, q door.FactQuery
 		if !rep.Verified() {
 			return nil
 		}
-		person, err := people.Load(ctx, tx, q.PersonID)
+		person, err := people.Load(sc, q.PersonID)
 		if err != nil {
 			return err
 		}
@@ -429,7 +426,7 @@ func (s *Service) proxyFacts(ctx context.Context, tx *store.Tx, q door.FactQuery
 		if rep.Authority == AuthorityParentalResponsibility {
 			reaches = person.Age(now) < 18
 		} else {
-			cs, err := loadCapacity(ctx, tx, q.PersonID, DecisionCareAndSupport, now)
+			cs, err := loadCapacity(sc, q.PersonID, DecisionCareAndSupport, now)
 			if err != nil {
 				return err
 			}
@@ -447,18 +444,18 @@ func (s *Service) proxyFacts(ctx context.Context, tx *store.Tx, q door.FactQuery
 	return nil
 }
 
-func (s *Service) sharingFacts(ctx context.Context, tx *store.Tx, q door.FactQuery, f *access.Facts) error {
+func (s *Service) sharingFacts(sc *door.Scope, q door.FactQuery, f *access.Facts) error {
 	recipient := strings.TrimSpace(q.Recipient)
 	if recipient == "" {
 		return nil
 	}
 	now := f.Now
-	list, err := consentsWhere(ctx, tx, q.PersonID, `AND c.purpose = ? AND LOWER(c.recipient) = LOWER(?)`, PurposeSharing, recipient)
+	list, err := consentsWhere(sc, q.PersonID, `AND c.purpose = ? AND LOWER(c.recipient) = LOWER(?)`, PurposeSharing, recipient)
 	if err != nil {
 		return err
 	}
 	if c, ok := current(list, now); ok && c.Permit() && scopeCovers(c.Scope, q.Action) {
-		j, err := s.newJudge(ctx, tx, q.PersonID, now)
+		j, err := s.newJudge(sc, q.PersonID, now)
 		if err != nil {
 			return err
 		}
@@ -471,7 +468,7 @@ func (s *Service) sharingFacts(ctx context.Context, tx *store.Tx, q door.FactQue
 			return nil
 		}
 	}
-	bases, err := lawfulBasesWhere(ctx, tx, q.PersonID, `AND LOWER(recipient) = LOWER(?)`, recipient)
+	bases, err := lawfulBasesWhere(sc, q.PersonID, `AND LOWER(recipient) = LOWER(?)`, recipient)
 	if err != nil {
 		return err
 	}

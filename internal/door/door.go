@@ -1,20 +1,31 @@
-// Package door is the one way to personal data (DESIGN.md invariant 1). A
-// domain service opens a Scope, asks Allow for each thing it is about to
-// read or change, and does its SQL in the Scope's transaction. The door
-// loads the facts (care team, location role, break-glass, and whatever the
-// registered FactSources add: consent, proxy authority, inspection grants),
-// asks access.Decide, and appends one audit event per decision in the same
-// transaction, so an audited read is durable before it is answered and a
-// write is never acknowledged without its event.
+// Package door is the one way to personal data (DESIGN.md invariant 1; the
+// contract is in docs/architecture.md, "The door").
+//
+// A domain service opens a Scope, asks Allow for each thing it is about to
+// read or change, and only then reaches the database, through the Scope's
+// own Query, QueryRow and Exec: the transaction itself is never handed out,
+// and those methods refuse until a decision in the scope has permitted
+// something. The door loads the facts (care team, location role,
+// break-glass, inspection grants, withheld entries, and whatever the
+// registered FactSources add: consent, proxy authority, the person's own
+// account), asks access.Decide, and appends one audit event per decision in
+// the same transaction, so an audited read is durable before it is answered
+// and a write is never acknowledged without its event.
 //
 // When the work fails (a denial, bad input, a conflict) the transaction
 // rolls back and the door appends the attempt's events again in a fresh
 // transaction with the failure as their outcome: every attempt is audited,
 // and a failed request changes nothing else.
+//
+// Writes to one person happen in order on both engines: on PostgreSQL a
+// decision to change a person's record locks that person's row until the
+// scope ends (docs/architecture.md, "Writes to one person happen in order");
+// on SQLite every scope is a write transaction and they already queue.
 package door
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,25 +61,28 @@ type Request struct {
 	PersonID     string // the person concerned; empty for provider-level actions
 	LocationID   string // for registering a new person: the location they join
 	ResourceType string // what is touched, in FHIR terms ("Patient", "AuditEvent", ...)
-	ResourceID   string
+	ResourceID   string // the entry, when one is named: a withheld entry is refused to the person
 	Recipient    string // for sharing: who the data goes to
 	Detail       string // a note for the audit log, such as a break-glass reason
 }
 
 // FactQuery is what a FactSource is asked about.
 type FactQuery struct {
-	Actor     Actor
-	PersonID  string
-	Action    access.Action
-	Purpose   access.Purpose
-	Recipient string
+	Actor        Actor
+	PersonID     string
+	Action       access.Action
+	Purpose      access.Purpose
+	Recipient    string
+	ResourceType string
+	ResourceID   string
 }
 
 // FactSource adds facts from another part of Hearth (consent, proxy
-// authority, inspection grants) before a decision. It reads in the door's
-// transaction, so the decision and the data agree.
+// authority, the person's own account) before a decision. It reads through
+// the scope, which allows reads (never writes) while facts load, so the
+// decision and the data agree.
 type FactSource interface {
-	LoadFacts(ctx context.Context, tx *store.Tx, q FactQuery, f *access.Facts) error
+	LoadFacts(sc *Scope, q FactQuery, f *access.Facts) error
 }
 
 // Door decides and audits every access to personal data.
@@ -99,18 +113,26 @@ func (d *Door) Audit() *audit.Log { return d.log }
 
 // Scope is one transaction's worth of decided access.
 type Scope struct {
-	Tx     *store.Tx
-	ctx    context.Context
-	door   *Door
-	actor  Actor
-	now    time.Time
-	facts  map[factKey]access.Facts
-	events []*Access
+	tx      *store.Tx
+	ctx     context.Context
+	door    *Door
+	actor   Actor
+	now     time.Time
+	facts   map[factKey]access.Facts
+	events  []*Access
+	notes   []audit.Event // events that are not decisions (Note)
+	permits int           // decisions in this scope that permitted
+	loading int           // > 0 while fact sources load facts: reads only
 }
 
+// factKey is everything loadFacts reads by: the same key, the same facts.
+// The action is part of it because fact sources receive it and because a
+// write takes the person's lock where a read does not.
 type factKey struct {
-	person, location, recipient string
-	purpose                     access.Purpose
+	actor, person, location, recipient string
+	resourceType, resourceID           string
+	action                             access.Action
+	purpose                            access.Purpose
 }
 
 // Access is one decided request, whose audit event is appended when the
@@ -122,14 +144,18 @@ type Access struct {
 	Detail     string
 	req        Request
 	denied     bool
+	party      bool // decided for a Party, not the actor
 }
+
+// Action is the decided request's action.
+func (a *Access) Action() access.Action { return a.req.Action }
 
 // Run opens a scope for actor, runs fn and commits. On error everything fn
 // did is rolled back and the decisions are audited with the failure.
 func (d *Door) Run(ctx context.Context, actor Actor, fn func(s *Scope) error) error {
 	var s *Scope
 	err := d.db.Tx(ctx, func(tx *store.Tx) error {
-		s = &Scope{Tx: tx, ctx: ctx, door: d, actor: actor, now: d.clock(), facts: map[factKey]access.Facts{}}
+		s = &Scope{tx: tx, ctx: ctx, door: d, actor: actor, now: d.clock(), facts: map[factKey]access.Facts{}}
 		if err := fn(s); err != nil {
 			return err
 		}
@@ -148,13 +174,13 @@ func (d *Door) Run(ctx context.Context, actor Actor, fn func(s *Scope) error) er
 
 // Do is Run for a single request: fn runs only when the request is
 // permitted.
-func (d *Door) Do(ctx context.Context, actor Actor, req Request, fn func(tx *store.Tx, a *Access) error) error {
+func (d *Door) Do(ctx context.Context, actor Actor, req Request, fn func(sc *Scope, a *Access) error) error {
 	return d.Run(ctx, actor, func(s *Scope) error {
 		a, err := s.Allow(req)
 		if err != nil {
 			return err
 		}
-		return fn(s.Tx, a)
+		return fn(s, a)
 	})
 }
 
@@ -167,12 +193,15 @@ func (s *Scope) Now() time.Time { return s.now }
 // Context returns the scope's context.
 func (s *Scope) Context() context.Context { return s.ctx }
 
+// Dialect reports the storage engine, for the few statements that differ.
+func (s *Scope) Dialect() store.Dialect { return s.tx.Dialect() }
+
 // Allow decides req. A permit returns the Access whose event will be
 // appended; a denial is recorded and returned as an error: not found when the
 // actor has no relationship with the person (so an existing person and a
 // missing one look alike), forbidden otherwise.
 func (s *Scope) Allow(req Request) (*Access, error) {
-	a, err := s.decide(req)
+	a, err := s.decide(s.actor, req)
 	if err != nil {
 		return nil, err
 	}
@@ -185,25 +214,26 @@ func (s *Scope) Allow(req Request) (*Access, error) {
 // Check decides req like Allow, but a denial is not an error: the page shows
 // what it may and says what it may not. Denials are still audited.
 func (s *Scope) Check(req Request) (*Access, error) {
-	return s.decide(req)
+	return s.decide(s.actor, req)
 }
 
 // AllowEach decides req for each person in personIDs and returns those
 // permitted, in order. Each permitted person gets their own audit event (a
 // list is a read of everyone on it); people filtered out are not audited,
-// because candidate lists only hold people the actor has some relationship
-// with.
+// because candidate lists hold only people the actor has a relationship
+// with: build them with Reach, or use Filter.
 func (s *Scope) AllowEach(req Request, personIDs []string) ([]string, error) {
 	var out []string
 	for _, id := range personIDs {
 		r := req
 		r.PersonID = id
-		f, err := s.loadFacts(r)
+		f, err := s.loadFacts(s.actor, r)
 		if err != nil {
 			return nil, err
 		}
 		dec := access.Decide(s.actor.Subject, r.Action, access.Resource{PersonID: id, Facts: f}, r.Purpose)
 		if dec.Permit {
+			s.permits++
 			s.events = append(s.events, &Access{Decision: dec, req: r, PersonID: id, ResourceID: r.ResourceID, Detail: r.Detail})
 			out = append(out, id)
 		}
@@ -211,11 +241,93 @@ func (s *Scope) AllowEach(req Request, personIDs []string) ([]string, error) {
 	return out, nil
 }
 
-func (s *Scope) decide(req Request) (*Access, error) {
+// Filter keeps the items whose person the actor may act on under req, each
+// kept person audited once (AllowEach). items must come from a query limited
+// by Reach, so that rows the actor has no relationship with are never read.
+func Filter[T any](s *Scope, req Request, items []T, personOf func(T) string) ([]T, error) {
+	seen := map[string]bool{}
+	var ids []string
+	for _, it := range items {
+		if id := personOf(it); !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	allowed, err := s.AllowEach(req, ids)
+	if err != nil {
+		return nil, err
+	}
+	ok := make(map[string]bool, len(allowed))
+	for _, id := range allowed {
+		ok[id] = true
+	}
+	out := make([]T, 0, len(allowed))
+	for _, it := range items {
+		if ok[personOf(it)] {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+// Party is a second member of staff decided within the actor's request: a
+// controlled-drug witness, the care worker a visit is assigned to.
+type Party struct {
+	ID       string
+	Name     string
+	Role     access.Role
+	Decision access.Decision
+}
+
+// DecideFor decides req for another account taking part in the actor's
+// work, with the same facts and rules as any decision. It is audited in the
+// actor's request, naming the party and the decision made for them. An
+// account that does not exist, is disabled or is not staff is decided as an
+// unknown subject. A denial is not an error: the caller says why in words
+// that fit its form.
+func (s *Scope) DecideFor(userID string, req Request, as string) (Party, error) {
+	var p Party
+	var kind, role string
+	var disabled sql.NullTime
+	sub := access.Subject{}
+	if hearth.ValidID(userID) {
+		err := s.tx.QueryRow(s.ctx, `SELECT kind, role, display_name, disabled_at FROM users WHERE id = ?`, userID).
+			Scan(&kind, &role, &p.Name, &disabled)
+		if err != nil && !isNoRows(err) {
+			return p, fmt.Errorf("door: load %s: %w", as, err)
+		}
+		if err == nil && !disabled.Valid && access.ParseKind(kind) == access.KindStaff {
+			p.ID, p.Role = userID, access.ParseRole(role)
+			sub = access.Subject{ID: userID, Kind: access.KindStaff, Role: p.Role}
+		}
+	}
+	party := Actor{Subject: sub, Name: p.Name}
+	f := access.Facts{Now: s.now}
+	if sub.ID != "" && req.Action.PersonScoped() {
+		var err error
+		if f, err = s.loadFacts(party, req); err != nil {
+			return p, err
+		}
+	}
+	p.Decision = access.Decide(sub, req.Action, access.Resource{PersonID: req.PersonID, Facts: f}, req.Purpose)
+	name := p.Name
+	if name == "" {
+		name = "an unknown account"
+	}
+	detail := fmt.Sprintf("decided for %s as %s", name, as)
+	if req.Detail != "" {
+		detail += ": " + req.Detail
+	}
+	s.events = append(s.events, &Access{Decision: p.Decision, req: req, PersonID: req.PersonID,
+		ResourceID: req.ResourceID, Detail: detail, denied: !p.Decision.Permit, party: true})
+	return p, nil
+}
+
+func (s *Scope) decide(actor Actor, req Request) (*Access, error) {
 	var f access.Facts
 	if req.Action.PersonScoped() {
 		var err error
-		if f, err = s.loadFacts(req); err != nil {
+		if f, err = s.loadFacts(actor, req); err != nil {
 			return nil, err
 		}
 	}
@@ -224,8 +336,11 @@ func (s *Scope) decide(req Request) (*Access, error) {
 		// Registering someone new: decided against the location they join.
 		personID = "new"
 	}
-	dec := access.Decide(s.actor.Subject, req.Action, access.Resource{PersonID: personID, Facts: f}, req.Purpose)
+	dec := access.Decide(actor.Subject, req.Action, access.Resource{PersonID: personID, Facts: f}, req.Purpose)
 	a := &Access{Decision: dec, req: req, PersonID: req.PersonID, ResourceID: req.ResourceID, Detail: req.Detail, denied: !dec.Permit}
+	if dec.Permit {
+		s.permits++
+	}
 	s.events = append(s.events, a)
 	return a, nil
 }
@@ -245,65 +360,97 @@ var errDenied = errors.New("denied by access.Decide")
 // IsDenial reports whether err came from an access denial.
 func IsDenial(err error) bool { return errors.Is(err, errDenied) }
 
-func (s *Scope) loadFacts(req Request) (access.Facts, error) {
-	key := factKey{person: req.PersonID, location: req.LocationID, purpose: req.Purpose, recipient: req.Recipient}
-	if f, ok := s.facts[key]; ok {
-		return f, nil
-	}
-	f := access.Facts{Now: s.now}
-	ctx, tx, actor := s.ctx, s.Tx, s.actor
-	location := req.LocationID
-	if req.PersonID != "" {
-		if !hearth.ValidID(req.PersonID) {
-			s.facts[key] = f
-			return f, nil
+// Permitted reports whether this scope holds a permitting decision about
+// personID for one of actions (any action when none are named). Helpers that
+// read one person's data call Require, which turns a missing decision into
+// an error, so a helper cannot be used to read someone nobody decided on.
+func (s *Scope) Permitted(personID string, actions ...access.Action) bool {
+	for _, a := range s.events {
+		if a.denied || a.party || !a.Decision.Permit || a.PersonID != personID {
+			continue
 		}
-		err := tx.QueryRow(ctx, `SELECT location_id FROM people WHERE id = ?`, req.PersonID).Scan(&location)
-		if err != nil && !isNoRows(err) {
-			return f, fmt.Errorf("door: load person: %w", err)
+		if len(actions) == 0 {
+			return true
 		}
-		f.Exists = err == nil
-	} else if location != "" {
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM locations WHERE id = ?`, location).Scan(&n); err != nil {
-			return f, fmt.Errorf("door: load location: %w", err)
-		}
-		f.Exists = n > 0
-	}
-	if !f.Exists || actor.ID == "" {
-		s.facts[key] = f
-		return f, nil
-	}
-	if actor.Kind == access.KindStaff {
-		if req.PersonID != "" {
-			var n int
-			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM care_team WHERE person_id = ? AND user_id = ?
-				AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?)`, req.PersonID, actor.ID, s.now, s.now).Scan(&n); err != nil {
-				return f, fmt.Errorf("door: load care team: %w", err)
+		for _, want := range actions {
+			if a.req.Action == want {
+				return true
 			}
-			f.CareTeam = n > 0
-			var g access.Grant
-			err := tx.QueryRow(ctx, `SELECT id, expires_at FROM break_glass WHERE user_id = ? AND person_id = ?
-				ORDER BY expires_at DESC LIMIT 1`, actor.ID, req.PersonID).Scan(&g.ID, &g.Until)
-			if err != nil && !isNoRows(err) {
-				return f, fmt.Errorf("door: load break-glass: %w", err)
-			}
-			f.BreakGlass = g
-		}
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM staff_locations WHERE user_id = ? AND location_id = ?`, actor.ID, location).Scan(&n); err != nil {
-			return f, fmt.Errorf("door: load location role: %w", err)
-		}
-		f.AtLocation = n > 0
-	}
-	q := FactQuery{Actor: actor, PersonID: req.PersonID, Action: req.Action, Purpose: req.Purpose, Recipient: req.Recipient}
-	for _, src := range s.door.sources {
-		if err := src.LoadFacts(ctx, tx, q, &f); err != nil {
-			return f, err
 		}
 	}
-	s.facts[key] = f
-	return f, nil
+	return false
+}
+
+// Require returns an error unless this scope permitted access to personID
+// (for one of actions, when named). It is how helpers that read a person's
+// data check that they are being used after a decision about that person.
+func (s *Scope) Require(personID string, actions ...access.Action) error {
+	if s.loading > 0 || s.Permitted(personID, actions...) {
+		return nil
+	}
+	return fmt.Errorf("%w about person %q", ErrNoDecision, personID)
+}
+
+// ErrNoDecision is a programming error: the database was asked for personal
+// data before the door permitted anything in this scope.
+var ErrNoDecision = errors.New("door: no permitting decision in this scope")
+
+func (s *Scope) readable() error {
+	if s.permits > 0 || s.loading > 0 {
+		return nil
+	}
+	return ErrNoDecision
+}
+
+func (s *Scope) writable() error {
+	if s.loading > 0 {
+		return errors.New("door: fact sources read; they never write")
+	}
+	if s.permits == 0 {
+		return ErrNoDecision
+	}
+	return nil
+}
+
+// Query runs a query in the scope's transaction, once a decision in it has
+// permitted something (or while fact sources load facts).
+func (s *Scope) Query(query string, args ...any) (*sql.Rows, error) {
+	if err := s.readable(); err != nil {
+		return nil, err
+	}
+	return s.tx.Query(s.ctx, query, args...)
+}
+
+// QueryRow runs a query that returns at most one row, under the same rule
+// as Query.
+func (s *Scope) QueryRow(query string, args ...any) *Row {
+	if err := s.readable(); err != nil {
+		return &Row{err: err}
+	}
+	return &Row{row: s.tx.QueryRow(s.ctx, query, args...)}
+}
+
+// Exec runs a statement in the scope's transaction, once a decision in it
+// has permitted something.
+func (s *Scope) Exec(query string, args ...any) (sql.Result, error) {
+	if err := s.writable(); err != nil {
+		return nil, err
+	}
+	return s.tx.Exec(s.ctx, query, args...)
+}
+
+// Row is the result of QueryRow.
+type Row struct {
+	row *sql.Row
+	err error
+}
+
+// Scan copies the row's columns into dest; sql.ErrNoRows when there was none.
+func (r *Row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.row.Scan(dest...)
 }
 
 // Pending returns the events this scope will append when it commits, newest
@@ -320,6 +467,14 @@ func (s *Scope) Pending() []audit.Event {
 func (s *Scope) appendEvents(ctx context.Context, tx *store.Tx, failure error) error {
 	for _, a := range s.events {
 		if _, err := s.door.log.Append(ctx, tx, s.event(a, failure)); err != nil {
+			return err
+		}
+	}
+	if failure != nil {
+		return nil
+	}
+	for _, ev := range s.notes {
+		if _, err := s.door.log.Append(ctx, tx, ev); err != nil {
 			return err
 		}
 	}
@@ -371,3 +526,10 @@ func outcome(a *Access, failure error) string {
 	}
 	return audit.OutcomeFailed
 }
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// Note adds an event that is not a decision (a witness's password
+// confirmed) to those the scope appends when it commits, in the same
+// transaction as the work it goes with. It is dropped if the work fails.
+func (s *Scope) Note(ev audit.Event) { s.notes = append(s.notes, ev) }

@@ -101,12 +101,11 @@ type TeamMember struct {
 
 // Service reads and changes people through the door.
 type Service struct {
-	db   *store.DB
 	door *door.Door
 }
 
 // New returns the people service.
-func New(db *store.DB, d *door.Door) *Service { return &Service{db: db, door: d} }
+func New(d *door.Door) *Service { return &Service{door: d} }
 
 // Purpose picks the purpose a staff member acts for on their own screens:
 // the information governance lead acts for governance, everyone else for
@@ -131,7 +130,10 @@ func (s *Service) CreateProvider(ctx context.Context, name string, now time.Time
 	if p.Name == "" {
 		return p, hearth.Invalid("Name", "Enter the provider's name")
 	}
-	_, err := s.db.Exec(ctx, `INSERT INTO providers (id, name, created_at) VALUES (?, ?, ?)`, p.ID, p.Name, now)
+	err := s.door.Outside(ctx, door.Organisation, func(q *door.Plain) error {
+		_, err := q.Exec(`INSERT INTO providers (id, name, created_at) VALUES (?, ?, ?)`, p.ID, p.Name, now)
+		return err
+	})
 	return p, err
 }
 
@@ -144,14 +146,29 @@ func (s *Service) CreateLocation(ctx context.Context, providerID, name, kind str
 	if err := pr.Err(); err != nil {
 		return l, err
 	}
-	_, err := s.db.Exec(ctx, `INSERT INTO locations (id, provider_id, name, kind, created_at) VALUES (?, ?, ?, ?, ?)`,
-		l.ID, l.ProviderID, l.Name, l.Kind, now)
+	err := s.door.Outside(ctx, door.Organisation, func(q *door.Plain) error {
+		_, err := q.Exec(`INSERT INTO locations (id, provider_id, name, kind, created_at) VALUES (?, ?, ?, ?, ?)`,
+			l.ID, l.ProviderID, l.Name, l.Kind, now)
+		return err
+	})
 	return l, err
 }
 
 // Locations lists every location.
 func (s *Service) Locations(ctx context.Context) ([]Location, error) {
-	rows, err := s.db.Query(ctx, `SELECT id, provider_id, name, kind FROM locations ORDER BY name`)
+	var out []Location
+	err := s.door.Outside(ctx, door.Organisation, func(q *door.Plain) error {
+		var err error
+		out, err = ListLocations(q)
+		return err
+	})
+	return out, err
+}
+
+// ListLocations reads every location, by name, from a scope or a Plain
+// transaction: organisation data.
+func ListLocations(q door.Querier) ([]Location, error) {
+	rows, err := q.Query(`SELECT id, provider_id, name, kind FROM locations ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +187,9 @@ func (s *Service) Locations(ctx context.Context) ([]Location, error) {
 // Provider returns the provider (Hearth holds one per database).
 func (s *Service) Provider(ctx context.Context) (Provider, error) {
 	var p Provider
-	err := s.db.QueryRow(ctx, `SELECT id, name FROM providers ORDER BY created_at LIMIT 1`).Scan(&p.ID, &p.Name)
+	err := s.door.Outside(ctx, door.Organisation, func(q *door.Plain) error {
+		return q.QueryRow(`SELECT id, name FROM providers ORDER BY created_at LIMIT 1`).Scan(&p.ID, &p.Name)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, hearth.NotFound("The provider")
 	}
@@ -242,7 +261,7 @@ func (s *Service) Register(ctx context.Context, actor door.Actor, n NewPerson) (
 			PreferredName: n.PreferredName, DateOfBirth: n.DateOfBirth, NHSNumber: n.NHSNumber, Address: n.Address,
 			Postcode: n.Postcode, CreatedAt: sc.Now()}
 		a.PersonID, a.ResourceID = p.ID, p.ID
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO people (id, location_id, given_name, family_name, preferred_name,
+		_, err = sc.Exec(`INSERT INTO people (id, location_id, given_name, family_name, preferred_name,
 			date_of_birth, nhs_number, address, postcode, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.ID, p.LocationID, p.GivenName, p.FamilyName, p.PreferredName, p.DateOfBirth, store.Null(p.NHSNumber),
 			p.Address, p.Postcode, p.CreatedAt, actor.ID)
@@ -267,8 +286,11 @@ func scanPerson(row interface{ Scan(...any) error }) (Person, error) {
 
 // Load reads a person inside a scope that has already allowed access to
 // them. Other packages call it to head their pages.
-func Load(ctx context.Context, tx *store.Tx, id string) (Person, error) {
-	p, err := scanPerson(tx.QueryRow(ctx, `SELECT `+personColumns+` FROM people p JOIN locations l ON l.id = p.location_id WHERE p.id = ?`, id))
+func Load(sc *door.Scope, id string) (Person, error) {
+	if err := sc.Require(id); err != nil {
+		return Person{}, err
+	}
+	p, err := scanPerson(sc.QueryRow(`SELECT `+personColumns+` FROM people p JOIN locations l ON l.id = p.location_id WHERE p.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, hearth.NotFound("That record")
 	}
@@ -279,9 +301,9 @@ func Load(ctx context.Context, tx *store.Tx, id string) (Person, error) {
 func (s *Service) Get(ctx context.Context, actor door.Actor, id string) (Person, error) {
 	var p Person
 	err := s.door.Do(ctx, actor, door.Request{Action: access.ViewPerson, Purpose: Purpose(actor), PersonID: id, ResourceType: "Patient", ResourceID: id},
-		func(tx *store.Tx, _ *door.Access) error {
+		func(sc *door.Scope, _ *door.Access) error {
 			var err error
-			p, err = Load(ctx, tx, id)
+			p, err = Load(sc, id)
 			return err
 		})
 	return p, err
@@ -297,36 +319,29 @@ func (s *Service) Visible(ctx context.Context, actor door.Actor) ([]Person, erro
 		if err != nil {
 			return err
 		}
-		now := sc.Now()
-		rows, err := sc.Tx.Query(ctx, `SELECT `+personColumns+` FROM people p JOIN locations l ON l.id = p.location_id
-			WHERE p.id IN (SELECT person_id FROM care_team WHERE user_id = ? AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?))
-			   OR p.location_id IN (SELECT location_id FROM staff_locations WHERE user_id = ?)
-			   OR p.id IN (SELECT person_id FROM break_glass WHERE user_id = ? AND expires_at > ?)
-			ORDER BY p.family_name, p.given_name, p.id`, actor.ID, now, now, actor.ID, actor.ID, now)
+		reach, args := sc.Reach("p.id", "p.location_id")
+		rows, err := sc.Query(`SELECT `+personColumns+` FROM people p JOIN locations l ON l.id = p.location_id
+			WHERE `+reach+` ORDER BY p.family_name, p.given_name, p.id`, args...)
 		if err != nil {
 			return err
 		}
-		candidates := map[string]Person{}
-		var ids []string
+		var candidates []Person
 		for rows.Next() {
 			p, err := scanPerson(rows)
 			if err != nil {
 				rows.Close()
 				return err
 			}
-			candidates[p.ID] = p
-			ids = append(ids, p.ID)
+			candidates = append(candidates, p)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		allowed, err := sc.AllowEach(door.Request{Action: access.ViewPerson, Purpose: Purpose(actor), ResourceType: "Patient", Detail: "listed"}, ids)
+		out, err = door.Filter(sc, door.Request{Action: access.ViewPerson, Purpose: Purpose(actor), ResourceType: "Patient", Detail: "listed"},
+			candidates, func(p Person) string { return p.ID })
 		if err != nil {
 			return err
-		}
-		for _, id := range allowed {
-			out = append(out, candidates[id])
 		}
 		query.Detail = fmt.Sprintf("listed %d people", len(out))
 		return nil
@@ -336,8 +351,11 @@ func (s *Service) Visible(ctx context.Context, actor door.Actor) ([]Person, erro
 
 // Team returns a person's care team, current and past, inside an allowed
 // scope.
-func Team(ctx context.Context, tx *store.Tx, personID string) ([]TeamMember, error) {
-	rows, err := tx.Query(ctx, `SELECT c.id, c.user_id, u.display_name, u.role, c.starts_at, c.ends_at
+func Team(sc *door.Scope, personID string) ([]TeamMember, error) {
+	if err := sc.Require(personID); err != nil {
+		return nil, err
+	}
+	rows, err := sc.Query(`SELECT c.id, c.user_id, u.display_name, u.role, c.starts_at, c.ends_at
 		FROM care_team c JOIN users u ON u.id = c.user_id WHERE c.person_id = ? ORDER BY c.starts_at, u.display_name`, personID)
 	if err != nil {
 		return nil, err
@@ -363,12 +381,13 @@ func Team(ctx context.Context, tx *store.Tx, personID string) ([]TeamMember, err
 // Page is what the person page shows: who the person is, who supports them,
 // and who has seen their record.
 type Page struct {
-	Person     Person
-	Team       []TeamMember
-	Access     []audit.Event
-	CanSeeLog  bool
-	BreakGlass bool // this view relies on break-glass access
-	Decision   access.Decision
+	Person      Person
+	Team        []TeamMember
+	Access      []audit.Event
+	AccessTotal int // every event about the person, of which Access is the newest
+	CanSeeLog   bool
+	BreakGlass  bool // this view relies on break-glass access
+	Decision    access.Decision
 }
 
 // LoadPage reads the person page. Viewing the person and reading their
@@ -383,10 +402,10 @@ func (s *Service) LoadPage(ctx context.Context, actor door.Actor, id string, his
 			return err
 		}
 		pg.Decision, pg.BreakGlass = a.Decision, a.Decision.BreakGlass
-		if pg.Person, err = Load(ctx, sc.Tx, id); err != nil {
+		if pg.Person, err = Load(sc, id); err != nil {
 			return err
 		}
-		if pg.Team, err = Team(ctx, sc.Tx, id); err != nil {
+		if pg.Team, err = Team(sc, id); err != nil {
 			return err
 		}
 		logAccess, err := sc.Check(door.Request{Action: access.ReadAccessLog, Purpose: purpose, PersonID: id, ResourceType: "AuditEvent"})
@@ -396,11 +415,12 @@ func (s *Service) LoadPage(ctx context.Context, actor door.Actor, id string, his
 		if pg.CanSeeLog = logAccess.Decision.Permit; pg.CanSeeLog {
 			// This visit's own events are appended when the scope commits;
 			// they are shown first, from the scope, so the list is complete.
-			past, err := s.door.Audit().PersonHistory(ctx, sc.Tx, id, historyLimit)
+			past, total, err := sc.AccessHistory(id, 0, historyLimit)
 			if err != nil {
 				return err
 			}
 			pg.Access = append(sc.Pending(), past...)
+			pg.AccessTotal = total + len(sc.Pending())
 		}
 		return nil
 	})
@@ -412,13 +432,13 @@ func (s *Service) LoadPage(ctx context.Context, actor door.Actor, id string, his
 func (s *Service) AssignCareTeam(ctx context.Context, actor door.Actor, personID, userID string, starts, ends time.Time) (TeamMember, error) {
 	m := TeamMember{ID: hearth.NewID(), UserID: userID, StartsAt: starts, EndsAt: ends}
 	err := s.door.Do(ctx, actor, door.Request{Action: access.ManagePeople, Purpose: access.DirectCare, PersonID: personID,
-		ResourceType: "CareTeam", Detail: "care team assignment"}, func(tx *store.Tx, a *door.Access) error {
+		ResourceType: "CareTeam", Detail: "care team assignment"}, func(sc *door.Scope, a *door.Access) error {
 		a.ResourceID = m.ID
 		var p hearth.Problems
 		p.Check(!starts.IsZero(), "Start", "Enter when the assignment starts")
 		p.Check(ends.IsZero() || ends.After(starts), "End", "The end must be after the start")
 		var kind, role string
-		err := tx.QueryRow(ctx, `SELECT kind, role FROM users WHERE id = ? AND disabled_at IS NULL`, userID).Scan(&kind, &role)
+		err := sc.QueryRow(`SELECT kind, role FROM users WHERE id = ? AND disabled_at IS NULL`, userID).Scan(&kind, &role)
 		if errors.Is(err, sql.ErrNoRows) {
 			p.Add("Staff member", "Choose an active staff member")
 		} else if err != nil {
@@ -430,7 +450,7 @@ func (s *Service) AssignCareTeam(ctx context.Context, actor door.Actor, personID
 			return err
 		}
 		m.Role = access.ParseRole(role)
-		_, err = tx.Exec(ctx, `INSERT INTO care_team (id, person_id, user_id, starts_at, ends_at, created_at, created_by)
+		_, err = sc.Exec(`INSERT INTO care_team (id, person_id, user_id, starts_at, ends_at, created_at, created_by)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, m.ID, personID, userID, starts, store.NullTime(ends), s.door.Clock()(), actor.ID)
 		return err
 	})

@@ -47,7 +47,7 @@ func (s *Service) RaiseConcern(ctx context.Context, actor door.Actor, personID, 
 		}
 		c = Concern{ID: hearth.NewID(), PersonID: personID, About: about, Concern: text, RaisedByName: actor.Name, RaisedAt: sc.Now()}
 		a.ResourceID = c.ID
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO portal_concerns (id, person_id, about, concern, raised_by, raised_by_name, raised_at)
+		_, err = sc.Exec(`INSERT INTO portal_concerns (id, person_id, about, concern, raised_by, raised_by_name, raised_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, c.ID, c.PersonID, c.About, c.Concern, actor.ID, actor.Name, c.RaisedAt)
 		return err
 	})
@@ -55,7 +55,7 @@ func (s *Service) RaiseConcern(ctx context.Context, actor door.Actor, personID, 
 }
 
 func concerns(ctx context.Context, sc *door.Scope, personID string) ([]Concern, error) {
-	rows, err := sc.Tx.Query(ctx, `SELECT id, person_id, about, concern, raised_by_name, raised_at FROM portal_concerns
+	rows, err := sc.Query(`SELECT id, person_id, about, concern, raised_by_name, raised_at FROM portal_concerns
 		WHERE person_id = ? ORDER BY raised_at DESC, id DESC`, personID)
 	if err != nil {
 		return nil, err

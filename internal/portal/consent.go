@@ -134,11 +134,11 @@ func (s *Service) ConsentView(ctx context.Context, actor door.Actor, personID st
 			return err
 		}
 		var err error
-		if v.Person, err = people.Load(ctx, sc.Tx, personID); err != nil {
+		if v.Person, err = people.Load(sc, personID); err != nil {
 			return err
 		}
 		v.Now = sc.Now()
-		set, _, err = loadWithheld(ctx, sc.Tx, personID)
+		set, _, err = loadWithheld(sc, personID)
 		return err
 	})
 	if err != nil {

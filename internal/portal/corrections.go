@@ -3,7 +3,6 @@ package portal
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,7 +12,6 @@ import (
 	"hearth/internal/access"
 	"hearth/internal/door"
 	"hearth/internal/people"
-	"hearth/internal/store"
 )
 
 // Outcomes of a correction request.
@@ -87,7 +85,7 @@ func (s *Service) RequestCorrection(ctx context.Context, actor door.Actor, perso
 		c = Correction{ID: hearth.NewID(), PersonID: personID, ResourceType: strings.TrimSpace(n.ResourceType), ResourceID: n.ResourceID,
 			Entry: n.Entry, Request: n.Request, RequestedByName: actor.Name, RequestedAt: sc.Now(), Status: CorrectionOpen}
 		a.ResourceID = c.ID
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO correction_requests (id, person_id, resource_type, resource_id, entry, request,
+		_, err = sc.Exec(`INSERT INTO correction_requests (id, person_id, resource_type, resource_id, entry, request,
 			requested_by, requested_by_name, requested_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, c.PersonID, c.ResourceType, c.ResourceID, c.Entry, c.Request, actor.ID, actor.Name, c.RequestedAt, c.Status)
 		return err
@@ -109,8 +107,8 @@ func scanCorrection(row interface{ Scan(...any) error }) (Correction, error) {
 	return c, err
 }
 
-func corrections(ctx context.Context, tx *store.Tx, where string, args ...any) ([]Correction, error) {
-	rows, err := tx.Query(ctx, `SELECT `+correctionColumns+` FROM correction_requests c JOIN people p ON p.id = c.person_id
+func corrections(sc *door.Scope, where string, args ...any) ([]Correction, error) {
+	rows, err := sc.Query(`SELECT `+correctionColumns+` FROM correction_requests c JOIN people p ON p.id = c.person_id
 		WHERE `+where+` ORDER BY c.requested_at DESC, c.id DESC`, args...)
 	if err != nil {
 		return nil, err
@@ -136,7 +134,7 @@ func (s *Service) Corrections(ctx context.Context, actor door.Actor, personID st
 			return err
 		}
 		var err error
-		out, err = corrections(ctx, sc.Tx, `c.person_id = ?`, personID)
+		out, err = corrections(sc, `c.person_id = ?`, personID)
 		return err
 	})
 	return out, err
@@ -151,7 +149,7 @@ func (s *Service) CorrectionQueue(ctx context.Context, actor door.Actor) ([]Corr
 		if err != nil {
 			return err
 		}
-		all, err := corrections(ctx, sc.Tx, `c.status = ?`, CorrectionOpen)
+		all, err := corrections(sc, `c.status = ?`, CorrectionOpen)
 		if err != nil {
 			return err
 		}
@@ -183,16 +181,17 @@ func (s *Service) CorrectionQueue(ctx context.Context, actor door.Actor) ([]Corr
 // was done) or not changed (saying why). It is decided once.
 func (s *Service) DecideCorrection(ctx context.Context, actor door.Actor, correctionID, outcome, text string) error {
 	return s.door.Run(ctx, actor, func(sc *door.Scope) error {
-		var personID, status string
-		if hearth.ValidID(correctionID) {
-			err := sc.Tx.QueryRow(ctx, `SELECT person_id, status FROM correction_requests WHERE id = ?`, correctionID).Scan(&personID, &status)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
+		personID, err := sc.OwnerOf("Task", correctionID)
+		if err != nil {
+			return err
 		}
 		a, err := sc.Allow(door.Request{Action: access.ManageCorrections, Purpose: people.Purpose(actor), PersonID: personID,
 			ResourceType: "Task", ResourceID: correctionID})
 		if err != nil {
+			return err
+		}
+		var status string
+		if err := sc.QueryRow(`SELECT status FROM correction_requests WHERE id = ?`, correctionID).Scan(&status); err != nil {
 			return err
 		}
 		text = strings.TrimSpace(text)
@@ -213,7 +212,7 @@ func (s *Service) DecideCorrection(ctx context.Context, actor door.Actor, correc
 			return hearth.Errorf(hearth.KindConflict, "This request has already been decided")
 		}
 		a.Detail = "correction request " + outcome
-		res, err := sc.Tx.Exec(ctx, `UPDATE correction_requests SET status = ?, outcome = ?, decided_by = ?, decided_by_name = ?, decided_at = ?
+		res, err := sc.Exec(`UPDATE correction_requests SET status = ?, outcome = ?, decided_by = ?, decided_by_name = ?, decided_at = ?
 			WHERE id = ? AND status = ?`, outcome, text, actor.ID, actor.Name, sc.Now(), correctionID, CorrectionOpen)
 		if err != nil {
 			return err

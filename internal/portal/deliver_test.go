@@ -27,7 +27,7 @@ func (n *countingNotifier) Notify(context.Context, portal.Notice) error {
 func TestTwoNodesDeliveringAtOnceSendEachNoticeOnceAndAFailedSendIsTriedAgain(t *testing.T) {
 	f := newFixture(t)
 	notifier := &countingNotifier{}
-	svc := portal.New(f.DB, f.Door, portal.Deps{Accounts: f.Accounts, Care: f.Care, Consent: f.Consent, Notifier: notifier})
+	svc := portal.New(f.Door, portal.Deps{Accounts: f.Accounts, Care: f.Care, Consent: f.Consent, Notifier: notifier})
 	ann := f.personAccount(f.Ann, "ann.jones")
 	if err := svc.SetChannels(f.Ctx, ann, f.Ann.ID, map[string]bool{"email": true}); err != nil {
 		t.Fatal(err)

@@ -39,16 +39,16 @@ func (s *Service) Copy(ctx context.Context, actor door.Actor, personID string) (
 		}
 		var err error
 		c.MadeAt = sc.Now()
-		if c.Person, err = people.Load(ctx, sc.Tx, personID); err != nil {
+		if c.Person, err = people.Load(sc, personID); err != nil {
 			return err
 		}
-		if c.History, err = s.door.Audit().PersonHistory(ctx, sc.Tx, personID, 100000); err != nil {
+		if c.History, _, err = sc.AccessHistory(personID, 0, 0); err != nil {
 			return err
 		}
-		if c.Messages, err = messages(ctx, sc.Tx, personID); err != nil {
+		if c.Messages, err = messages(sc, personID); err != nil {
 			return err
 		}
-		if c.Corrections, err = corrections(ctx, sc.Tx, `c.person_id = ?`, personID); err != nil {
+		if c.Corrections, err = corrections(sc, `c.person_id = ?`, personID); err != nil {
 			return err
 		}
 		c.Concerns, err = concerns(ctx, sc, personID)

@@ -16,14 +16,18 @@ import (
 )
 
 // History is who has seen a person's record: every audited access about
-// them, newest first, this visit included.
+// them, newest first, this visit included, a page at a time.
 type History struct {
 	Person people.Person
 	Events []audit.Event
+	Offset int // how many newer events come before this page
+	Total  int // every event about the person, this visit's included
 }
 
-// History reads the person's access history (ReadAccessLog).
-func (s *Service) History(ctx context.Context, actor door.Actor, personID string, limit int) (History, error) {
+// History reads a page of the person's access history (ReadAccessLog):
+// limit events from offset, newest first. The first page starts with this
+// visit's own events.
+func (s *Service) History(ctx context.Context, actor door.Actor, personID string, offset, limit int) (History, error) {
 	var h History
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		if _, err := sc.Allow(door.Request{Action: access.ReadAccessLog, Purpose: people.Purpose(actor), PersonID: personID,
@@ -31,14 +35,23 @@ func (s *Service) History(ctx context.Context, actor door.Actor, personID string
 			return err
 		}
 		var err error
-		if h.Person, err = people.Load(ctx, sc.Tx, personID); err != nil {
+		if h.Person, err = people.Load(sc, personID); err != nil {
 			return err
 		}
-		past, err := s.door.Audit().PersonHistory(ctx, sc.Tx, personID, limit)
+		pending := sc.Pending()
+		h.Offset = max(offset, 0)
+		from := max(h.Offset-len(pending), 0)
+		past, total, err := sc.AccessHistory(personID, from, limit)
 		if err != nil {
 			return err
 		}
-		h.Events = append(sc.Pending(), past...)
+		h.Total = total + len(pending)
+		if h.Offset < len(pending) {
+			h.Events = append(pending[h.Offset:], past...)
+			h.Events = h.Events[:min(len(h.Events), limit)]
+		} else {
+			h.Events = past
+		}
 		return nil
 	})
 	return h, err
@@ -55,7 +68,7 @@ func (s *Service) Receipt(ctx context.Context, actor door.Actor, personID, event
 			return err
 		}
 		var about string
-		err := sc.Tx.QueryRow(ctx, `SELECT person_id FROM audit_events WHERE id = ?`, eventID).Scan(&about)
+		err := sc.QueryRow(`SELECT person_id FROM audit_events WHERE id = ?`, eventID).Scan(&about)
 		if errors.Is(err, sql.ErrNoRows) || !hearth.ValidID(eventID) || (err == nil && about != personID) {
 			return hearth.NotFound("That access")
 		}

@@ -13,7 +13,6 @@ import (
 	"hearth/internal/access"
 	"hearth/internal/door"
 	"hearth/internal/people"
-	"hearth/internal/store"
 )
 
 // Message is one secure message in a person's record.
@@ -67,14 +66,14 @@ func (s *Service) Messages(ctx context.Context, actor door.Actor, personID strin
 			return err
 		}
 		var err error
-		out, err = messages(ctx, sc.Tx, personID)
+		out, err = messages(sc, personID)
 		return err
 	})
 	return out, err
 }
 
-func messages(ctx context.Context, tx *store.Tx, personID string) ([]Message, error) {
-	rows, err := tx.Query(ctx, `SELECT id, person_id, sender_kind, sender_name, shown_as, body, sent_at FROM portal_messages
+func messages(sc *door.Scope, personID string) ([]Message, error) {
+	rows, err := sc.Query(`SELECT id, person_id, sender_kind, sender_name, shown_as, body, sent_at FROM portal_messages
 		WHERE person_id = ? ORDER BY sent_at, id`, personID)
 	if err != nil {
 		return nil, err
@@ -110,7 +109,7 @@ func (s *Service) Send(ctx context.Context, actor door.Actor, personID, body str
 		if err := p.Err(); err != nil {
 			return err
 		}
-		person, err := people.Load(ctx, sc.Tx, personID)
+		person, err := people.Load(sc, personID)
 		if err != nil {
 			return err
 		}
@@ -124,7 +123,7 @@ func (s *Service) Send(ctx context.Context, actor door.Actor, personID, body str
 			m.SenderKind, m.ShownAs = "service", ServiceName(person)
 		}
 		a.ResourceID = m.ID
-		if _, err := sc.Tx.Exec(ctx, `INSERT INTO portal_messages (id, person_id, sender_kind, sender_id, sender_name, shown_as, body, sent_at)
+		if _, err := sc.Exec(`INSERT INTO portal_messages (id, person_id, sender_kind, sender_id, sender_name, shown_as, body, sent_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, m.PersonID, m.SenderKind, actor.ID, m.SenderName, m.ShownAs, m.Body, m.SentAt); err != nil {
 			return err
 		}
@@ -133,14 +132,14 @@ func (s *Service) Send(ctx context.Context, actor door.Actor, personID, body str
 		}
 		var queued []string
 		for _, ch := range NoticeChannels {
-			ok, err := s.consent.ChannelConsented(ctx, sc.Tx, personID, ch, sc.Now())
+			ok, err := s.consent.ChannelConsented(sc, personID, ch, sc.Now())
 			if err != nil {
 				return err
 			}
 			if !ok {
 				continue
 			}
-			if _, err := sc.Tx.Exec(ctx, `INSERT INTO notification_outbox (id, person_id, channel, body, created_at) VALUES (?, ?, ?, ?, ?)`,
+			if _, err := sc.Exec(`INSERT INTO notification_outbox (id, person_id, channel, body, created_at) VALUES (?, ?, ?, ?, ?)`,
 				hearth.NewID(), personID, ch, NoticeText, sc.Now()); err != nil {
 				return err
 			}
@@ -169,36 +168,49 @@ func ServiceName(p people.Person) string {
 // never send the same notice twice; a notice whose sending fails is released
 // to be tried again.
 func (s *Service) DeliverNotices(ctx context.Context) (int, error) {
-	rows, err := s.db.Query(ctx, `SELECT id, person_id, channel, body FROM notification_outbox WHERE sent_at IS NULL ORDER BY created_at, id LIMIT 500`)
-	if err != nil {
-		return 0, err
-	}
 	var pending []Notice
-	for rows.Next() {
-		var n Notice
-		if err := rows.Scan(&n.ID, &n.PersonID, &n.Channel, &n.Body); err != nil {
-			rows.Close()
-			return 0, err
+	err := s.door.Outside(ctx, door.NotificationDelivery, func(q *door.Plain) error {
+		rows, err := q.Query(`SELECT id, person_id, channel, body FROM notification_outbox WHERE sent_at IS NULL ORDER BY created_at, id LIMIT 500`)
+		if err != nil {
+			return err
 		}
-		pending = append(pending, n)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		defer rows.Close()
+		for rows.Next() {
+			var n Notice
+			if err := rows.Scan(&n.ID, &n.PersonID, &n.Channel, &n.Body); err != nil {
+				return err
+			}
+			pending = append(pending, n)
+		}
+		return rows.Err()
+	})
+	if err != nil {
 		return 0, err
 	}
 	sent := 0
 	for _, n := range pending {
-		res, err := s.db.Exec(ctx, `UPDATE notification_outbox SET sent_at = ? WHERE id = ? AND sent_at IS NULL`, s.door.Clock()(), n.ID)
+		claimed := false
+		err := s.door.Outside(ctx, door.NotificationDelivery, func(q *door.Plain) error {
+			res, err := q.Exec(`UPDATE notification_outbox SET sent_at = ? WHERE id = ? AND sent_at IS NULL`, s.door.Clock()(), n.ID)
+			if err != nil {
+				return err
+			}
+			k, err := res.RowsAffected()
+			claimed = k > 0
+			return err
+		})
 		if err != nil {
 			return sent, err
 		}
-		if claimed, err := res.RowsAffected(); err != nil {
-			return sent, err
-		} else if claimed == 0 {
+		if !claimed {
 			continue // another node took it
 		}
 		if err := s.notifier.Notify(ctx, n); err != nil {
-			if _, relErr := s.db.Exec(ctx, `UPDATE notification_outbox SET sent_at = NULL WHERE id = ?`, n.ID); relErr != nil {
+			relErr := s.door.Outside(ctx, door.NotificationDelivery, func(q *door.Plain) error {
+				_, err := q.Exec(`UPDATE notification_outbox SET sent_at = NULL WHERE id = ?`, n.ID)
+				return err
+			})
+			if relErr != nil {
 				return sent, errors.Join(err, relErr)
 			}
 			return sent, err

@@ -34,7 +34,7 @@ func (b *syncBuffer) String() string {
 func TestDeliverNoticesSendsEachNoticeOnceAndTheLogNotifierLogsOnlyTheChannelAndTheFixedText(t *testing.T) {
 	f := newFixture(t)
 	logs := newSyncBuffer()
-	svc := portal.New(f.DB, f.Door, portal.Deps{Accounts: f.Accounts, Care: f.Care, Consent: f.Consent,
+	svc := portal.New(f.Door, portal.Deps{Accounts: f.Accounts, Care: f.Care, Consent: f.Consent,
 		Log: slog.New(slog.NewTextHandler(logs, nil))})
 	ann := f.personAccount(f.Ann, "ann.jones")
 	if err := svc.SetChannels(f.Ctx, ann, f.Ann.ID, map[string]bool{"email": true, "sms": true}); err != nil {
@@ -75,7 +75,7 @@ func TestDeliverNoticesSendsEachNoticeOnceAndTheLogNotifierLogsOnlyTheChannelAnd
 func TestRunNoticesDeliversOnItsTimerAndStopsWhenToldTo(t *testing.T) {
 	f := newFixture(t)
 	logs := newSyncBuffer()
-	svc := portal.New(f.DB, f.Door, portal.Deps{Accounts: f.Accounts, Care: f.Care, Consent: f.Consent,
+	svc := portal.New(f.Door, portal.Deps{Accounts: f.Accounts, Care: f.Care, Consent: f.Consent,
 		Log: slog.New(slog.NewTextHandler(logs, nil))})
 	ann := f.personAccount(f.Ann, "ann.jones")
 	if err := svc.SetChannels(f.Ctx, ann, f.Ann.ID, map[string]bool{"email": true}); err != nil {

@@ -33,7 +33,6 @@ import (
 	"hearth/internal/consent"
 	"hearth/internal/door"
 	"hearth/internal/people"
-	"hearth/internal/store"
 	"hearth/internal/tech"
 )
 
@@ -42,7 +41,6 @@ const InvitationLife = 7 * 24 * time.Hour
 
 // Service is the portal.
 type Service struct {
-	db       *store.DB
 	door     *door.Door
 	accounts *accounts.Service
 	care     *care.Service
@@ -64,24 +62,24 @@ type Deps struct {
 }
 
 // New returns the portal service.
-func New(db *store.DB, d *door.Door, deps Deps) *Service {
+func New(d *door.Door, deps Deps) *Service {
 	if deps.Log == nil {
 		deps.Log = slog.New(slog.DiscardHandler)
 	}
 	if deps.Notifier == nil {
 		deps.Notifier = LogNotifier{Log: deps.Log}
 	}
-	return &Service{db: db, door: d, accounts: deps.Accounts, care: deps.Care, consent: deps.Consent, tech: deps.Tech, notifier: deps.Notifier, log: deps.Log}
+	return &Service{door: d, accounts: deps.Accounts, care: deps.Care, consent: deps.Consent, tech: deps.Tech, notifier: deps.Notifier, log: deps.Log}
 }
 
 // LoadFacts makes the portal a door.FactSource: a person's own account is
 // Self for the person it is linked to, and for no one else.
-func (s *Service) LoadFacts(ctx context.Context, tx *store.Tx, q door.FactQuery, f *access.Facts) error {
+func (s *Service) LoadFacts(sc *door.Scope, q door.FactQuery, f *access.Facts) error {
 	if q.Actor.Kind != access.KindPerson || q.PersonID == "" || q.Actor.ID == "" {
 		return nil
 	}
 	var n int
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM person_accounts WHERE user_id = ? AND person_id = ?`,
+	if err := sc.QueryRow(`SELECT COUNT(*) FROM person_accounts WHERE user_id = ? AND person_id = ?`,
 		q.Actor.ID, q.PersonID).Scan(&n); err != nil {
 		return fmt.Errorf("portal: load self: %w", err)
 	}
@@ -161,7 +159,7 @@ func (s *Service) Invite(ctx context.Context, actor door.Actor, n NewInvitation)
 			var reps []consent.Representative
 			if s.consent != nil {
 				var err error
-				if reps, err = s.consent.RepresentativesOf(ctx, sc.Tx, n.PersonID); err != nil {
+				if reps, err = s.consent.RepresentativesOf(sc, n.PersonID); err != nil {
 					return err
 				}
 			}
@@ -188,7 +186,7 @@ func (s *Service) Invite(ctx context.Context, actor door.Actor, n NewInvitation)
 			Name: n.Name, CreatedByName: actor.Name, CreatedAt: now, ExpiresAt: now.Add(InvitationLife)}
 		a.ResourceID = inv.ID
 		a.Detail = fmt.Sprintf("portal invitation for %s (%s), expires %s", n.Name, n.Kind, inv.ExpiresAt.Format(time.RFC3339))
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO portal_invitations (id, person_id, kind, representative_id, name, code_hash,
+		_, err = sc.Exec(`INSERT INTO portal_invitations (id, person_id, kind, representative_id, name, code_hash,
 			created_by, created_by_name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			inv.ID, inv.PersonID, inv.Kind.String(), inv.RepresentativeID, inv.Name, hashCode(code), actor.ID, actor.Name, now, inv.ExpiresAt)
 		return err
@@ -200,8 +198,8 @@ func (s *Service) Invite(ctx context.Context, actor door.Actor, n NewInvitation)
 }
 
 // Invitations lists a person's invitations, newest first, for staff.
-func (s *Service) Invitations(ctx context.Context, tx *store.Tx, personID string) ([]Invitation, error) {
-	rows, err := tx.Query(ctx, `SELECT id, person_id, kind, representative_id, name, created_by_name, created_at, expires_at, used_at
+func (s *Service) Invitations(sc *door.Scope, personID string) ([]Invitation, error) {
+	rows, err := sc.Query(`SELECT id, person_id, kind, representative_id, name, created_by_name, created_at, expires_at, used_at
 		FROM portal_invitations WHERE person_id = ? ORDER BY created_at DESC, id DESC`, personID)
 	if err != nil {
 		return nil, err
@@ -241,8 +239,10 @@ func (s *Service) Accept(ctx context.Context, in Acceptance) (accounts.User, err
 	now := s.door.Clock()()
 	var inv Invitation
 	var kind string
-	err := s.db.QueryRow(ctx, `SELECT id, person_id, kind, representative_id, name, expires_at FROM portal_invitations
-		WHERE code_hash = ? AND used_at IS NULL`, hashCode(in.Code)).Scan(&inv.ID, &inv.PersonID, &kind, &inv.RepresentativeID, &inv.Name, &inv.ExpiresAt)
+	err := s.door.Outside(ctx, door.InvitationCode, func(q *door.Plain) error {
+		return q.QueryRow(`SELECT id, person_id, kind, representative_id, name, expires_at FROM portal_invitations
+			WHERE code_hash = ? AND used_at IS NULL`, hashCode(in.Code)).Scan(&inv.ID, &inv.PersonID, &kind, &inv.RepresentativeID, &inv.Name, &inv.ExpiresAt)
+	})
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !now.Before(inv.ExpiresAt)) || normaliseCode(in.Code) == "" {
 		return accounts.User{}, errBadCode
 	}
@@ -259,8 +259,9 @@ func (s *Service) Accept(ctx context.Context, in Acceptance) (accounts.User, err
 		return accounts.User{}, err
 	}
 	actor := door.Actor{Subject: u.Subject(), Name: u.DisplayName, ClientAddr: in.Meta.ClientAddr, RequestID: in.Meta.RequestID}
-	err = s.door.Run(ctx, actor, func(sc *door.Scope) error {
-		res, err := sc.Tx.Exec(ctx, `UPDATE portal_invitations SET used_at = ?, user_id = ? WHERE id = ? AND used_at IS NULL`, sc.Now(), u.ID, inv.ID)
+	// The invitation is the authority for the link (door.InvitationCode).
+	err = s.door.Outside(ctx, door.InvitationCode, func(q *door.Plain) error {
+		res, err := q.Exec(`UPDATE portal_invitations SET used_at = ?, user_id = ? WHERE id = ? AND used_at IS NULL`, now, u.ID, inv.ID)
 		if err != nil {
 			return err
 		}
@@ -268,19 +269,21 @@ func (s *Service) Accept(ctx context.Context, in Acceptance) (accounts.User, err
 			return errBadCode
 		}
 		if inv.Kind == access.KindPerson {
-			if _, err := sc.Tx.Exec(ctx, `INSERT INTO person_accounts (user_id, person_id, created_at) VALUES (?, ?, ?)`, u.ID, inv.PersonID, sc.Now()); err != nil {
-				return err
-			}
-		} else if err := consent.LinkRepresentativeAccount(ctx, sc.Tx, inv.RepresentativeID, u.ID); err != nil {
+			_, err := q.Exec(`INSERT INTO person_accounts (user_id, person_id, created_at) VALUES (?, ?, ?)`, u.ID, inv.PersonID, now)
 			return err
 		}
+		return consent.LinkRepresentativeAccount(q, inv.RepresentativeID, u.ID)
+	})
+	if err == nil {
 		// Decided after the link, so the door sees the new relationship;
 		// a representative whose authority does not reach the person's
 		// details is still linked, and the denial is audited.
-		_, err = sc.Check(door.Request{Action: access.ViewPerson, Purpose: people.Purpose(actor), PersonID: inv.PersonID,
-			ResourceType: "Patient", ResourceID: inv.PersonID, Detail: "accepted portal invitation " + inv.ID})
-		return err
-	})
+		err = s.door.Run(ctx, actor, func(sc *door.Scope) error {
+			_, err := sc.Check(door.Request{Action: access.ViewPerson, Purpose: people.Purpose(actor), PersonID: inv.PersonID,
+				ResourceType: "Patient", ResourceID: inv.PersonID, Detail: "accepted portal invitation " + inv.ID})
+			return err
+		})
+	}
 	if err != nil {
 		// The account must not outlive a failed link.
 		if derr := s.accounts.Disable(ctx, u.ID, by, in.Meta); derr != nil {
@@ -313,7 +316,9 @@ func (p Preferences) BodyClass() string {
 // account's own settings, not anyone's record.
 func (s *Service) PreferencesOf(ctx context.Context, userID string) (Preferences, error) {
 	var p Preferences
-	err := s.db.QueryRow(ctx, `SELECT large_print, easy_read FROM portal_preferences WHERE user_id = ?`, userID).Scan(&p.LargePrint, &p.EasyRead)
+	err := s.door.Outside(ctx, door.AccountPreferences, func(q *door.Plain) error {
+		return q.QueryRow(`SELECT large_print, easy_read FROM portal_preferences WHERE user_id = ?`, userID).Scan(&p.LargePrint, &p.EasyRead)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return Preferences{}, nil
 	}
@@ -329,13 +334,13 @@ func (s *Service) SetPreferences(ctx context.Context, actor door.Actor, personID
 			Detail: fmt.Sprintf("display preferences: large print %t, easy read %t", p.LargePrint, p.EasyRead)}); err != nil {
 			return err
 		}
-		res, err := sc.Tx.Exec(ctx, `UPDATE portal_preferences SET large_print = ?, easy_read = ?, updated_at = ? WHERE user_id = ?`,
+		res, err := sc.Exec(`UPDATE portal_preferences SET large_print = ?, easy_read = ?, updated_at = ? WHERE user_id = ?`,
 			p.LargePrint, p.EasyRead, sc.Now(), actor.ID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			_, err = sc.Tx.Exec(ctx, `INSERT INTO portal_preferences (user_id, large_print, easy_read, updated_at) VALUES (?, ?, ?, ?)`,
+			_, err = sc.Exec(`INSERT INTO portal_preferences (user_id, large_print, easy_read, updated_at) VALUES (?, ?, ?, ?)`,
 				actor.ID, p.LargePrint, p.EasyRead, sc.Now())
 		}
 		return err
@@ -360,9 +365,16 @@ func (s *Service) Targets(ctx context.Context, actor door.Actor) ([]Target, erro
 	var out []Target
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		var cands []Target
+		if IsPortalKind(actor.Kind) {
+			// The account's own links, listed and then each decided.
+			if _, err := sc.Allow(door.Request{Action: access.ListPeople, Purpose: people.Purpose(actor), ResourceType: "Patient",
+				Detail: "portal home"}); err != nil {
+				return err
+			}
+		}
 		switch actor.Kind {
 		case access.KindPerson:
-			rows, err := sc.Tx.Query(ctx, `SELECT p.id, p.given_name || ' ' || p.family_name FROM person_accounts a
+			rows, err := sc.Query(`SELECT p.id, p.given_name || ' ' || p.family_name FROM person_accounts a
 				JOIN people p ON p.id = a.person_id WHERE a.user_id = ?`, actor.ID)
 			if err != nil {
 				return err
@@ -380,7 +392,7 @@ func (s *Service) Targets(ctx context.Context, actor door.Actor) ([]Target, erro
 				return err
 			}
 		case access.KindRepresentative:
-			rows, err := sc.Tx.Query(ctx, `SELECT p.id, p.given_name || ' ' || p.family_name, r.authority FROM representative_accounts ra
+			rows, err := sc.Query(`SELECT p.id, p.given_name || ' ' || p.family_name, r.authority FROM representative_accounts ra
 				JOIN representatives r ON r.id = ra.representative_id JOIN people p ON p.id = r.person_id
 				WHERE ra.user_id = ? ORDER BY p.family_name, p.given_name`, actor.ID)
 			if err != nil {

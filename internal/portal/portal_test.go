@@ -238,7 +238,7 @@ func TestRepresentativesSeeWhatTheirAuthorityAllowsAndNoMore(t *testing.T) {
 	if cv.Denied == "" || len(cv.Consents)+len(cv.Assessments)+len(cv.Representatives) != 0 {
 		t.Fatalf("property and finance attorney read consent and capacity: %+v", cv)
 	}
-	if _, err := f.Portal.History(f.Ctx, son, f.Ann.ID, 50); err == nil {
+	if _, err := f.Portal.History(f.Ctx, son, f.Ann.ID, 0, 50); err == nil {
 		t.Fatal("property and finance attorney read the access log")
 	}
 	if e := f.lastEvent(son.ID); e.Decision != "deny" || e.PersonID != f.Ann.ID || e.Reason != "outside-authority" {
@@ -250,7 +250,7 @@ func TestRepresentativesSeeWhatTheirAuthorityAllowsAndNoMore(t *testing.T) {
 
 	// Each representative's access appears in Ann's own history.
 	ann := f.personAccount(f.Ann, "ann.jones")
-	h, err := f.Portal.History(f.Ctx, ann, f.Ann.ID, 500)
+	h, err := f.Portal.History(f.Ctx, ann, f.Ann.ID, 0, 500)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,7 +372,7 @@ func (r *recordingNotifier) Notify(_ context.Context, n portal.Notice) error {
 func TestNoNoticeGoesOutWithoutConsentToThatChannelAndANoticeCarriesNoPersonalDetails(t *testing.T) {
 	f := newFixture(t)
 	rec := &recordingNotifier{}
-	svc := portal.New(f.DB, f.Door, portal.Deps{Accounts: f.Accounts, Care: f.Care, Consent: f.Consent, Notifier: rec})
+	svc := portal.New(f.Door, portal.Deps{Accounts: f.Accounts, Care: f.Care, Consent: f.Consent, Notifier: rec})
 	ann := f.personAccount(f.Ann, "ann.jones")
 
 	const secret = "Your blood test results for diabetes are back"
@@ -456,7 +456,7 @@ func TestAReceiptForTheirOwnAccessVerifiesAndATamperedOrForgedOneSaysWhereItFail
 	if _, err := f.Audit.Seal(f.Ctx); err != nil {
 		t.Fatal(err)
 	}
-	h, err := f.Portal.History(f.Ctx, ann, f.Ann.ID, 100)
+	h, err := f.Portal.History(f.Ctx, ann, f.Ann.ID, 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,10 +44,10 @@ func (s *Service) Overview(ctx context.Context, actor door.Actor, personID strin
 			return err
 		}
 		var err error
-		if o.Person, err = people.Load(ctx, sc.Tx, personID); err != nil {
+		if o.Person, err = people.Load(sc, personID); err != nil {
 			return err
 		}
-		_, list, err := loadWithheld(ctx, sc.Tx, personID)
+		_, list, err := loadWithheld(sc, personID)
 		if err != nil {
 			return err
 		}
@@ -105,11 +105,11 @@ func (s *Service) CareRecord(ctx context.Context, actor door.Actor, personID str
 			return err
 		}
 		var err error
-		if r.Person, err = people.Load(ctx, sc.Tx, personID); err != nil {
+		if r.Person, err = people.Load(sc, personID); err != nil {
 			return err
 		}
 		var list []Withheld
-		set, list, err = loadWithheld(ctx, sc.Tx, personID)
+		set, list, err = loadWithheld(sc, personID)
 		r.Withheld = noticesOf(list)
 		return err
 	})

@@ -35,7 +35,7 @@ func (s *Service) Staff(ctx context.Context, actor door.Actor, personID string) 
 			return err
 		}
 		var err error
-		if v.Person, err = people.Load(ctx, sc.Tx, personID); err != nil {
+		if v.Person, err = people.Load(sc, personID); err != nil {
 			return err
 		}
 		v.ServiceName = ServiceName(v.Person)
@@ -50,7 +50,7 @@ func (s *Service) Staff(ctx context.Context, actor door.Actor, personID string) 
 			return err
 		}
 		if v.CanMessage {
-			if v.Messages, err = messages(ctx, sc.Tx, personID); err != nil {
+			if v.Messages, err = messages(sc, personID); err != nil {
 				return err
 			}
 		}
@@ -58,7 +58,7 @@ func (s *Service) Staff(ctx context.Context, actor door.Actor, personID string) 
 			return err
 		}
 		if v.CanWithhold {
-			if v.Withheld, err = s.WithheldOf(ctx, sc.Tx, personID); err != nil {
+			if v.Withheld, err = s.WithheldOf(sc, personID); err != nil {
 				return err
 			}
 		}
@@ -71,11 +71,11 @@ func (s *Service) Staff(ctx context.Context, actor door.Actor, personID string) 
 			}
 		}
 		if v.CanInvite {
-			if v.Invitations, err = s.Invitations(ctx, sc.Tx, personID); err != nil {
+			if v.Invitations, err = s.Invitations(sc, personID); err != nil {
 				return err
 			}
 			if s.consent != nil {
-				reps, err := s.consent.RepresentativesOf(ctx, sc.Tx, personID)
+				reps, err := s.consent.RepresentativesOf(sc, personID)
 				if err != nil {
 					return err
 				}
@@ -92,7 +92,7 @@ func (s *Service) Staff(ctx context.Context, actor door.Actor, personID string) 
 			return err
 		}
 		if ok {
-			v.Corrections, err = corrections(ctx, sc.Tx, `c.person_id = ?`, personID)
+			v.Corrections, err = corrections(sc, `c.person_id = ?`, personID)
 		}
 		return err
 	})

@@ -27,7 +27,7 @@ func (s *Service) TechnologyUse(ctx context.Context, actor door.Actor, personID,
 			ResourceType: "Patient", ResourceID: personID, Detail: "portal: technology use record"}); err != nil {
 			return err
 		}
-		set, _, err := loadWithheld(ctx, sc.Tx, personID)
+		set, _, err := loadWithheld(sc, personID)
 		withheld = set.has("DeviceUseStatement", useID)
 		return err
 	})

@@ -3,7 +3,6 @@ package portal
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,7 +12,6 @@ import (
 	"hearth/internal/access"
 	"hearth/internal/door"
 	"hearth/internal/people"
-	"hearth/internal/store"
 )
 
 // Reasons an entry may be withheld from the person (UK GDPR exemptions for
@@ -117,7 +115,7 @@ func (s *Service) Withhold(ctx context.Context, actor door.Actor, personID strin
 		w = Withheld{ID: hearth.NewID(), PersonID: personID, ResourceType: n.ResourceType, ResourceID: n.ResourceID,
 			Category: n.Category, Reason: n.Reason, WithheldByName: actor.Name, WithheldAt: sc.Now()}
 		a.Detail = "withheld from the person: " + CategoryTitle(n.Category)
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO withheld_items (id, person_id, resource_type, resource_id, category, reason,
+		_, err = sc.Exec(`INSERT INTO withheld_items (id, person_id, resource_type, resource_id, category, reason,
 			withheld_by, withheld_by_name, withheld_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			w.ID, w.PersonID, w.ResourceType, w.ResourceID, w.Category, w.Reason, actor.ID, actor.Name, w.WithheldAt)
 		return err
@@ -128,8 +126,8 @@ func (s *Service) Withhold(ctx context.Context, actor door.Actor, personID strin
 const withheldColumns = `w.id, w.person_id, p.given_name || ' ' || p.family_name, w.resource_type, w.resource_id, w.category, w.reason,
 	w.withheld_by_name, w.withheld_at, w.review_outcome, w.review_note, w.reviewed_by_name, w.reviewed_at`
 
-func withheldWhere(ctx context.Context, tx *store.Tx, where string, args ...any) ([]Withheld, error) {
-	rows, err := tx.Query(ctx, `SELECT `+withheldColumns+` FROM withheld_items w JOIN people p ON p.id = w.person_id
+func withheldWhere(sc *door.Scope, where string, args ...any) ([]Withheld, error) {
+	rows, err := sc.Query(`SELECT `+withheldColumns+` FROM withheld_items w JOIN people p ON p.id = w.person_id
 		WHERE `+where+` ORDER BY w.withheld_at, w.id`, args...)
 	if err != nil {
 		return nil, err
@@ -160,8 +158,8 @@ func (ws withheldSet) has(resourceType, id string) bool {
 	return ok
 }
 
-func loadWithheld(ctx context.Context, tx *store.Tx, personID string) (withheldSet, []Withheld, error) {
-	list, err := withheldWhere(ctx, tx, `w.person_id = ? AND w.review_outcome <> 'lifted'`, personID)
+func loadWithheld(sc *door.Scope, personID string) (withheldSet, []Withheld, error) {
+	list, err := withheldWhere(sc, `w.person_id = ? AND w.review_outcome <> 'lifted'`, personID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -174,8 +172,8 @@ func loadWithheld(ctx context.Context, tx *store.Tx, personID string) (withheldS
 
 // WithheldOf lists what is withheld from a person, for staff on the care
 // team (ReadRecord).
-func (s *Service) WithheldOf(ctx context.Context, tx *store.Tx, personID string) ([]Withheld, error) {
-	return withheldWhere(ctx, tx, `w.person_id = ?`, personID)
+func (s *Service) WithheldOf(sc *door.Scope, personID string) ([]Withheld, error) {
+	return withheldWhere(sc, `w.person_id = ?`, personID)
 }
 
 // WithheldReviews lists marks not yet reviewed, oldest first, for the
@@ -188,7 +186,7 @@ func (s *Service) WithheldReviews(ctx context.Context, actor door.Actor) ([]With
 		if err != nil {
 			return err
 		}
-		all, err := withheldWhere(ctx, sc.Tx, `w.reviewed_at IS NULL`)
+		all, err := withheldWhere(sc, `w.reviewed_at IS NULL`)
 		if err != nil {
 			return err
 		}
@@ -220,17 +218,17 @@ func (s *Service) WithheldReviews(ctx context.Context, actor door.Actor) ([]With
 // mark is upheld, or lifted (the entry is shown again). A note is required.
 func (s *Service) ReviewWithheld(ctx context.Context, actor door.Actor, id, outcome, note string) error {
 	return s.door.Run(ctx, actor, func(sc *door.Scope) error {
-		var personID string
-		var reviewed sql.NullTime
-		if hearth.ValidID(id) {
-			err := sc.Tx.QueryRow(ctx, `SELECT person_id, reviewed_at FROM withheld_items WHERE id = ?`, id).Scan(&personID, &reviewed)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
+		personID, err := sc.OwnerOf("WithheldItem", id)
+		if err != nil {
+			return err
 		}
 		a, err := sc.Allow(door.Request{Action: access.ReviewWithheld, Purpose: people.Purpose(actor), PersonID: personID,
 			ResourceType: "Consent", ResourceID: id})
 		if err != nil {
+			return err
+		}
+		var reviewed sql.NullTime
+		if err := sc.QueryRow(`SELECT reviewed_at FROM withheld_items WHERE id = ?`, id).Scan(&reviewed); err != nil {
 			return err
 		}
 		note = strings.TrimSpace(note)
@@ -245,7 +243,7 @@ func (s *Service) ReviewWithheld(ctx context.Context, actor door.Actor, id, outc
 			return hearth.Errorf(hearth.KindConflict, "This has already been reviewed")
 		}
 		a.Detail = "withheld item review: " + outcome
-		_, err = sc.Tx.Exec(ctx, `UPDATE withheld_items SET review_outcome = ?, review_note = ?, reviewed_by = ?, reviewed_by_name = ?, reviewed_at = ?
+		_, err = sc.Exec(`UPDATE withheld_items SET review_outcome = ?, review_note = ?, reviewed_by = ?, reviewed_by_name = ?, reviewed_at = ?
 			WHERE id = ? AND reviewed_at IS NULL`, outcome, note, actor.ID, actor.Name, sc.Now(), id)
 		return err
 	})

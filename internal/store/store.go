@@ -19,8 +19,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the cgo-free "sqlite" driver
+	"modernc.org/sqlite"               // registers the cgo-free "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Dialect is the storage engine behind a DB.
@@ -197,13 +199,20 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 // IsUniqueViolation reports whether err is a unique-constraint failure on
-// either engine, so callers can turn it into a clear conflict message.
+// either engine, so callers can turn it into a clear conflict message. It
+// reads the engine's error code (SQLSTATE 23505; SQLITE_CONSTRAINT_UNIQUE or
+// _PRIMARYKEY), never the message text, which drivers are free to reword.
 func IsUniqueViolation(err error) bool {
-	if err == nil {
-		return false
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
 	}
-	s := err.Error()
-	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
+	var sqliteErr *sqlite.Error
+	if errors.As(err, &sqliteErr) {
+		code := sqliteErr.Code()
+		return code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
 }
 
 // Null returns nil for the zero value so optional columns stay NULL.

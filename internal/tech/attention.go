@@ -23,7 +23,7 @@ func (s *Service) Attention(ctx context.Context, actor door.Actor, personIDs []s
 			return err
 		}
 		for _, id := range allowed {
-			uses, err := usesOf(ctx, sc.Tx, id)
+			uses, err := usesOf(sc, id)
 			if err != nil {
 				return err
 			}

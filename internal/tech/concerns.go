@@ -12,7 +12,6 @@ import (
 	"hearth/internal/access"
 	"hearth/internal/door"
 	"hearth/internal/people"
-	"hearth/internal/store"
 )
 
 // Concern statuses.
@@ -72,14 +71,14 @@ func (s *Service) RaiseConcern(ctx context.Context, actor door.Actor, personID, 
 		concern = clean(concern)
 		var p hearth.Problems
 		text(&p, "Concern", concern, "Describe the concern: how the technology is harming the person or restricting their rights", maxLong)
-		t, terr := loadTechnology(ctx, sc.Tx, technologyID)
+		t, terr := loadTechnology(sc, technologyID)
 		if terr != nil {
 			p.Add("Technology", "Choose the technology the concern is about")
 		}
 		if err := p.Err(); err != nil {
 			return err
 		}
-		person, err := people.Load(ctx, sc.Tx, personID)
+		person, err := people.Load(sc, personID)
 		if err != nil {
 			return err
 		}
@@ -87,12 +86,12 @@ func (s *Service) RaiseConcern(ctx context.Context, actor door.Actor, personID, 
 		c = Concern{ID: hearth.NewID(), TechnologyID: t.ID, TechnologyName: t.Name, PersonID: personID, PersonName: person.FullName(),
 			LocationID: person.LocationID, LocationName: person.LocationName, Concern: concern, RaisedName: actor.Name,
 			RaisedKind: actor.Kind.String(), Status: ConcernOpen, Version: 1, RaisedAt: now, UpdatedAt: now}
-		if c.GoesTo, err = goesTo(ctx, sc.Tx, person.LocationID, person.LocationName); err != nil {
+		if c.GoesTo, err = goesTo(sc, person.LocationID, person.LocationName); err != nil {
 			return err
 		}
 		a.ResourceID = c.ID
 		a.Detail = fmt.Sprintf("raised a concern about %s; goes to %s", t.Name, c.GoesTo)
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO tech_concerns (id, technology_id, person_id, location_id, concern, raised_by, raised_name,
+		_, err = sc.Exec(`INSERT INTO tech_concerns (id, technology_id, person_id, location_id, concern, raised_by, raised_name,
 			raised_kind, status, outcome, version, raised_at, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', 1, ?, ?, ?)`,
 			c.ID, c.TechnologyID, c.PersonID, c.LocationID, c.Concern, actor.ID, c.RaisedName, c.RaisedKind, c.Status, now, now, actor.ID)
 		return err
@@ -102,8 +101,8 @@ func (s *Service) RaiseConcern(ctx context.Context, actor door.Actor, personID, 
 
 // goesTo names the senior role a concern goes to: the registered manager of
 // the person's location.
-func goesTo(ctx context.Context, tx *store.Tx, locationID, locationName string) (string, error) {
-	rows, err := tx.Query(ctx, `SELECT u.display_name FROM staff_locations s JOIN users u ON u.id = s.user_id
+func goesTo(sc *door.Scope, locationID, locationName string) (string, error) {
+	rows, err := sc.Query(`SELECT u.display_name FROM staff_locations s JOIN users u ON u.id = s.user_id
 		WHERE s.location_id = ? AND u.role = ? AND u.disabled_at IS NULL ORDER BY u.display_name`, locationID, access.RegisteredManager.String())
 	if err != nil {
 		return "", err
@@ -137,8 +136,8 @@ func scanConcern(row interface{ Scan(...any) error }) (Concern, error) {
 	return c, err
 }
 
-func queryConcerns(ctx context.Context, tx *store.Tx, where string, args ...any) ([]Concern, error) {
-	rows, err := tx.Query(ctx, `SELECT `+concernColumns+concernFrom+where, args...)
+func queryConcerns(sc *door.Scope, where string, args ...any) ([]Concern, error) {
+	rows, err := sc.Query(`SELECT `+concernColumns+concernFrom+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +164,7 @@ func (s *Service) Concerns(ctx context.Context, actor door.Actor) ([]Concern, er
 		if err != nil {
 			return err
 		}
-		all, err := queryConcerns(ctx, sc.Tx, `WHERE c.location_id IN (SELECT location_id FROM staff_locations WHERE user_id = ?)
+		all, err := queryConcerns(sc, `WHERE c.location_id IN (SELECT location_id FROM staff_locations WHERE user_id = ?)
 			ORDER BY CASE c.status WHEN 'resolved' THEN 1 ELSE 0 END, c.raised_at`, actor.ID)
 		if err != nil {
 			return err
@@ -203,7 +202,7 @@ func (s *Service) UpdateConcern(ctx context.Context, actor door.Actor, personID,
 		if !hearth.ValidID(concernID) {
 			return hearth.NotFound("That concern")
 		}
-		c, err = scanConcern(sc.Tx.QueryRow(ctx, `SELECT `+concernColumns+concernFrom+`WHERE c.id = ? AND c.person_id = ?`, concernID, personID))
+		c, err = scanConcern(sc.QueryRow(`SELECT `+concernColumns+concernFrom+`WHERE c.id = ? AND c.person_id = ?`, concernID, personID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return hearth.NotFound("That concern")
 		} else if err != nil {
@@ -224,7 +223,7 @@ func (s *Service) UpdateConcern(ctx context.Context, actor door.Actor, personID,
 			return hearth.Errorf(hearth.KindConflict, "Someone else updated this concern while you were working on it. Your text is below: check the latest and save again.")
 		}
 		now := sc.Now()
-		res, err := sc.Tx.Exec(ctx, `UPDATE tech_concerns SET status = ?, outcome = ?, version = version + 1, updated_at = ?, updated_by = ?
+		res, err := sc.Exec(`UPDATE tech_concerns SET status = ?, outcome = ?, version = version + 1, updated_at = ?, updated_by = ?
 			WHERE id = ? AND version = ?`, status, outcome, now, actor.ID, concernID, version)
 		if err != nil {
 			return err
@@ -270,7 +269,7 @@ func (s *Service) GiveFeedback(ctx context.Context, actor door.Actor, technology
 		feedback = clean(feedback)
 		var p hearth.Problems
 		text(&p, "Feedback", feedback, "Write your feedback about the technology", maxLong)
-		t, terr := loadTechnology(ctx, sc.Tx, technologyID)
+		t, terr := loadTechnology(sc, technologyID)
 		if terr != nil {
 			p.Add("Technology", "Choose the technology your feedback is about")
 		}
@@ -285,7 +284,7 @@ func (s *Service) GiveFeedback(ctx context.Context, actor door.Actor, technology
 			f.AuthorName, author = actor.Name, actor.ID
 			a.ResourceID, a.Detail = f.ID, "technology feedback received about "+t.Name
 		}
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO tech_feedback (id, technology_id, feedback, author_id, author_name, received_on)
+		_, err = sc.Exec(`INSERT INTO tech_feedback (id, technology_id, feedback, author_id, author_name, received_on)
 			VALUES (?, ?, ?, ?, ?, ?)`, f.ID, f.TechnologyID, f.Feedback, author, f.AuthorName, f.ReceivedOn)
 		return err
 	})
@@ -300,7 +299,7 @@ func (s *Service) FeedbackFor(ctx context.Context, actor door.Actor, technologyI
 		if err := allowRegisterRead(sc, technologyID); err != nil {
 			return err
 		}
-		rows, err := sc.Tx.Query(ctx, `SELECT f.id, f.technology_id, t.name, f.feedback, f.author_name, f.received_on
+		rows, err := sc.Query(`SELECT f.id, f.technology_id, t.name, f.feedback, f.author_name, f.received_on
 			FROM tech_feedback f JOIN tech_technologies t ON t.id = f.technology_id WHERE f.technology_id = ?
 			ORDER BY f.received_on DESC, f.feedback`, technologyID)
 		if err != nil {

@@ -14,7 +14,6 @@ import (
 	"hearth/internal/access"
 	"hearth/internal/door"
 	"hearth/internal/people"
-	"hearth/internal/store"
 )
 
 // Copy formats: the person's copy of their use record (NHS principle 2:
@@ -60,7 +59,7 @@ func (s *Service) RecordCopy(ctx context.Context, actor door.Actor, personID, us
 		if err != nil {
 			return err
 		}
-		u, err := loadUse(ctx, sc.Tx, personID, useID)
+		u, err := loadUse(sc, personID, useID)
 		if err != nil {
 			return err
 		}
@@ -83,15 +82,15 @@ func (s *Service) RecordCopy(ctx context.Context, actor door.Actor, personID, us
 		}
 		c = Copy{ID: hearth.NewID(), UseID: useID, UseVersion: u.Version, GivenTo: givenTo, Format: format, GivenOn: on}
 		a.Detail = fmt.Sprintf("copy of the %s use record (version %d) given to %s: %s", u.TechnologyName, u.Version, givenTo, CopyFormatTitle(format))
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO tech_copies (id, use_id, person_id, use_version, given_to, format, given_on, recorded_at, recorded_by)
+		_, err = sc.Exec(`INSERT INTO tech_copies (id, use_id, person_id, use_version, given_to, format, given_on, recorded_at, recorded_by)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, useID, personID, c.UseVersion, c.GivenTo, c.Format, c.GivenOn, sc.Now(), actor.ID)
 		return err
 	})
 	return c, err
 }
 
-func copiesOf(ctx context.Context, tx *store.Tx, useID string) ([]Copy, error) {
-	rows, err := tx.Query(ctx, `SELECT id, use_id, use_version, given_to, format, given_on FROM tech_copies WHERE use_id = ? ORDER BY given_on DESC, recorded_at DESC`, useID)
+func copiesOf(sc *door.Scope, useID string) ([]Copy, error) {
+	rows, err := sc.Query(`SELECT id, use_id, use_version, given_to, format, given_on FROM tech_copies WHERE use_id = ? ORDER BY given_on DESC, recorded_at DESC`, useID)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,6 @@ import (
 	"hearth/internal/access"
 	"hearth/internal/door"
 	"hearth/internal/people"
-	"hearth/internal/store"
 )
 
 // PreferNotToSay is the answer a person may give to any question here.
@@ -94,14 +93,14 @@ func (p Profile) Flagged() bool {
 var profileColumns = []string{"age_band", "sex", "ethnicity", "disability", "religion", "sexual_orientation",
 	"gender_reassignment", "trauma_history", "paranoia"}
 
-func loadProfile(ctx context.Context, tx *store.Tx, personID string) (Profile, error) {
+func loadProfile(sc *door.Scope, personID string) (Profile, error) {
 	p := Profile{PersonID: personID, Values: map[string]string{}}
 	vals := make([]string, len(profileColumns))
 	dest := []any{&p.UpdatedAt}
 	for i := range vals {
 		dest = append(dest, &vals[i])
 	}
-	err := tx.QueryRow(ctx, `SELECT updated_at, `+strings.Join(profileColumns, ", ")+` FROM tech_characteristics WHERE person_id = ?`, personID).Scan(dest...)
+	err := sc.QueryRow(`SELECT updated_at, `+strings.Join(profileColumns, ", ")+` FROM tech_characteristics WHERE person_id = ?`, personID).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, nil
 	} else if err != nil {
@@ -131,11 +130,11 @@ func (s *Service) RecordProfile(ctx context.Context, actor door.Actor, personID 
 		if err := p.Err(); err != nil {
 			return err
 		}
-		if _, err := sc.Tx.Exec(ctx, `DELETE FROM tech_characteristics WHERE person_id = ?`, personID); err != nil {
+		if _, err := sc.Exec(`DELETE FROM tech_characteristics WHERE person_id = ?`, personID); err != nil {
 			return err
 		}
 		args = append([]any{personID}, append(args, sc.Now(), actor.ID)...)
-		_, err := sc.Tx.Exec(ctx, `INSERT INTO tech_characteristics (person_id, `+strings.Join(profileColumns, ", ")+`, updated_at, updated_by)
+		_, err := sc.Exec(`INSERT INTO tech_characteristics (person_id, `+strings.Join(profileColumns, ", ")+`, updated_at, updated_by)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 		return err
 	})
@@ -189,10 +188,10 @@ var (
 	InclusionChannels   = []string{"in-person", "phone", "letter", "email", "text-message", "video-call", "portal"}
 )
 
-func loadInclusion(ctx context.Context, tx *store.Tx, personID string) (Inclusion, error) {
+func loadInclusion(sc *door.Scope, personID string) (Inclusion, error) {
 	in := Inclusion{PersonID: personID}
 	var devices, channels string
-	err := tx.QueryRow(ctx, `SELECT devices, confidence, channels, support, updated_at FROM tech_inclusion WHERE person_id = ?`, personID).
+	err := sc.QueryRow(`SELECT devices, confidence, channels, support, updated_at FROM tech_inclusion WHERE person_id = ?`, personID).
 		Scan(&devices, &in.Confidence, &channels, &in.Support, &in.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return in, nil
@@ -230,10 +229,10 @@ func (s *Service) RecordInclusion(ctx context.Context, actor door.Actor, personI
 		if err := p.Err(); err != nil {
 			return err
 		}
-		if _, err := sc.Tx.Exec(ctx, `DELETE FROM tech_inclusion WHERE person_id = ?`, personID); err != nil {
+		if _, err := sc.Exec(`DELETE FROM tech_inclusion WHERE person_id = ?`, personID); err != nil {
 			return err
 		}
-		_, err := sc.Tx.Exec(ctx, `INSERT INTO tech_inclusion (person_id, devices, confidence, channels, support, updated_at, updated_by)
+		_, err := sc.Exec(`INSERT INTO tech_inclusion (person_id, devices, confidence, channels, support, updated_at, updated_by)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, personID, strings.Join(in.Devices, ","), in.Confidence, strings.Join(in.Channels, ","), in.Support, sc.Now(), actor.ID)
 		return err
 	})
@@ -272,12 +271,12 @@ func (s *Service) LocationInclusion(ctx context.Context, actor door.Actor, locat
 		if !hearth.ValidID(locationID) {
 			return hearth.NotFound("That location")
 		}
-		if sum.Location, err = locationOf(ctx, sc.Tx, locationID); errors.Is(err, sql.ErrNoRows) {
+		if sum.Location, err = locationOf(sc, locationID); errors.Is(err, sql.ErrNoRows) {
 			return hearth.NotFound("That location")
 		} else if err != nil {
 			return err
 		}
-		rows, err := sc.Tx.Query(ctx, `SELECT p.id, p.given_name || ' ' || p.family_name, i.devices, i.confidence, i.channels, i.support
+		rows, err := sc.Query(`SELECT p.id, p.given_name || ' ' || p.family_name, i.devices, i.confidence, i.channels, i.support
 			FROM people p LEFT JOIN tech_inclusion i ON i.person_id = p.id WHERE p.location_id = ? ORDER BY p.family_name, p.given_name`, locationID)
 		if err != nil {
 			return err

@@ -377,7 +377,7 @@ func (s *Service) Save(ctx context.Context, actor door.Actor, t Technology, reas
 				return hearth.Invalid("Reason for change", "Say why the register entry is changing")
 			}
 			var current int
-			err := sc.Tx.QueryRow(ctx, `SELECT version FROM tech_technologies WHERE id = ?`, t.ID).Scan(&current)
+			err := sc.QueryRow(`SELECT version FROM tech_technologies WHERE id = ?`, t.ID).Scan(&current)
 			if errors.Is(err, sql.ErrNoRows) {
 				return hearth.NotFound("That technology")
 			} else if err != nil {
@@ -395,10 +395,10 @@ func (s *Service) Save(ctx context.Context, actor door.Actor, t Technology, reas
 			return err
 		}
 		if t.Version == 1 {
-			_, err = sc.Tx.Exec(ctx, `INSERT INTO tech_technologies (id, version, name, status, data, updated_at, updated_by)
+			_, err = sc.Exec(`INSERT INTO tech_technologies (id, version, name, status, data, updated_at, updated_by)
 				VALUES (?, ?, ?, ?, ?, ?, ?)`, t.ID, t.Version, t.Name, t.Status, data, now, actor.ID)
 		} else {
-			_, err = sc.Tx.Exec(ctx, `UPDATE tech_technologies SET version = ?, name = ?, status = ?, data = ?, updated_at = ?, updated_by = ?
+			_, err = sc.Exec(`UPDATE tech_technologies SET version = ?, name = ?, status = ?, data = ?, updated_at = ?, updated_by = ?
 				WHERE id = ? AND version = ?`, t.Version, t.Name, t.Status, data, now, actor.ID, t.ID, t.Version-1)
 		}
 		if store.IsUniqueViolation(err) {
@@ -406,20 +406,20 @@ func (s *Service) Save(ctx context.Context, actor door.Actor, t Technology, reas
 		} else if err != nil {
 			return err
 		}
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO tech_technology_versions (technology_id, version, data, changed_at, changed_by, changed_name, reason)
+		_, err = sc.Exec(`INSERT INTO tech_technology_versions (technology_id, version, data, changed_at, changed_by, changed_name, reason)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, t.ID, t.Version, data, now, actor.ID, actor.Name, reason)
 		return err
 	})
 	return t, err
 }
 
-func loadTechnology(ctx context.Context, tx *store.Tx, id string) (Technology, error) {
+func loadTechnology(sc *door.Scope, id string) (Technology, error) {
 	var t Technology
 	if !hearth.ValidID(id) {
 		return t, hearth.NotFound("That technology")
 	}
 	var data string
-	err := tx.QueryRow(ctx, `SELECT data FROM tech_technologies WHERE id = ?`, id).Scan(&data)
+	err := sc.QueryRow(`SELECT data FROM tech_technologies WHERE id = ?`, id).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, hearth.NotFound("That technology")
 	} else if err != nil {
@@ -428,8 +428,8 @@ func loadTechnology(ctx context.Context, tx *store.Tx, id string) (Technology, e
 	return t, json.Unmarshal([]byte(data), &t)
 }
 
-func allTechnologies(ctx context.Context, tx *store.Tx) ([]Technology, error) {
-	rows, err := tx.Query(ctx, `SELECT data FROM tech_technologies ORDER BY name`)
+func allTechnologies(sc *door.Scope) ([]Technology, error) {
+	rows, err := sc.Query(`SELECT data FROM tech_technologies ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
@@ -457,7 +457,7 @@ func (s *Service) Register(ctx context.Context, actor door.Actor) ([]Technology,
 			return err
 		}
 		var err error
-		out, err = allTechnologies(ctx, sc.Tx)
+		out, err = allTechnologies(sc)
 		return err
 	})
 	return out, err
@@ -500,13 +500,13 @@ func (s *Service) Get(ctx context.Context, actor door.Actor, id string) (Entry, 
 			return err
 		}
 		var err error
-		if e.Technology, err = loadTechnology(ctx, sc.Tx, id); err != nil {
+		if e.Technology, err = loadTechnology(sc, id); err != nil {
 			return err
 		}
-		if e.Locations, err = locations(ctx, sc.Tx); err != nil {
+		if e.Locations, err = locations(sc); err != nil {
 			return err
 		}
-		rows, err := sc.Tx.Query(ctx, `SELECT data, changed_at, changed_name, reason FROM tech_technology_versions
+		rows, err := sc.Query(`SELECT data, changed_at, changed_name, reason FROM tech_technology_versions
 			WHERE technology_id = ? ORDER BY version DESC`, id)
 		if err != nil {
 			return err
@@ -528,26 +528,11 @@ func (s *Service) Get(ctx context.Context, actor door.Actor, id string) (Entry, 
 	return e, err
 }
 
-func locations(ctx context.Context, tx *store.Tx) ([]people.Location, error) {
-	rows, err := tx.Query(ctx, `SELECT id, provider_id, name, kind FROM locations ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []people.Location
-	for rows.Next() {
-		var l people.Location
-		if err := rows.Scan(&l.ID, &l.ProviderID, &l.Name, &l.Kind); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
-}
+func locations(sc *door.Scope) ([]people.Location, error) { return people.ListLocations(sc) }
 
-func locationOf(ctx context.Context, tx *store.Tx, id string) (people.Location, error) {
+func locationOf(sc *door.Scope, id string) (people.Location, error) {
 	var l people.Location
-	err := tx.QueryRow(ctx, `SELECT id, provider_id, name, kind FROM locations WHERE id = ?`, id).Scan(&l.ID, &l.ProviderID, &l.Name, &l.Kind)
+	err := sc.QueryRow(`SELECT id, provider_id, name, kind FROM locations WHERE id = ?`, id).Scan(&l.ID, &l.ProviderID, &l.Name, &l.Kind)
 	return l, err
 }
 
@@ -555,9 +540,9 @@ func locationOf(ctx context.Context, tx *store.Tx, id string) (people.Location, 
 // organisation data, not personal data.
 func (s *Service) Locations(ctx context.Context) ([]people.Location, error) {
 	var out []people.Location
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+	err := s.door.Outside(ctx, door.Organisation, func(q *door.Plain) error {
 		var err error
-		out, err = locations(ctx, tx)
+		out, err = people.ListLocations(q)
 		return err
 	})
 	return out, err

@@ -87,7 +87,7 @@ func (s *Service) Blanket(ctx context.Context, actor door.Actor, share float64) 
 		if err != nil {
 			return err
 		}
-		rows, err := sc.Tx.Query(ctx, `SELECT u.id, u.person_id, p.given_name || ' ' || p.family_name, u.technology_id, t.name, u.location_id, u.reason
+		rows, err := sc.Query(`SELECT u.id, u.person_id, p.given_name || ' ' || p.family_name, u.technology_id, t.name, u.location_id, u.reason
 			FROM tech_uses u JOIN people p ON p.id = u.person_id JOIN tech_technologies t ON t.id = u.technology_id
 			WHERE u.ended_at IS NULL ORDER BY t.name, u.created_at, u.id`)
 		if err != nil {
@@ -106,13 +106,13 @@ func (s *Service) Blanket(ctx context.Context, actor door.Actor, share float64) 
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		locs, err := locations(ctx, sc.Tx)
+		locs, err := locations(sc)
 		if err != nil {
 			return err
 		}
 		for _, l := range locs {
 			var n int
-			if err := sc.Tx.QueryRow(ctx, `SELECT COUNT(*) FROM people WHERE location_id = ?`, l.ID).Scan(&n); err != nil {
+			if err := sc.QueryRow(`SELECT COUNT(*) FROM people WHERE location_id = ?`, l.ID).Scan(&n); err != nil {
 				return err
 			}
 			using := map[string]map[string]bool{} // technology name -> people
@@ -213,14 +213,14 @@ func (s *Service) Outcomes(ctx context.Context, actor door.Actor, technologyID s
 		if err != nil {
 			return err
 		}
-		if rep.Technology, err = loadTechnology(ctx, sc.Tx, technologyID); err != nil {
+		if rep.Technology, err = loadTechnology(sc, technologyID); err != nil {
 			return err
 		}
-		obs, err := outcomesOf(ctx, sc.Tx, `WHERE o.technology_id = ? ORDER BY o.observed_on`, technologyID)
+		obs, err := outcomesOf(sc, `WHERE o.technology_id = ? ORDER BY o.observed_on`, technologyID)
 		if err != nil {
 			return err
 		}
-		rows, err := sc.Tx.Query(ctx, `SELECT DISTINCT u.person_id, p.given_name || ' ' || p.family_name FROM tech_uses u
+		rows, err := sc.Query(`SELECT DISTINCT u.person_id, p.given_name || ' ' || p.family_name FROM tech_uses u
 			JOIN people p ON p.id = u.person_id WHERE u.technology_id = ? ORDER BY 2`, technologyID)
 		if err != nil {
 			return err
@@ -244,7 +244,7 @@ func (s *Service) Outcomes(ctx context.Context, actor door.Actor, technologyID s
 		profiles := map[string]Profile{}
 		var flagged []string
 		for _, id := range ids {
-			p, err := loadProfile(ctx, sc.Tx, id)
+			p, err := loadProfile(sc, id)
 			if err != nil {
 				return err
 			}

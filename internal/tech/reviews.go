@@ -68,11 +68,11 @@ func (s *Service) RecordReview(ctx context.Context, actor door.Actor, personID, 
 		if err != nil {
 			return err
 		}
-		u, err := loadUse(ctx, sc.Tx, personID, useID)
+		u, err := loadUse(sc, personID, useID)
 		if err != nil {
 			return err
 		}
-		t, err := loadTechnology(ctx, sc.Tx, u.TechnologyID)
+		t, err := loadTechnology(sc, u.TechnologyID)
 		if err != nil {
 			return err
 		}
@@ -105,7 +105,7 @@ func (s *Service) RecordReview(ctx context.Context, actor door.Actor, personID, 
 		if !u.EndedAt.IsZero() {
 			return hearth.Errorf(hearth.KindConflict, "This use was already stopped at a review on %s", UKDay(u.EndedAt))
 		}
-		if err := trainingGate(ctx, sc.Tx, actor, t, now); err != nil {
+		if err := trainingGate(sc, actor, t, now); err != nil {
 			return err
 		}
 		r = Review{ID: hearth.NewID(), UseID: useID, Outcome: n.Outcome, PersonViews: n.PersonViews, Notes: n.Notes,
@@ -114,13 +114,13 @@ func (s *Service) RecordReview(ctx context.Context, actor door.Actor, personID, 
 			r.NextReview = next
 		}
 		a.Detail = fmt.Sprintf("reviewed use of %s: %s", t.Name, strings.ToLower(ReviewOutcomeTitle(n.Outcome)))
-		if _, err := sc.Tx.Exec(ctx, `INSERT INTO tech_reviews (id, use_id, person_id, outcome, person_views, notes, next_review,
+		if _, err := sc.Exec(`INSERT INTO tech_reviews (id, use_id, person_id, outcome, person_views, notes, next_review,
 			reviewed_at, reviewed_by, reviewer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, useID, personID, r.Outcome, r.PersonViews,
 			r.Notes, store.NullTime(r.NextReview), now, actor.ID, actor.Name); err != nil {
 			return err
 		}
 		for _, v := range values {
-			if err := insertOutcome(ctx, sc.Tx, u, r.ID, v.key, v.value, day(now), now, actor); err != nil {
+			if err := insertOutcome(sc, u, r.ID, v.key, v.value, day(now), now, actor); err != nil {
 				return err
 			}
 		}
@@ -137,11 +137,11 @@ func (s *Service) RecordReview(ctx context.Context, actor door.Actor, personID, 
 		if err != nil {
 			return err
 		}
-		if _, err := sc.Tx.Exec(ctx, `UPDATE tech_uses SET version = version + 1, next_review = ?, ended_at = ?, data = ?, updated_at = ? WHERE id = ?`,
+		if _, err := sc.Exec(`UPDATE tech_uses SET version = version + 1, next_review = ?, ended_at = ?, data = ?, updated_at = ? WHERE id = ?`,
 			d.NextReview, ended, data, now, useID); err != nil {
 			return err
 		}
-		return addUseVersion(ctx, sc.Tx, useID, u.Version+1, data, now, actor, reason)
+		return addUseVersion(sc, useID, u.Version+1, data, now, actor, reason)
 	})
 	return r, err
 }
@@ -171,8 +171,8 @@ func parseMeasures(t Technology, typed map[string]string) ([]measureValue, heart
 	return out, p
 }
 
-func reviewsOf(ctx context.Context, tx *store.Tx, useID string) ([]Review, error) {
-	rows, err := tx.Query(ctx, `SELECT id, use_id, outcome, person_views, notes, next_review, reviewed_at, reviewer
+func reviewsOf(sc *door.Scope, useID string) ([]Review, error) {
+	rows, err := sc.Query(`SELECT id, use_id, outcome, person_views, notes, next_review, reviewed_at, reviewer
 		FROM tech_reviews WHERE use_id = ? ORDER BY reviewed_at DESC`, useID)
 	if err != nil {
 		return nil, err
@@ -204,8 +204,8 @@ type Outcome struct {
 	RecordedAt  time.Time
 }
 
-func insertOutcome(ctx context.Context, tx *store.Tx, u Use, reviewID, key string, value float64, observed, now time.Time, actor door.Actor) error {
-	_, err := tx.Exec(ctx, `INSERT INTO tech_outcomes (id, use_id, person_id, technology_id, review_id, measure, value, observed_on, recorded_at, recorded_by)
+func insertOutcome(sc *door.Scope, u Use, reviewID, key string, value float64, observed, now time.Time, actor door.Actor) error {
+	_, err := sc.Exec(`INSERT INTO tech_outcomes (id, use_id, person_id, technology_id, review_id, measure, value, observed_on, recorded_at, recorded_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, hearth.NewID(), u.ID, u.PersonID, u.TechnologyID, store.Null(reviewID), key, value, observed, now, actor.ID)
 	return err
 }
@@ -220,11 +220,11 @@ func (s *Service) RecordOutcome(ctx context.Context, actor door.Actor, personID,
 		if err != nil {
 			return err
 		}
-		u, err := loadUse(ctx, sc.Tx, personID, useID)
+		u, err := loadUse(sc, personID, useID)
 		if err != nil {
 			return err
 		}
-		t, err := loadTechnology(ctx, sc.Tx, u.TechnologyID)
+		t, err := loadTechnology(sc, u.TechnologyID)
 		if err != nil {
 			return err
 		}
@@ -257,18 +257,18 @@ func (s *Service) RecordOutcome(ctx context.Context, actor door.Actor, personID,
 		if !u.Live() {
 			return hearth.Errorf(hearth.KindConflict, "%s is not in use for this person. %s.", t.Name, u.StateText)
 		}
-		if err := trainingGate(ctx, sc.Tx, actor, t, sc.Now()); err != nil {
+		if err := trainingGate(sc, actor, t, sc.Now()); err != nil {
 			return err
 		}
 		a.Detail = fmt.Sprintf("recorded %s for %s", m.Name, t.Name)
-		return insertOutcome(ctx, sc.Tx, u, "", m.Key, values[0].value, observed, sc.Now(), actor)
+		return insertOutcome(sc, u, "", m.Key, values[0].value, observed, sc.Now(), actor)
 	})
 }
 
 const outcomeSelect = `SELECT o.id, o.use_id, o.person_id, o.measure, o.value, o.observed_on, o.recorded_at FROM tech_outcomes o `
 
-func outcomesOf(ctx context.Context, tx *store.Tx, where string, args ...any) ([]Outcome, error) {
-	rows, err := tx.Query(ctx, outcomeSelect+where, args...)
+func outcomesOf(sc *door.Scope, where string, args ...any) ([]Outcome, error) {
+	rows, err := sc.Query(outcomeSelect+where, args...)
 	if err != nil {
 		return nil, err
 	}

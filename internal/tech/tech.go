@@ -34,12 +34,10 @@ import (
 	"hearth"
 	"hearth/internal/consent"
 	"hearth/internal/door"
-	"hearth/internal/store"
 )
 
 // Service is technology governance.
 type Service struct {
-	db      *store.DB
 	door    *door.Door
 	consent *consent.Service
 	// BlanketShare is the share of the people at a location using one
@@ -56,8 +54,8 @@ type Service struct {
 
 // New returns the technology service. Lawful bases are checked with the
 // consent service.
-func New(db *store.DB, d *door.Door, c *consent.Service) *Service {
-	return &Service{db: db, door: d, consent: c, BlanketShare: 0.5, SimilarReasons: 0.8, MinGroup: 5}
+func New(d *door.Door, c *consent.Service) *Service {
+	return &Service{door: d, consent: c, BlanketShare: 0.5, SimilarReasons: 0.8, MinGroup: 5}
 }
 
 // Limits on free text.

@@ -10,7 +10,6 @@ import (
 	"hearth"
 	"hearth/internal/access"
 	"hearth/internal/door"
-	"hearth/internal/store"
 )
 
 // Training is one completed training module for one staff member. These are
@@ -65,7 +64,7 @@ func (s *Service) RecordTraining(ctx context.Context, actor door.Actor, n NewTra
 		}
 		var name, kind string
 		if hearth.ValidID(n.UserID) {
-			err := sc.Tx.QueryRow(ctx, `SELECT display_name, kind FROM users WHERE id = ?`, n.UserID).Scan(&name, &kind)
+			err := sc.QueryRow(`SELECT display_name, kind FROM users WHERE id = ?`, n.UserID).Scan(&name, &kind)
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
@@ -76,7 +75,7 @@ func (s *Service) RecordTraining(ctx context.Context, actor door.Actor, n NewTra
 		}
 		if expires.IsZero() {
 			months := 12
-			if techs, err := allTechnologies(ctx, sc.Tx); err == nil {
+			if techs, err := allTechnologies(sc); err == nil {
 				for _, tt := range techs {
 					if tt.TrainingModule == n.Module && tt.RefresherMonths > 0 {
 						months = tt.RefresherMonths
@@ -90,7 +89,7 @@ func (s *Service) RecordTraining(ctx context.Context, actor door.Actor, n NewTra
 		}
 		t = Training{ID: hearth.NewID(), UserID: n.UserID, UserName: name, Module: n.Module, CompletedOn: completed, ExpiresOn: expires, RecordedAt: sc.Now()}
 		a.Detail = fmt.Sprintf("recorded training: %s completed %s by %s", t.Module, UKDay(completed), name)
-		_, err = sc.Tx.Exec(ctx, `INSERT INTO tech_training (id, user_id, module, completed_on, expires_on, recorded_at, recorded_by)
+		_, err = sc.Exec(`INSERT INTO tech_training (id, user_id, module, completed_on, expires_on, recorded_at, recorded_by)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, t.ID, t.UserID, t.Module, t.CompletedOn, t.ExpiresOn, t.RecordedAt, actor.ID)
 		return err
 	})
@@ -118,7 +117,7 @@ func (s *Service) TrainingRecords(ctx context.Context, actor door.Actor) (Traini
 			Detail: "read training records"}); err != nil {
 			return err
 		}
-		rows, err := sc.Tx.Query(ctx, `SELECT t.id, t.user_id, u.display_name, t.module, t.completed_on, t.expires_on, t.recorded_at
+		rows, err := sc.Query(`SELECT t.id, t.user_id, u.display_name, t.module, t.completed_on, t.expires_on, t.recorded_at
 			FROM tech_training t JOIN users u ON u.id = t.user_id ORDER BY u.display_name, t.module, t.completed_on DESC`)
 		if err != nil {
 			return err
@@ -135,7 +134,7 @@ func (s *Service) TrainingRecords(ctx context.Context, actor door.Actor) (Traini
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		rows, err = sc.Tx.Query(ctx, `SELECT id, display_name, role FROM users WHERE kind = 'staff' AND disabled_at IS NULL ORDER BY display_name`)
+		rows, err = sc.Query(`SELECT id, display_name, role FROM users WHERE kind = 'staff' AND disabled_at IS NULL ORDER BY display_name`)
 		if err != nil {
 			return err
 		}
@@ -148,7 +147,7 @@ func (s *Service) TrainingRecords(ctx context.Context, actor door.Actor) (Traini
 			pg.Staff = append(pg.Staff, m)
 		}
 		rows.Close()
-		techs, err := allTechnologies(ctx, sc.Tx)
+		techs, err := allTechnologies(sc)
 		if err != nil {
 			return err
 		}
@@ -166,13 +165,13 @@ func (s *Service) TrainingRecords(ctx context.Context, actor door.Actor) (Traini
 // trainingGate refuses a staff member whose training for the technology's
 // module is not current. People and representatives are not gated: they
 // do not operate the technology.
-func trainingGate(ctx context.Context, tx *store.Tx, actor door.Actor, t Technology, now time.Time) error {
+func trainingGate(sc *door.Scope, actor door.Actor, t Technology, now time.Time) error {
 	if t.TrainingModule == "" || actor.Kind != access.KindStaff {
 		return nil
 	}
 	// Not MAX(): SQLite loses the column's type in an aggregate.
 	var latest sql.NullTime
-	err := tx.QueryRow(ctx, `SELECT expires_on FROM tech_training WHERE user_id = ? AND module = ? AND completed_on <= ?
+	err := sc.QueryRow(`SELECT expires_on FROM tech_training WHERE user_id = ? AND module = ? AND completed_on <= ?
 		ORDER BY expires_on DESC LIMIT 1`, actor.ID, t.TrainingModule, day(now)).Scan(&latest.Time)
 	latest.Valid = err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {

@@ -14,7 +14,6 @@ import (
 	"hearth/internal/consent"
 	"hearth/internal/door"
 	"hearth/internal/people"
-	"hearth/internal/store"
 )
 
 // Record is what staff write for one person's use of one technology: the
@@ -183,12 +182,12 @@ func (s *Service) CreateUse(ctx context.Context, actor door.Actor, personID stri
 		if err != nil {
 			return err
 		}
-		if _, err := sc.Tx.Exec(ctx, `INSERT INTO tech_uses (id, person_id, technology_id, location_id, version, basis_kind, basis_id,
+		if _, err := sc.Exec(`INSERT INTO tech_uses (id, person_id, technology_id, location_id, version, basis_kind, basis_id,
 			reason, next_review, data, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			u.ID, personID, t.ID, loc.ID, u.BasisKind, u.BasisID, u.Reason, u.NextReview, data, now, actor.ID, now); err != nil {
 			return err
 		}
-		return addUseVersion(ctx, sc.Tx, u.ID, 1, data, now, actor, "Recorded")
+		return addUseVersion(sc, u.ID, 1, data, now, actor, "Recorded")
 	})
 	return u, err
 }
@@ -199,7 +198,7 @@ func (s *Service) CreateUse(ctx context.Context, actor door.Actor, personID stri
 func (s *Service) prepare(ctx context.Context, sc *door.Scope, actor door.Actor, personID string, n *NewUse, technologyID string) (people.Person, Technology, people.Location, error) {
 	var t Technology
 	var loc people.Location
-	person, err := people.Load(ctx, sc.Tx, personID)
+	person, err := people.Load(sc, personID)
 	if err != nil {
 		return person, t, loc, err
 	}
@@ -208,7 +207,7 @@ func (s *Service) prepare(ctx context.Context, sc *door.Scope, actor door.Actor,
 	}
 	var p hearth.Problems
 	if hearth.ValidID(n.TechnologyID) {
-		if t, err = loadTechnology(ctx, sc.Tx, n.TechnologyID); hearth.KindOf(err) == hearth.KindNotFound {
+		if t, err = loadTechnology(sc, n.TechnologyID); hearth.KindOf(err) == hearth.KindNotFound {
 			p.Add("Technology", "Choose the specific technology to be used")
 		} else if err != nil {
 			return person, t, loc, err
@@ -217,14 +216,14 @@ func (s *Service) prepare(ctx context.Context, sc *door.Scope, actor door.Actor,
 	if err := n.normalise(sc.Now(), t.Safety()); err != nil {
 		p = append(p, err.(*hearth.Error).Problems...)
 	}
-	if loc, err = locationOf(ctx, sc.Tx, person.LocationID); err != nil {
+	if loc, err = locationOf(sc, person.LocationID); err != nil {
 		return person, t, loc, err
 	}
 	if t.ID != "" {
 		if err := t.Usable(loc); err != nil {
 			p = append(p, err.(*hearth.Error).Problems...)
 		}
-		b, err := s.consent.TechnologyBasis(ctx, sc.Tx, personID, t.ID, sc.Now())
+		b, err := s.consent.TechnologyBasis(sc, personID, t.ID, sc.Now())
 		if err != nil {
 			return person, t, loc, err
 		}
@@ -241,7 +240,7 @@ func (s *Service) prepare(ctx context.Context, sc *door.Scope, actor door.Actor,
 	if err := p.Err(); err != nil {
 		return person, t, loc, err
 	}
-	return person, t, loc, trainingGate(ctx, sc.Tx, actor, t, sc.Now())
+	return person, t, loc, trainingGate(sc, actor, t, sc.Now())
 }
 
 func lowerFirst(s string) string {
@@ -251,8 +250,8 @@ func lowerFirst(s string) string {
 	return strings.ToLower(s[:1]) + s[1:]
 }
 
-func addUseVersion(ctx context.Context, tx *store.Tx, useID string, version int, data string, now time.Time, actor door.Actor, reason string) error {
-	_, err := tx.Exec(ctx, `INSERT INTO tech_use_versions (use_id, version, data, changed_at, changed_by, changed_name, reason)
+func addUseVersion(sc *door.Scope, useID string, version int, data string, now time.Time, actor door.Actor, reason string) error {
+	_, err := sc.Exec(`INSERT INTO tech_use_versions (use_id, version, data, changed_at, changed_by, changed_name, reason)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, useID, version, data, now, actor.ID, actor.Name, reason)
 	return err
 }
@@ -271,7 +270,7 @@ func (s *Service) UpdateUse(ctx context.Context, actor door.Actor, personID, use
 		if err := onePerson(personID, n.RequestedFor); err != nil {
 			return err
 		}
-		if u, err = loadUse(ctx, sc.Tx, personID, useID); err != nil {
+		if u, err = loadUse(sc, personID, useID); err != nil {
 			return err
 		}
 		if !u.EndedAt.IsZero() {
@@ -295,7 +294,7 @@ func (s *Service) UpdateUse(ctx context.Context, actor door.Actor, personID, use
 		if err != nil {
 			return err
 		}
-		res, err := sc.Tx.Exec(ctx, `UPDATE tech_uses SET version = ?, basis_kind = ?, basis_id = ?, reason = ?, next_review = ?, data = ?, updated_at = ?
+		res, err := sc.Exec(`UPDATE tech_uses SET version = ?, basis_kind = ?, basis_id = ?, reason = ?, next_review = ?, data = ?, updated_at = ?
 			WHERE id = ? AND version = ?`, u.Version, u.BasisKind, u.BasisID, u.Reason, u.NextReview, data, now, u.ID, u.Version-1)
 		if err != nil {
 			return err
@@ -305,12 +304,12 @@ func (s *Service) UpdateUse(ctx context.Context, actor door.Actor, personID, use
 		}
 		// A new basis replaces one that stopped: the stop stays in the
 		// versions and the audit log, and the use counts again.
-		if _, err := sc.Tx.Exec(ctx, `DELETE FROM tech_use_stops WHERE use_id = ? AND basis_id <> ?`, u.ID, u.BasisID); err != nil {
+		if _, err := sc.Exec(`DELETE FROM tech_use_stops WHERE use_id = ? AND basis_id <> ?`, u.ID, u.BasisID); err != nil {
 			return err
 		}
 		a.Decision.Basis = u.BasisID
 		a.Detail = fmt.Sprintf("changed use of %s (version %d): %s", t.Name, u.Version, n.ChangeReason)
-		return addUseVersion(ctx, sc.Tx, u.ID, u.Version, data, now, actor, n.ChangeReason)
+		return addUseVersion(sc, u.ID, u.Version, data, now, actor, n.ChangeReason)
 	})
 	return u, err
 }
@@ -331,19 +330,19 @@ func scanUse(row interface{ Scan(...any) error }) (Use, error) {
 	return u, nil
 }
 
-func loadUse(ctx context.Context, tx *store.Tx, personID, useID string) (Use, error) {
+func loadUse(sc *door.Scope, personID, useID string) (Use, error) {
 	if !hearth.ValidID(useID) {
 		return Use{}, hearth.NotFound("That technology use")
 	}
-	u, err := scanUse(tx.QueryRow(ctx, `SELECT `+useColumns+` FROM tech_uses WHERE id = ? AND person_id = ?`, useID, personID))
+	u, err := scanUse(sc.QueryRow(`SELECT `+useColumns+` FROM tech_uses WHERE id = ? AND person_id = ?`, useID, personID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, hearth.NotFound("That technology use")
 	}
 	return u, err
 }
 
-func usesOf(ctx context.Context, tx *store.Tx, personID string) ([]Use, error) {
-	rows, err := tx.Query(ctx, `SELECT `+useColumns+` FROM tech_uses WHERE person_id = ? ORDER BY created_at DESC, id`, personID)
+func usesOf(sc *door.Scope, personID string) ([]Use, error) {
+	rows, err := sc.Query(`SELECT `+useColumns+` FROM tech_uses WHERE person_id = ? ORDER BY created_at DESC, id`, personID)
 	if err != nil {
 		return nil, err
 	}
@@ -372,7 +371,7 @@ func (s *Service) settle(ctx context.Context, sc *door.Scope, u *Use) error {
 		}
 		return nil
 	}
-	b, err := s.consent.BasisStatus(ctx, sc.Tx, u.PersonID, u.BasisKind, u.BasisID, now)
+	b, err := s.consent.BasisStatus(sc, u.PersonID, u.BasisKind, u.BasisID, now)
 	if err != nil {
 		return err
 	}
@@ -391,13 +390,13 @@ func (s *Service) settle(ctx context.Context, sc *door.Scope, u *Use) error {
 	}
 	u.State, u.StateText = UseStopped, "Stopped: "+strings.TrimSuffix(lowerFirst(why), ".")
 	var seen int
-	if err := sc.Tx.QueryRow(ctx, `SELECT COUNT(*) FROM tech_use_stops WHERE use_id = ?`, u.ID).Scan(&seen); err != nil {
+	if err := sc.QueryRow(`SELECT COUNT(*) FROM tech_use_stops WHERE use_id = ?`, u.ID).Scan(&seen); err != nil {
 		return err
 	}
 	if seen > 0 {
 		return nil
 	}
-	if _, err := sc.Tx.Exec(ctx, `INSERT INTO tech_use_stops (use_id, basis_id, reason, seen_at, seen_by) VALUES (?, ?, ?, ?, ?)`,
+	if _, err := sc.Exec(`INSERT INTO tech_use_stops (use_id, basis_id, reason, seen_at, seen_by) VALUES (?, ?, ?, ?, ?)`,
 		u.ID, u.BasisID, why, now, sc.Actor().ID); err != nil {
 		return err
 	}
@@ -429,10 +428,10 @@ func (s *Service) PersonTechnology(ctx context.Context, actor door.Actor, person
 			return err
 		}
 		var err error
-		if pg.Person, err = people.Load(ctx, sc.Tx, personID); err != nil {
+		if pg.Person, err = people.Load(sc, personID); err != nil {
 			return err
 		}
-		if pg.Uses, err = usesOf(ctx, sc.Tx, personID); err != nil {
+		if pg.Uses, err = usesOf(sc, personID); err != nil {
 			return err
 		}
 		for i := range pg.Uses {
@@ -440,20 +439,20 @@ func (s *Service) PersonTechnology(ctx context.Context, actor door.Actor, person
 				return err
 			}
 		}
-		if pg.Concerns, err = queryConcerns(ctx, sc.Tx, `WHERE c.person_id = ? ORDER BY c.raised_at DESC`, personID); err != nil {
+		if pg.Concerns, err = queryConcerns(sc, `WHERE c.person_id = ? ORDER BY c.raised_at DESC`, personID); err != nil {
 			return err
 		}
-		if pg.Profile, err = loadProfile(ctx, sc.Tx, personID); err != nil {
+		if pg.Profile, err = loadProfile(sc, personID); err != nil {
 			return err
 		}
-		if pg.Inclusion, err = loadInclusion(ctx, sc.Tx, personID); err != nil {
+		if pg.Inclusion, err = loadInclusion(sc, personID); err != nil {
 			return err
 		}
-		loc, err := locationOf(ctx, sc.Tx, pg.Person.LocationID)
+		loc, err := locationOf(sc, pg.Person.LocationID)
 		if err != nil {
 			return err
 		}
-		techs, err := allTechnologies(ctx, sc.Tx)
+		techs, err := allTechnologies(sc)
 		if err != nil {
 			return err
 		}
@@ -510,19 +509,19 @@ func (s *Service) GetUse(ctx context.Context, actor door.Actor, personID, useID,
 			return err
 		}
 		var err error
-		if pg.Use, err = loadUse(ctx, sc.Tx, personID, useID); err != nil {
+		if pg.Use, err = loadUse(sc, personID, useID); err != nil {
 			return err
 		}
-		if pg.Person, err = people.Load(ctx, sc.Tx, personID); err != nil {
+		if pg.Person, err = people.Load(sc, personID); err != nil {
 			return err
 		}
 		if err := s.settle(ctx, sc, &pg.Use); err != nil {
 			return err
 		}
-		if pg.Technology, err = loadTechnology(ctx, sc.Tx, pg.Use.TechnologyID); err != nil {
+		if pg.Technology, err = loadTechnology(sc, pg.Use.TechnologyID); err != nil {
 			return err
 		}
-		rows, err := sc.Tx.Query(ctx, `SELECT version, data, changed_at, changed_name, reason FROM tech_use_versions WHERE use_id = ? ORDER BY version DESC`, useID)
+		rows, err := sc.Query(`SELECT version, data, changed_at, changed_name, reason FROM tech_use_versions WHERE use_id = ? ORDER BY version DESC`, useID)
 		if err != nil {
 			return err
 		}
@@ -545,10 +544,10 @@ func (s *Service) GetUse(ctx context.Context, actor door.Actor, personID, useID,
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if pg.Reviews, err = reviewsOf(ctx, sc.Tx, useID); err != nil {
+		if pg.Reviews, err = reviewsOf(sc, useID); err != nil {
 			return err
 		}
-		if pg.Outcomes, err = outcomesOf(ctx, sc.Tx, `WHERE o.use_id = ? ORDER BY o.observed_on DESC, o.recorded_at DESC`, useID); err != nil {
+		if pg.Outcomes, err = outcomesOf(sc, `WHERE o.use_id = ? ORDER BY o.observed_on DESC, o.recorded_at DESC`, useID); err != nil {
 			return err
 		}
 		for i := range pg.Outcomes {
@@ -556,7 +555,7 @@ func (s *Service) GetUse(ctx context.Context, actor door.Actor, personID, useID,
 				pg.Outcomes[i].MeasureName, pg.Outcomes[i].Unit = m.Name, m.Unit
 			}
 		}
-		pg.Copies, err = copiesOf(ctx, sc.Tx, useID)
+		pg.Copies, err = copiesOf(sc, useID)
 		return err
 	})
 	return pg, err

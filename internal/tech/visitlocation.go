@@ -40,22 +40,22 @@ type VisitLocation struct {
 func (s *Service) VisitLocationUse(sc *door.Scope, personID string) (VisitLocation, error) {
 	var out VisitLocation
 	ctx := sc.Context()
-	uses, err := usesOf(ctx, sc.Tx, personID)
+	uses, err := usesOf(sc, personID)
 	if err != nil {
 		return out, err
 	}
-	person, err := people.Load(ctx, sc.Tx, personID)
+	person, err := people.Load(sc, personID)
 	if err != nil {
 		return out, err
 	}
-	loc, err := locationOf(ctx, sc.Tx, person.LocationID)
+	loc, err := locationOf(sc, person.LocationID)
 	if err != nil {
 		return out, err
 	}
 	today := day(sc.Now())
 	for i := range uses {
 		u := uses[i]
-		t, err := loadTechnology(ctx, sc.Tx, u.TechnologyID)
+		t, err := loadTechnology(sc, u.TechnologyID)
 		if err != nil {
 			return out, err
 		}
@@ -74,7 +74,7 @@ func (s *Service) VisitLocationUse(sc *door.Scope, personID string) (VisitLocati
 		case u.NextReview.Before(today):
 			why = fmt.Sprintf("the use of %s was due for review on %s and has not been reviewed", t.Name, UKDay(u.NextReview))
 		default:
-			if err := trainingGate(ctx, sc.Tx, sc.Actor(), t, sc.Now()); err != nil {
+			if err := trainingGate(sc, sc.Actor(), t, sc.Now()); err != nil {
 				why = lowerFirst(err.Error())
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"hearth"
@@ -328,7 +329,8 @@ type historyView struct {
 }
 
 func (ui *portalUI) history(w http.ResponseWriter, r *http.Request, c *call) error {
-	h, err := ui.s.Portal.History(r.Context(), c.actor, r.PathValue("id"), ui.s.cfg.HistoryLimit)
+	from, _ := strconv.Atoi(r.URL.Query().Get("from"))
+	h, err := ui.s.Portal.History(r.Context(), c.actor, r.PathValue("id"), max(from, 0), ui.s.cfg.HistoryLimit)
 	if err != nil {
 		return ui.fail(w, r, c, err)
 	}

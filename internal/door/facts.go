@@ -1,0 +1,317 @@
+package door
+
+// The facts behind a decision, loaded in the decision's own transaction:
+// the relationships the door owns (care team, location role, break-glass,
+// inspection grants, withheld entries) and those the registered fact
+// sources add. Reach is the same relationships as a SQL condition, so that
+// lists are limited in the query rather than filtered after reading.
+
+import (
+	"fmt"
+	"strings"
+
+	"hearth"
+	"hearth/internal/access"
+	"hearth/internal/store"
+)
+
+func (s *Scope) loadFacts(actor Actor, req Request) (access.Facts, error) {
+	key := factKey{actor: actor.ID, person: req.PersonID, location: req.LocationID, recipient: req.Recipient,
+		resourceType: req.ResourceType, resourceID: req.ResourceID, action: req.Action, purpose: req.Purpose}
+	if f, ok := s.facts[key]; ok {
+		return f, nil
+	}
+	f := access.Facts{Now: s.now}
+	ctx, tx := s.ctx, s.tx
+	location := req.LocationID
+	if req.PersonID != "" {
+		if !hearth.ValidID(req.PersonID) {
+			s.facts[key] = f
+			return f, nil
+		}
+		err := tx.QueryRow(ctx, `SELECT location_id FROM people WHERE id = ?`+s.personLock(req), req.PersonID).Scan(&location)
+		if err != nil && !isNoRows(err) {
+			return f, fmt.Errorf("door: load person: %w", err)
+		}
+		f.Exists = err == nil
+	} else if location != "" {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM locations WHERE id = ?`, location).Scan(&n); err != nil {
+			return f, fmt.Errorf("door: load location: %w", err)
+		}
+		f.Exists = n > 0
+	}
+	if !f.Exists || actor.ID == "" {
+		s.facts[key] = f
+		return f, nil
+	}
+	switch actor.Kind {
+	case access.KindStaff:
+		if req.PersonID != "" {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM care_team WHERE person_id = ? AND user_id = ?
+				AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?)`, req.PersonID, actor.ID, s.now, s.now).Scan(&n); err != nil {
+				return f, fmt.Errorf("door: load care team: %w", err)
+			}
+			f.CareTeam = n > 0
+			var g access.Grant
+			err := tx.QueryRow(ctx, `SELECT id, expires_at FROM break_glass WHERE user_id = ? AND person_id = ?
+				ORDER BY expires_at DESC LIMIT 1`, actor.ID, req.PersonID).Scan(&g.ID, &g.Until)
+			if err != nil && !isNoRows(err) {
+				return f, fmt.Errorf("door: load break-glass: %w", err)
+			}
+			f.BreakGlass = g
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM staff_locations WHERE user_id = ? AND location_id = ?`, actor.ID, location).Scan(&n); err != nil {
+			return f, fmt.Errorf("door: load location role: %w", err)
+		}
+		f.AtLocation = n > 0
+	case access.KindInspector:
+		// The grant covering the person's location that lasts longest;
+		// one ended early lasts until it was ended.
+		var g access.Grant
+		err := tx.QueryRow(ctx, `SELECT g.id, CASE WHEN g.ended_at IS NOT NULL AND g.ended_at < g.ends_at THEN g.ended_at ELSE g.ends_at END AS until
+			FROM inspection_grants g JOIN inspection_grant_locations gl ON gl.grant_id = g.id
+			WHERE g.inspector_id = ? AND gl.location_id = ? AND g.starts_at <= ?
+			ORDER BY until DESC LIMIT 1`, actor.ID, location, s.now).Scan(&g.ID, &g.Until)
+		if err != nil && !isNoRows(err) {
+			return f, fmt.Errorf("door: load inspection grant: %w", err)
+		}
+		f.Inspection = g
+	case access.KindPerson, access.KindRepresentative:
+		if req.ResourceID != "" && req.ResourceType != "" {
+			w, err := s.withheld(req.PersonID, []string{req.ResourceType}, req.ResourceID)
+			if err != nil {
+				return f, err
+			}
+			f.Withheld = len(w) > 0
+		}
+	}
+	q := FactQuery{Actor: actor, PersonID: req.PersonID, Action: req.Action, Purpose: req.Purpose, Recipient: req.Recipient,
+		ResourceType: req.ResourceType, ResourceID: req.ResourceID}
+	s.loading++
+	defer func() { s.loading-- }()
+	for _, src := range s.door.sources {
+		if err := src.LoadFacts(s, q, &f); err != nil {
+			return f, err
+		}
+	}
+	s.facts[key] = f
+	return f, nil
+}
+
+// personLock is the row lock a decision takes on the person it concerns, so
+// that writes to one person happen one after another (docs/architecture.md,
+// "Writes to one person happen in order"). On PostgreSQL a write locks the
+// row until the scope ends, and so does a read whose permit rests on the
+// person's consent or a representative's authority, so that a withdrawal
+// and a read it would refuse cannot interleave. SQLite needs none: every
+// scope there is an IMMEDIATE transaction, and they already queue.
+func (s *Scope) personLock(req Request) string {
+	if s.tx.Dialect() != store.Postgres {
+		return ""
+	}
+	switch {
+	case !req.Action.IsRead():
+		return " FOR UPDATE"
+	case req.Purpose == access.Sharing || req.Purpose == access.ProxyAccess:
+		return " FOR SHARE"
+	}
+	return ""
+}
+
+// withheldTypes are the names a withheld entry may be recorded under, for
+// each kind of entry: daily notes were first marked as FHIR Observations.
+var withheldTypes = map[string][]string{
+	"DailyNote":   {"DailyNote", "Observation"},
+	"Observation": {"DailyNote", "Observation"},
+}
+
+// withheld returns the IDs among resourceTypes withheld from the person now
+// (one ID when id is given).
+func (s *Scope) withheld(personID string, resourceTypes []string, id string) ([]string, error) {
+	var types []string
+	for _, t := range resourceTypes {
+		if alias, ok := withheldTypes[t]; ok {
+			types = append(types, alias...)
+		} else {
+			types = append(types, t)
+		}
+	}
+	if len(types) == 0 || !hearth.ValidID(personID) {
+		return nil, nil
+	}
+	args := []any{personID}
+	for _, t := range types {
+		args = append(args, t)
+	}
+	q := `SELECT resource_id FROM withheld_items WHERE person_id = ? AND review_outcome <> 'lifted'
+		AND resource_type IN (` + placeholders(len(types)) + `)`
+	if id != "" {
+		q += ` AND resource_id = ?`
+		args = append(args, id)
+	}
+	rows, err := s.tx.Query(s.ctx, q+` ORDER BY resource_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("door: load withheld entries: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var rid string
+		if err := rows.Scan(&rid); err != nil {
+			return nil, err
+		}
+		out = append(out, rid)
+	}
+	return out, rows.Err()
+}
+
+// Unwithheld limits a list of the person's entries to those not withheld
+// from the actor. For the person and their representatives it decides each
+// withheld entry of resourceType (refused as withheld, audited as such) and
+// returns a SQL condition on idCol that leaves them out of the query; for
+// everyone else it returns a condition that is always true. The list's own
+// read must already be permitted.
+func (s *Scope) Unwithheld(req Request, idCol string, resourceTypes ...string) (string, []any, error) {
+	if s.actor.Kind != access.KindPerson && s.actor.Kind != access.KindRepresentative {
+		return "1 = 1", nil, nil
+	}
+	if err := s.Require(req.PersonID); err != nil {
+		return "", nil, err
+	}
+	ids, err := s.withheld(req.PersonID, resourceTypes, "")
+	if err != nil || len(ids) == 0 {
+		return "1 = 1", nil, err
+	}
+	args := make([]any, 0, len(ids))
+	for _, id := range ids {
+		r := req
+		r.ResourceID = id
+		if r.ResourceType == "" && len(resourceTypes) > 0 {
+			r.ResourceType = resourceTypes[0]
+		}
+		if _, err := s.decide(s.actor, r); err != nil {
+			return "", nil, err
+		}
+		args = append(args, id)
+	}
+	return idCol + ` NOT IN (` + placeholders(len(ids)) + `)`, args, nil
+}
+
+// Reach is a SQL condition that holds for exactly the people the actor has
+// a live relationship with, over the given person and location columns:
+// staff on the care team, at a location where their role covers everyone,
+// or with live break-glass; the person's own account; a representative's
+// linked records; an inspector's live grants. Candidate lists join it, so
+// rows the actor may not see are never read; each row kept is then decided
+// (Filter) and audited.
+func (s *Scope) Reach(personCol, locationCol string) (string, []any) {
+	a, now := s.actor, s.now
+	switch a.Kind {
+	case access.KindStaff:
+		var b strings.Builder
+		args := []any{a.ID, now, now}
+		b.WriteString(`(` + personCol + ` IN (SELECT person_id FROM care_team WHERE user_id = ? AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?))`)
+		if a.Role.Info().LocationWide {
+			b.WriteString(` OR ` + locationCol + ` IN (SELECT location_id FROM staff_locations WHERE user_id = ?)`)
+			args = append(args, a.ID)
+		}
+		b.WriteString(` OR ` + personCol + ` IN (SELECT person_id FROM break_glass WHERE user_id = ? AND expires_at > ?))`)
+		args = append(args, a.ID, now)
+		return b.String(), args
+	case access.KindPerson:
+		return personCol + ` IN (SELECT person_id FROM person_accounts WHERE user_id = ?)`, []any{a.ID}
+	case access.KindRepresentative:
+		return personCol + ` IN (SELECT r.person_id FROM representatives r JOIN representative_accounts ra ON ra.representative_id = r.id
+			WHERE ra.user_id = ?)`, []any{a.ID}
+	case access.KindInspector:
+		return locationCol + ` IN (SELECT gl.location_id FROM inspection_grant_locations gl JOIN inspection_grants g ON g.id = gl.grant_id
+			WHERE g.inspector_id = ? AND g.starts_at <= ? AND g.ends_at > ? AND (g.ended_at IS NULL OR g.ended_at > ?))`, []any{a.ID, now, now, now}
+	}
+	return `1 = 0`, nil
+}
+
+// owners are the tables that hold each kind of entry a request may name, by
+// the resource type it is named with, and the column holding its person.
+var owners = map[string][]string{
+	"DailyNote":                {"daily_notes"},
+	"Observation":              {"daily_notes", "observations"},
+	"QuestionnaireResponse":    {"about_me_entries"},
+	"CarePlan":                 {"care_plans", "care_plan_versions"},
+	"RiskAssessment":           {"risk_assessments", "risk_versions"},
+	"MedicationStatement":      {"medicines"},
+	"MedicationRequest":        {"medicines"},
+	"MedicationAdministration": {"medicine_doses"},
+	"Encounter":                {"visits"},
+	"Consent":                  {"consents", "capacity_assessments", "best_interests", "lawful_bases"},
+	"RelatedPerson":            {"representatives"},
+	"DeviceUseStatement":       {"tech_uses"},
+	"Communication":            {"portal_messages"},
+	"Task":                     {"correction_requests"},
+	// Hearth's own records about a record, named by table.
+	"WithheldItem": {"withheld_items"},
+	"BreakGlass":   {"break_glass"},
+}
+
+// Owns checks that the entry named by resourceType and id belongs to
+// personID. An entry of another person, an unknown type and a missing entry
+// all look alike: not found. The person must already be permitted in this
+// scope.
+func (s *Scope) Owns(personID, resourceType, id string) error {
+	if err := s.Require(personID); err != nil {
+		return err
+	}
+	tables := owners[resourceType]
+	if len(tables) == 0 || !hearth.ValidID(id) {
+		return hearth.NotFound("That entry")
+	}
+	for _, t := range tables {
+		var n int
+		if err := s.tx.QueryRow(s.ctx, `SELECT COUNT(*) FROM `+t+` WHERE id = ? AND person_id = ?`, id, personID).Scan(&n); err != nil {
+			return fmt.Errorf("door: check owner of %s: %w", resourceType, err)
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+	return hearth.NotFound("That entry")
+}
+
+// OwnerOf finds whose record an entry named only by its ID belongs to (a
+// correction request or a withheld mark opened from a review queue), so the
+// request can be decided about that person. The answer is only used to
+// decide: an unknown entry gives "", which the door refuses as not found.
+func (s *Scope) OwnerOf(resourceType, id string) (string, error) {
+	if !hearth.ValidID(id) {
+		return "", nil
+	}
+	for _, t := range owners[resourceType] {
+		var personID string
+		err := s.tx.QueryRow(s.ctx, `SELECT person_id FROM `+t+` WHERE id = ?`, id).Scan(&personID)
+		if err == nil {
+			return personID, nil
+		}
+		if !isNoRows(err) {
+			return "", fmt.Errorf("door: find owner of %s: %w", resourceType, err)
+		}
+	}
+	return "", nil
+}
+
+// PersonByNHSNumber finds whose record an NHS number names, for the one
+// request that names a person that way before any decision: emergency
+// access. The answer is only used to decide; a number nobody has gives "".
+func (s *Scope) PersonByNHSNumber(nhs string) (string, error) {
+	var id string
+	err := s.tx.QueryRow(s.ctx, `SELECT id FROM people WHERE nhs_number = ?`, nhs).Scan(&id)
+	if isNoRows(err) {
+		return "", nil
+	}
+	return id, err
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}

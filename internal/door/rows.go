@@ -1,8 +1,0 @@
-package door
-
-import (
-	"database/sql"
-	"errors"
-)
-
-func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
