@@ -75,8 +75,8 @@ func (s *Service) Open(ctx context.Context, actor door.Actor, nhsNumberOrID, rea
 		if !hearth.ValidID(key) {
 			personID = ""
 			if n := people.NormaliseNHSNumber(key); n != "" {
-				err := sc.QueryRow(`SELECT id FROM people WHERE nhs_number = ?`, n).Scan(&personID)
-				if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				var err error
+				if personID, err = sc.PersonByNHSNumber(n); err != nil {
 					return err
 				}
 			}
@@ -125,14 +125,14 @@ func (s *Service) Unreviewed(ctx context.Context, actor door.Actor) ([]Grant, er
 		if _, err := sc.Allow(door.Request{Action: access.ReviewBreakGlass, Purpose: access.Governance, ResourceType: "AuditEvent", Detail: "break-glass review list"}); err != nil {
 			return err
 		}
-		rows, err := sc.Query(`SELECT ` + grantColumns + ` FROM break_glass b JOIN users u ON u.id = b.user_id
+		reach, args := sc.Reach("b.person_id", "p.location_id")
+		rows, err := sc.Query(`SELECT `+grantColumns+` FROM break_glass b JOIN users u ON u.id = b.user_id
 			JOIN people p ON p.id = b.person_id LEFT JOIN users r ON r.id = b.reviewed_by
-			WHERE b.reviewed_at IS NULL ORDER BY b.starts_at, b.id`)
+			WHERE b.reviewed_at IS NULL AND `+reach+` ORDER BY b.starts_at, b.id`, args...)
 		if err != nil {
 			return err
 		}
 		var all []Grant
-		var ids []string
 		for rows.Next() {
 			g, err := scanGrant(rows)
 			if err != nil {
@@ -140,40 +140,16 @@ func (s *Service) Unreviewed(ctx context.Context, actor door.Actor) ([]Grant, er
 				return err
 			}
 			all = append(all, g)
-			ids = append(ids, g.PersonID)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		allowed, err := sc.AllowEach(door.Request{Action: access.ReadAccessLog, Purpose: access.Governance, ResourceType: "AuditEvent", Detail: "break-glass review"}, unique(ids))
-		if err != nil {
-			return err
-		}
-		ok := map[string]bool{}
-		for _, id := range allowed {
-			ok[id] = true
-		}
-		for _, g := range all {
-			if ok[g.PersonID] {
-				out = append(out, g)
-			}
-		}
-		return nil
+		out, err = door.Filter(sc, door.Request{Action: access.ReadAccessLog, Purpose: access.Governance, ResourceType: "AuditEvent",
+			Detail: "break-glass review"}, all, func(g Grant) string { return g.PersonID })
+		return err
 	})
 	return out, err
-}
-
-func unique(ids []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // Review records that the information governance lead has looked at a
@@ -209,16 +185,4 @@ func (s *Service) Review(ctx context.Context, actor door.Actor, grantID, note st
 			actor.ID, sc.Now(), note, grantID)
 		return err
 	})
-}
-
-// Active returns actor's live grant for a person, if any, inside a scope
-// that already allowed access to the person.
-func Active(sc *door.Scope, userID, personID string, now time.Time) (Grant, bool, error) {
-	g, err := scanGrant(sc.QueryRow(`SELECT `+grantColumns+` FROM break_glass b JOIN users u ON u.id = b.user_id
-		JOIN people p ON p.id = b.person_id LEFT JOIN users r ON r.id = b.reviewed_by
-		WHERE b.user_id = ? AND b.person_id = ? AND b.expires_at > ? ORDER BY b.expires_at DESC LIMIT 1`, userID, personID, now))
-	if errors.Is(err, sql.ErrNoRows) {
-		return g, false, nil
-	}
-	return g, err == nil, err
 }

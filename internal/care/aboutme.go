@@ -90,15 +90,21 @@ func (s *Service) AboutMe(ctx context.Context, actor door.Actor, personID string
 			return err
 		}
 		pg.Person, pg.CanWrite = p, recMay(actor, writeAction(actor))
-		pg.Sections, err = aboutMeSections(ctx, sc, personID)
+		out, err := sc.Unwithheld(door.Request{Action: access.ReadRecord, Purpose: people.Purpose(actor), PersonID: personID,
+			Detail: "a withheld About Me entry"}, "QuestionnaireResponse")
+		if err != nil {
+			return err
+		}
+		pg.Sections, err = aboutMeSections(ctx, sc, personID, out)
 		return err
 	})
 	return pg, err
 }
 
-func aboutMeSections(ctx context.Context, sc *door.Scope, personID string) ([]AboutMeSection, error) {
+func aboutMeSections(ctx context.Context, sc *door.Scope, personID string, withheld door.Excluded) ([]AboutMeSection, error) {
+	notWithheld, args := withheld.Not("id")
 	rows, err := sc.Query(`SELECT id, section, body, formats, support, author_id, author_name, author_role, author_kind, written_at
-		FROM about_me_entries WHERE person_id = ? ORDER BY written_at DESC, id DESC`, personID)
+		FROM about_me_entries WHERE person_id = ? AND `+notWithheld+` ORDER BY written_at DESC, id DESC`, append([]any{personID}, args...)...)
 	if err != nil {
 		return nil, err
 	}

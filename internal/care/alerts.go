@@ -157,7 +157,8 @@ func (s *Service) LocationAlerts(ctx context.Context, actor door.Actor, location
 		if err != nil {
 			return err
 		}
-		allowed, err := sc.AllowEach(door.Request{Action: access.ReadRecord, Purpose: people.Purpose(actor), ResourceType: "Flag", Detail: "location alerts"}, ids)
+		allowed, err := door.Filter(sc, door.Request{Action: access.ReadRecord, Purpose: people.Purpose(actor), ResourceType: "Flag", Detail: "location alerts"},
+			ids, func(id string) string { return id })
 		if err != nil {
 			return err
 		}
@@ -195,10 +196,12 @@ func loadLocation(sc *door.Scope, id string) (people.Location, error) {
 	return l, nil
 }
 
-// personIDsAt lists the people at a location, by name. The caller decides
-// which of them the actor may see before reading anything about them.
+// personIDsAt lists the people at a location the actor has a relationship
+// with, by name. The caller decides each before reading anything about them.
 func personIDsAt(sc *door.Scope, locationID string) ([]string, error) {
-	rows, err := sc.Query(`SELECT id FROM people WHERE location_id = ? ORDER BY family_name, given_name, id`, locationID)
+	reach, args := sc.Reach("p.id", "p.location_id")
+	rows, err := sc.Query(`SELECT p.id FROM people p WHERE p.location_id = ? AND `+reach+`
+		ORDER BY p.family_name, p.given_name, p.id`, append([]any{locationID}, args...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -356,8 +356,10 @@ func loadMedicine(sc *door.Scope, personID, id string) (Medicine, error) {
 	return m, err
 }
 
-func listMedicines(sc *door.Scope, personID string, now time.Time) ([]Medicine, error) {
-	rows, err := sc.Query(`SELECT `+medicineColumns+medicineFrom+` WHERE m.person_id = ? ORDER BY m.name, m.created_at`, personID)
+func listMedicines(sc *door.Scope, personID string, now time.Time, withheld door.Excluded) ([]Medicine, error) {
+	notWithheld, args := withheld.Not("m.id")
+	rows, err := sc.Query(`SELECT `+medicineColumns+medicineFrom+` WHERE m.person_id = ? AND `+notWithheld+` ORDER BY m.name, m.created_at`,
+		append([]any{personID}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -549,25 +551,27 @@ func (s *Service) checkWitness(sc *door.Scope, actor door.Actor, personID, witne
 	if witnessID == actor.ID {
 		return "", hearth.Invalid("Witness", "The witness must be someone other than you")
 	}
-	var kind, role, name, hash string
-	var disabled, locked sql.NullTime
-	err := sc.QueryRow(`SELECT kind, role, display_name, password_hash, disabled_at, locked_until FROM users WHERE id = ?`,
-		witnessID).Scan(&kind, &role, &name, &hash, &disabled, &locked)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && (kind != "staff" || disabled.Valid)) {
-		return "", hearth.Invalid("Witness", "The witness must be an active member of staff")
-	} else if err != nil {
-		return "", err
-	}
-	subject := access.Subject{ID: witnessID, Kind: access.KindStaff, Role: access.ParseRole(role)}
-	f, err := staffFacts(sc, witnessID, personID, now)
+	// The witness is decided like anyone: may they give this person's
+	// medicines, on the same facts as every decision, audited in this
+	// request (docs/architecture.md, "Second parties").
+	party, err := sc.DecideFor(witnessID, door.Request{Action: access.AdministerMedicines, Purpose: access.DirectCare,
+		PersonID: personID, ResourceType: "MedicationAdministration"}, "witness to a controlled drug")
 	if err != nil {
 		return "", err
 	}
-	if dec := access.Decide(subject, access.AdministerMedicines, access.Resource{PersonID: personID, Facts: f}, access.DirectCare); !dec.Permit {
-		if dec.Reason == access.DenyNoPermission {
+	if party.ID == "" {
+		return "", hearth.Invalid("Witness", "The witness must be an active member of staff")
+	}
+	name := party.Name
+	if !party.Decision.Permit {
+		if party.Decision.Reason == access.DenyNoPermission {
 			return "", hearth.Invalid("Witness", name+"'s role does not include giving medicines, so they cannot witness a controlled drug")
 		}
 		return "", hearth.Invalid("Witness", name+" is not on this person's care team, so they cannot witness this dose")
+	}
+	var locked sql.NullTime
+	if err := sc.QueryRow(`SELECT locked_until FROM users WHERE id = ?`, witnessID).Scan(&locked); err != nil {
+		return "", err
 	}
 	if locked.Valid && now.Before(locked.Time) {
 		return "", hearth.Invalid("Witness password", "The witness's account is locked for now; ask someone else to witness")
@@ -615,31 +619,6 @@ func (s *Service) witnessOutcome(ctx context.Context, actor door.Actor, err erro
 		return hearth.Invalid("Witness password", "The witness's password is not right")
 	}
 	return err
-}
-
-// staffFacts loads the relationship facts for a staff member who is not the
-// actor (a witness), as the door loads them for the actor.
-func staffFacts(sc *door.Scope, userID, personID string, now time.Time) (access.Facts, error) {
-	f := access.Facts{Now: now}
-	var location string
-	err := sc.QueryRow(`SELECT location_id FROM people WHERE id = ?`, personID).Scan(&location)
-	if errors.Is(err, sql.ErrNoRows) {
-		return f, nil
-	} else if err != nil {
-		return f, err
-	}
-	f.Exists = true
-	var n int
-	if err := sc.QueryRow(`SELECT COUNT(*) FROM care_team WHERE person_id = ? AND user_id = ? AND starts_at <= ?
-		AND (ends_at IS NULL OR ends_at > ?)`, personID, userID, now, now).Scan(&n); err != nil {
-		return f, err
-	}
-	f.CareTeam = n > 0
-	if err := sc.QueryRow(`SELECT COUNT(*) FROM staff_locations WHERE user_id = ? AND location_id = ?`, userID, location).Scan(&n); err != nil {
-		return f, err
-	}
-	f.AtLocation = n > 0
-	return f, nil
 }
 
 // slotsOn is a scheduled medicine's dose times on the UK day holding t.
@@ -834,7 +813,12 @@ func (s *Service) Medicines(ctx context.Context, actor door.Actor, personID stri
 		}
 		now := sc.Now()
 		pg.Now = now
-		all, err := listMedicines(sc, personID, now)
+		out, err := sc.Unwithheld(door.Request{Action: access.ReadMedicines, Purpose: people.Purpose(actor), PersonID: personID,
+			Detail: "a withheld medicine"}, "MedicationStatement")
+		if err != nil {
+			return err
+		}
+		all, err := listMedicines(sc, personID, now, out)
 		if err != nil {
 			return err
 		}
@@ -872,7 +856,7 @@ func (s *Service) Medicines(ctx context.Context, actor door.Actor, personID stri
 // dueSlots is the person's doses due, late or missed today (for 'my
 // shift'), inside a scope that allowed ReadMedicines.
 func dueSlots(sc *door.Scope, personID string, now time.Time) ([]RoundSlots, error) {
-	meds, err := listMedicines(sc, personID, now)
+	meds, err := listMedicines(sc, personID, now, door.Excluded{})
 	if err != nil {
 		return nil, err
 	}

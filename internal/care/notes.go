@@ -112,7 +112,14 @@ func (s *Service) Notes(ctx context.Context, actor door.Actor, personID string, 
 			return err
 		}
 		pg.Person, pg.CanWrite = p, recMay(actor, access.WriteRecord)
-		pg.Notes, err = loadNotes(sc, `n.person_id = ? AND n.care_at >= ?`, personID, sc.Now().Add(-time.Duration(days)*24*time.Hour))
+		out, err := sc.Unwithheld(door.Request{Action: access.ReadRecord, Purpose: people.Purpose(actor), PersonID: personID,
+			Detail: "a withheld daily note"}, "DailyNote")
+		if err != nil {
+			return err
+		}
+		notWithheld, args := out.Not("n.id")
+		pg.Notes, err = loadNotes(sc, `n.person_id = ? AND n.care_at >= ? AND `+notWithheld,
+			append([]any{personID, sc.Now().Add(-time.Duration(days) * 24 * time.Hour)}, args...)...)
 		return err
 	})
 	return pg, err

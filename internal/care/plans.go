@@ -128,7 +128,12 @@ func (s *Service) CarePlans(ctx context.Context, actor door.Actor, personID stri
 			return err
 		}
 		pg.Person, pg.CanWrite = p, recMay(actor, access.WritePlan)
-		pg.Plans, err = currentPlans(sc, personID, sc.Now())
+		out, err := sc.Unwithheld(door.Request{Action: access.ReadRecord, Purpose: people.Purpose(actor), PersonID: personID,
+			Detail: "a withheld care plan"}, "CarePlan")
+		if err != nil {
+			return err
+		}
+		pg.Plans, err = currentPlans(sc, personID, sc.Now(), out)
 		if err != nil {
 			return err
 		}
@@ -149,10 +154,13 @@ func (s *Service) CarePlans(ctx context.Context, actor door.Actor, personID stri
 	return pg, err
 }
 
-func currentPlans(sc *door.Scope, personID string, now time.Time) ([]PlanVersion, error) {
+func currentPlans(sc *door.Scope, personID string, now time.Time, withheld door.Excluded) ([]PlanVersion, error) {
+	// A mark may name the plan or one of its versions.
+	notPlan, args := withheld.Not("v.plan_id")
+	notVersion, more := withheld.Not("v.id")
 	rows, err := sc.Query(`SELECT `+planVersionColumns+` FROM care_plan_versions v JOIN care_plans p ON p.id = v.plan_id
 		WHERE v.person_id = ? AND v.version = (SELECT MAX(version) FROM care_plan_versions m WHERE m.plan_id = v.plan_id)
-		ORDER BY p.created_at, p.id`, personID)
+		AND `+notPlan+` AND `+notVersion+` ORDER BY p.created_at, p.id`, append(append([]any{personID}, args...), more...)...)
 	if err != nil {
 		return nil, err
 	}

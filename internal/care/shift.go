@@ -40,6 +40,8 @@ func (s *Service) MyShift(ctx context.Context, actor door.Actor) (Shift, error) 
 		}
 		now := sc.Now()
 		sh.Now = now
+		// My shift is the people whose care team I am on (not everyone I
+		// could reach through a location role or break-glass).
 		rows, err := sc.Query(`SELECT p.id FROM people p WHERE p.id IN (SELECT person_id FROM care_team WHERE user_id = ?
 			AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?)) ORDER BY p.family_name, p.given_name, p.id`, actor.ID, now, now)
 		if err != nil {

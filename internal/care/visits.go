@@ -3,7 +3,6 @@ package care
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -155,23 +154,19 @@ func (s *Service) scheduleVisit(sc *door.Scope, a *door.Access, personID string,
 		if in.AssignedTo == "" {
 			p.Add("Care worker", "Choose who will visit")
 		} else {
-			var role, name string
-			err := sc.QueryRow(`SELECT role, display_name FROM users WHERE id = ? AND kind = 'staff' AND disabled_at IS NULL`,
-				in.AssignedTo).Scan(&role, &name)
-			if errors.Is(err, sql.ErrNoRows) || !hearth.ValidID(in.AssignedTo) {
-				p.Add("Care worker", "Choose an active member of staff")
-			} else if err != nil {
+			// The assignee is decided like anyone: may they write this
+			// person's record, on the same facts (docs/architecture.md).
+			party, err := sc.DecideFor(in.AssignedTo, door.Request{Action: access.WriteRecord, Purpose: access.DirectCare,
+				PersonID: personID, ResourceType: "Encounter"}, "the care worker assigned a visit")
+			switch {
+			case err != nil:
 				return err
-			} else {
-				f, err := staffFacts(sc, in.AssignedTo, personID, sc.Now())
-				if err != nil {
-					return err
-				}
-				sub := access.Subject{ID: in.AssignedTo, Kind: access.KindStaff, Role: access.ParseRole(role)}
-				if !access.Decide(sub, access.WriteRecord, access.Resource{PersonID: personID, Facts: f}, access.DirectCare).Permit {
-					p.Add("Care worker", name+" is not on this person's care team: add them to the team first")
-				}
-				v.AssignedName = name
+			case party.ID == "":
+				p.Add("Care worker", "Choose an active member of staff")
+			case !party.Decision.Permit:
+				p.Add("Care worker", party.Name+" is not on this person's care team: add them to the team first")
+			default:
+				v.AssignedName = party.Name
 			}
 		}
 		if err := p.Err(); err != nil {
@@ -523,31 +518,18 @@ func (s *Service) VisitsAt(ctx context.Context, actor door.Actor, locationID str
 		lv.Day, lv.Now = calendarDay(day), now
 		from := ukDayStart(day)
 		to := ukDayStart(from.Add(26 * time.Hour))
-		all, err := s.loadVisits(sc, `p.location_id = ? AND v.window_start >= ? AND v.window_start < ?`, now, locationID, from, to)
+		reach, args := sc.Reach("v.person_id", "p.location_id")
+		all, err := s.loadVisits(sc, `p.location_id = ? AND v.window_start >= ? AND v.window_start < ? AND `+reach, now,
+			append([]any{locationID, from, to}, args...)...)
 		if err != nil {
 			return err
 		}
-		var ids []string
-		seen := map[string]bool{}
-		for _, v := range all {
-			if !seen[v.PersonID] {
-				seen[v.PersonID] = true
-				ids = append(ids, v.PersonID)
-			}
-		}
-		allowed, err := sc.AllowEach(door.Request{Action: access.ReadRecord, Purpose: people.Purpose(actor), ResourceType: "Appointment",
-			Detail: "visits list"}, ids)
+		seen, err := door.Filter(sc, door.Request{Action: access.ReadRecord, Purpose: people.Purpose(actor), ResourceType: "Appointment",
+			Detail: "visits list"}, all, func(v Visit) string { return v.PersonID })
 		if err != nil {
 			return err
 		}
-		ok := map[string]bool{}
-		for _, id := range allowed {
-			ok[id] = true
-		}
-		for _, v := range all {
-			if !ok[v.PersonID] {
-				continue
-			}
+		for _, v := range seen {
 			lv.Visits = append(lv.Visits, v)
 			switch {
 			case v.Status == VisitMissed:
@@ -561,7 +543,7 @@ func (s *Service) VisitsAt(ctx context.Context, actor door.Actor, locationID str
 		}
 		// Missed and late first: that is what a coordinator acts on.
 		sort.SliceStable(lv.Visits, func(i, j int) bool { return visitRank(lv.Visits[i]) < visitRank(lv.Visits[j]) })
-		q.Detail = fmt.Sprintf("visits at %s on %s: %d visits for %d people", lv.Location.Name, ukDate(lv.Day), len(lv.Visits), len(allowed))
+		q.Detail = fmt.Sprintf("visits at %s on %s: %d visits for %d people", lv.Location.Name, ukDate(lv.Day), len(lv.Visits), countPeople(seen))
 		return nil
 	})
 	return lv, err
@@ -575,4 +557,12 @@ func visitRank(v Visit) int {
 		return 1
 	}
 	return 2
+}
+
+func countPeople(vs []Visit) int {
+	seen := map[string]bool{}
+	for _, v := range vs {
+		seen[v.PersonID] = true
+	}
+	return len(seen)
 }

@@ -70,6 +70,17 @@ func (s *Service) Page(ctx context.Context, actor door.Actor, personID string) (
 			return err
 		}
 		pg.CanRecord = rec.Decision.Permit
+		// Entries withheld from the person (or their representative) are
+		// refused one by one and left out of every query below.
+		withheld, err := sc.Unwithheld(door.Request{Action: access.ReadConsent, Purpose: actingPurpose(actor), PersonID: personID,
+			Detail: "a withheld consent or capacity record"}, "Consent", "Observation")
+		if err != nil {
+			return err
+		}
+		notWithheld := func(col string) (string, []any) {
+			cond, args := withheld.Not(col)
+			return "AND " + cond, args
+		}
 		now := sc.Now()
 		pg.Now = now
 		j, err := s.newJudge(sc, personID, now)
@@ -83,13 +94,15 @@ func (s *Service) Page(ctx context.Context, actor door.Actor, personID string) (
 		sort.Slice(pg.Representatives, func(a, b int) bool {
 			return pg.Representatives[a].RecordedAt.Before(pg.Representatives[b].RecordedAt)
 		})
-		if pg.Consents, err = consentsWhere(sc, personID, ""); err != nil {
+		cond, args := notWithheld("c.id")
+		if pg.Consents, err = consentsWhere(sc, personID, cond, args...); err != nil {
 			return err
 		}
 		if pg.Positions, err = j.positions(pg.Consents); err != nil {
 			return err
 		}
-		all, err := assessments(sc, personID, "")
+		cond, args = notWithheld("id")
+		all, err := assessments(sc, personID, cond, args...)
 		if err != nil {
 			return err
 		}
@@ -102,7 +115,7 @@ func (s *Service) Page(ctx context.Context, actor door.Actor, personID string) (
 				pg.Capacity = append(pg.Capacity, CapacityNow{Assessment: a, ReviewDue: !a.NextReview.IsZero() && now.After(a.NextReview)})
 			}
 		}
-		bis, err := bestInterestsWhere(sc, personID, "")
+		bis, err := bestInterestsWhere(sc, personID, cond, args...)
 		if err != nil {
 			return err
 		}
@@ -123,7 +136,7 @@ func (s *Service) Page(ctx context.Context, actor door.Actor, personID string) (
 					p.Title, j.person.CalledName(), p.Basis.GivenBy, ukDate(p.Basis.Until)))
 			}
 		}
-		pg.LawfulBases, err = lawfulBasesWhere(sc, personID, "")
+		pg.LawfulBases, err = lawfulBasesWhere(sc, personID, cond, args...)
 		return err
 	})
 	return pg, err

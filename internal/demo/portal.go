@@ -46,18 +46,36 @@ func seedPortal(ctx context.Context, a *app.App, actors map[string]door.Actor) e
 	meta := accounts.Meta{ClientAddr: "demo", RequestID: "demo-seed"}
 	users := map[string]door.Actor{}
 	people := map[string]string{}
+	// Grace finds each person as she would: through the door.
+	visible, err := a.People.Visible(ctx, grace)
+	if err != nil {
+		return err
+	}
 	for _, p := range portalSpecs {
 		var personID string
-		if err := a.DB.QueryRow(ctx, `SELECT id FROM people WHERE given_name = ? AND family_name = ?`, p.given, p.family).Scan(&personID); err != nil {
-			return fmt.Errorf("demo: portal: find %s: %w", p.given, err)
+		for _, v := range visible {
+			if v.GivenName == p.given && v.FamilyName == p.family {
+				personID = v.ID
+			}
+		}
+		if personID == "" {
+			return fmt.Errorf("demo: portal: %s %s is not at Grace's location", p.given, p.family)
 		}
 		people[p.username] = personID
 		inv := portal.NewInvitation{PersonID: personID, Kind: access.KindPerson, Name: p.name}
 		if p.representative != "" {
 			inv.Kind = access.KindRepresentative
-			if err := a.DB.QueryRow(ctx, `SELECT id FROM representatives WHERE person_id = ? AND name = ?`, personID, p.representative).
-				Scan(&inv.RepresentativeID); err != nil {
-				return fmt.Errorf("demo: portal: find %s: %w", p.representative, err)
+			pg, err := a.Consent.Page(ctx, grace, personID)
+			if err != nil {
+				return err
+			}
+			for _, r := range pg.Representatives {
+				if r.Name == p.representative {
+					inv.RepresentativeID = r.ID
+				}
+			}
+			if inv.RepresentativeID == "" {
+				return fmt.Errorf("demo: portal: %s is not recorded as a representative", p.representative)
 			}
 		}
 		_, code, err := a.Portal.Invite(ctx, grace, inv)
@@ -87,9 +105,12 @@ func seedPortal(ctx context.Context, a *app.App, actors map[string]door.Actor) e
 		Request: "My record says I moved in during March. It was February, the week after my birthday."}); err != nil {
 		return err
 	}
-	var noteID string
-	if err := a.DB.QueryRow(ctx, `SELECT id FROM daily_notes WHERE person_id = ? ORDER BY care_at DESC LIMIT 1`, margaret).Scan(&noteID); err == nil {
-		if _, err := a.Portal.Withhold(ctx, grace, margaret, portal.NewWithheld{ResourceType: "Observation", ResourceID: noteID,
+	notes, err := a.Care.Notes(ctx, grace, margaret, 30)
+	if err != nil {
+		return err
+	}
+	if len(notes.Notes) > 0 {
+		if _, err := a.Portal.Withhold(ctx, grace, margaret, portal.NewWithheld{ResourceType: "Observation", ResourceID: notes.Notes[0].ID,
 			Category: portal.WithheldThirdParty, Reason: "The note records what another resident said about their own family."}); err != nil {
 			return err
 		}

@@ -223,8 +223,17 @@ func (s *Scope) Check(req Request) (*Access, error) {
 // because candidate lists hold only people the actor has a relationship
 // with: build them with Reach, or use Filter.
 func (s *Scope) AllowEach(req Request, personIDs []string) ([]string, error) {
+	// Whoever built the list, only people within the actor's reach are
+	// decided: the contract holds by construction, not by habit.
+	reachable, err := s.reachable(personIDs)
+	if err != nil {
+		return nil, err
+	}
 	var out []string
 	for _, id := range personIDs {
+		if !reachable[id] {
+			continue
+		}
 		r := req
 		r.PersonID = id
 		f, err := s.loadFacts(s.actor, r)

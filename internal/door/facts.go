@@ -8,6 +8,7 @@ package door
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"hearth"
@@ -168,24 +169,22 @@ func (s *Scope) withheld(personID string, resourceTypes []string, id string) ([]
 	return out, rows.Err()
 }
 
-// Unwithheld limits a list of the person's entries to those not withheld
-// from the actor. For the person and their representatives it decides each
-// withheld entry of resourceType (refused as withheld, audited as such) and
-// returns a SQL condition on idCol that leaves them out of the query; for
-// everyone else it returns a condition that is always true. The list's own
-// read must already be permitted.
-func (s *Scope) Unwithheld(req Request, idCol string, resourceTypes ...string) (string, []any, error) {
+// Unwithheld is what a list of the person's entries leaves out for the
+// actor: for the person and their representatives, the entries of
+// resourceTypes withheld from them, each decided (refused as withheld, and
+// audited as such) before the list is read; for everyone else, nothing. The
+// list's own read must already be permitted.
+func (s *Scope) Unwithheld(req Request, resourceTypes ...string) (Excluded, error) {
 	if s.actor.Kind != access.KindPerson && s.actor.Kind != access.KindRepresentative {
-		return "1 = 1", nil, nil
+		return Excluded{}, nil
 	}
 	if err := s.Require(req.PersonID); err != nil {
-		return "", nil, err
+		return Excluded{}, err
 	}
 	ids, err := s.withheld(req.PersonID, resourceTypes, "")
-	if err != nil || len(ids) == 0 {
-		return "1 = 1", nil, err
+	if err != nil {
+		return Excluded{}, err
 	}
-	args := make([]any, 0, len(ids))
 	for _, id := range ids {
 		r := req
 		r.ResourceID = id
@@ -193,12 +192,30 @@ func (s *Scope) Unwithheld(req Request, idCol string, resourceTypes ...string) (
 			r.ResourceType = resourceTypes[0]
 		}
 		if _, err := s.decide(s.actor, r); err != nil {
-			return "", nil, err
+			return Excluded{}, err
 		}
-		args = append(args, id)
 	}
-	return idCol + ` NOT IN (` + placeholders(len(ids)) + `)`, args, nil
+	return Excluded{ids: ids}, nil
 }
+
+// Excluded are entries a list leaves out.
+type Excluded struct{ ids []string }
+
+// Not is a SQL condition on col that leaves the excluded entries out (always
+// true when there are none).
+func (e Excluded) Not(col string) (string, []any) {
+	if len(e.ids) == 0 {
+		return "1 = 1", nil
+	}
+	args := make([]any, len(e.ids))
+	for i, id := range e.ids {
+		args[i] = id
+	}
+	return col + ` NOT IN (` + placeholders(len(e.ids)) + `)`, args
+}
+
+// Has reports whether id is excluded.
+func (e Excluded) Has(id string) bool { return slices.Contains(e.ids, id) }
 
 // Reach is a SQL condition that holds for exactly the people the actor has
 // a live relationship with, over the given person and location columns:
@@ -231,6 +248,41 @@ func (s *Scope) Reach(personCol, locationCol string) (string, []any) {
 			WHERE g.inspector_id = ? AND g.starts_at <= ? AND g.ends_at > ? AND (g.ended_at IS NULL OR g.ended_at > ?))`, []any{a.ID, now, now, now}
 	}
 	return `1 = 0`, nil
+}
+
+// reachable returns which of ids are people within the actor's Reach.
+func (s *Scope) reachable(ids []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(ids))
+	reach, reachArgs := s.Reach("p.id", "p.location_id")
+	for start := 0; start < len(ids); start += 500 {
+		var args []any
+		for _, id := range ids[start:min(start+500, len(ids))] {
+			if hearth.ValidID(id) {
+				args = append(args, id)
+			}
+		}
+		if len(args) == 0 {
+			continue
+		}
+		rows, err := s.tx.Query(s.ctx, `SELECT p.id FROM people p WHERE p.id IN (`+placeholders(len(args))+`) AND `+reach,
+			append(args, reachArgs...)...)
+		if err != nil {
+			return nil, fmt.Errorf("door: narrow a list to the actor's reach: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // owners are the tables that hold each kind of entry a request may name, by

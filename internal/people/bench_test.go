@@ -38,3 +38,24 @@ func BenchmarkAuditedReadParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkPersonPage is the person page as a care worker opens it: who the
+// person is and their care team (ViewPerson), and who has seen their record
+// (ReadAccessLog, the newest 200 events), each decided and audited in one
+// scope, committed durably before returning. The person has a history of
+// about 500 events before the timer starts.
+func BenchmarkPersonPage(b *testing.B) {
+	s := apptest.NewScenario(b)
+	for range 500 {
+		if _, err := s.People.Get(s.Ctx, s.Carer.Actor, s.Ann.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.People.LoadPage(s.Ctx, s.Carer.Actor, s.Ann.ID, 200); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

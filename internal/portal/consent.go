@@ -127,7 +127,6 @@ var decidablePurposes = []string{consent.PurposePhotographs, consent.PurposeSeco
 // representative whose authority does not reach them gets Denied.
 func (s *Service) ConsentView(ctx context.Context, actor door.Actor, personID string) (ConsentView, error) {
 	var v ConsentView
-	var set withheldSet
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		if _, err := sc.Allow(door.Request{Action: access.ViewPerson, Purpose: people.Purpose(actor), PersonID: personID,
 			ResourceType: "Patient", ResourceID: personID, Detail: "portal: consent"}); err != nil {
@@ -138,8 +137,7 @@ func (s *Service) ConsentView(ctx context.Context, actor door.Actor, personID st
 			return err
 		}
 		v.Now = sc.Now()
-		set, _, err = loadWithheld(sc, personID)
-		return err
+		return nil
 	})
 	if err != nil {
 		return v, err
@@ -162,16 +160,11 @@ func (s *Service) ConsentView(ctx context.Context, actor door.Actor, personID st
 			standing[p.Consent.ID] = p
 		}
 	}
+	// Withheld entries were refused by the door and left out of the page.
 	for _, c := range pg.Consents {
-		if set.has("Consent", c.ID) {
-			continue
-		}
 		v.Consents = append(v.Consents, itemOf(c, standing))
 	}
 	for _, a := range pg.Assessments {
-		if set.has("Consent", a.ID) || set.has("Observation", a.ID) {
-			continue
-		}
 		out := "Able to make this decision"
 		if a.Lacks() {
 			out = "Not able to make this decision at the time"
@@ -180,20 +173,14 @@ func (s *Service) ConsentView(ctx context.Context, actor door.Actor, personID st
 			AssessedAt: a.AssessedAt, NextReview: a.NextReview})
 	}
 	for _, b := range pg.BestInterests {
-		if !set.has("Consent", b.ID) {
-			v.Decisions = append(v.Decisions, Decision{ID: b.ID, Decision: b.Decision, Outcome: b.Outcome, Reasons: b.Reasons,
-				DecisionMaker: b.DecisionMaker, DecidedAt: b.DecidedAt, Counts: b.Basis.Active})
-		}
+		v.Decisions = append(v.Decisions, Decision{ID: b.ID, Decision: b.Decision, Outcome: b.Outcome, Reasons: b.Reasons,
+			DecisionMaker: b.DecisionMaker, DecidedAt: b.DecidedAt, Counts: b.Basis.Active})
 	}
 	for _, r := range pg.Representatives {
 		v.Representatives = append(v.Representatives, Representative{ID: r.ID, Name: r.Name, Relationship: r.Relationship,
 			Authority: r.Authority, Verified: r.Verified(), StartsOn: r.StartsOn, EndsOn: r.EndsOn, EndReason: r.EndReason, Live: r.Live(pg.Now)})
 	}
-	for _, b := range pg.LawfulBases {
-		if !set.has("Consent", b.ID) {
-			v.LawfulBases = append(v.LawfulBases, b)
-		}
-	}
+	v.LawfulBases = pg.LawfulBases
 	for _, ch := range consent.Channels {
 		on := false
 		for _, c := range v.Consents {

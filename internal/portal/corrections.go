@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -82,6 +83,13 @@ func (s *Service) RequestCorrection(ctx context.Context, actor door.Actor, perso
 		if err := p.Err(); err != nil {
 			return err
 		}
+		// The entry must be this person's: another person's entry looks
+		// exactly like one that does not exist.
+		if n.ResourceID != "" {
+			if err := sc.Owns(personID, strings.TrimSpace(n.ResourceType), n.ResourceID); err != nil {
+				return err
+			}
+		}
 		c = Correction{ID: hearth.NewID(), PersonID: personID, ResourceType: strings.TrimSpace(n.ResourceType), ResourceID: n.ResourceID,
 			Entry: n.Entry, Request: n.Request, RequestedByName: actor.Name, RequestedAt: sc.Now(), Status: CorrectionOpen}
 		a.ResourceID = c.ID
@@ -149,27 +157,16 @@ func (s *Service) CorrectionQueue(ctx context.Context, actor door.Actor) ([]Corr
 		if err != nil {
 			return err
 		}
-		all, err := corrections(sc, `c.status = ?`, CorrectionOpen)
+		reach, args := sc.Reach("c.person_id", "p.location_id")
+		all, err := corrections(sc, `c.status = ? AND `+reach, append([]any{CorrectionOpen}, args...)...)
 		if err != nil {
 			return err
 		}
-		var ids []string
-		for _, c := range all {
-			ids = append(ids, c.PersonID)
-		}
-		allowed, err := sc.AllowEach(door.Request{Action: access.ManageCorrections, Purpose: people.Purpose(actor),
-			ResourceType: "Task", Detail: "correction queue"}, unique(ids))
+		slices.Reverse(all) // oldest first
+		out, err = door.Filter(sc, door.Request{Action: access.ManageCorrections, Purpose: people.Purpose(actor),
+			ResourceType: "Task", Detail: "correction queue"}, all, func(c Correction) string { return c.PersonID })
 		if err != nil {
 			return err
-		}
-		ok := map[string]bool{}
-		for _, id := range allowed {
-			ok[id] = true
-		}
-		for i := len(all) - 1; i >= 0; i-- {
-			if ok[all[i].PersonID] {
-				out = append(out, all[i])
-			}
 		}
 		q.Detail = fmt.Sprintf("correction queue: %d open", len(out))
 		return nil
@@ -222,16 +219,4 @@ func (s *Service) DecideCorrection(ctx context.Context, actor door.Actor, correc
 		}
 		return nil
 	})
-}
-
-func unique(ids []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }

@@ -47,7 +47,7 @@ func (s *Service) Overview(ctx context.Context, actor door.Actor, personID strin
 		if o.Person, err = people.Load(sc, personID); err != nil {
 			return err
 		}
-		_, list, err := loadWithheld(sc, personID)
+		list, err := withheldNow(sc, personID)
 		if err != nil {
 			return err
 		}
@@ -98,7 +98,6 @@ type CareRecord struct {
 // and audited by the door), and leaves out what is withheld.
 func (s *Service) CareRecord(ctx context.Context, actor door.Actor, personID string, noteDays int) (CareRecord, error) {
 	var r CareRecord
-	var set withheldSet
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		if _, err := sc.Allow(door.Request{Action: access.ViewPerson, Purpose: people.Purpose(actor), PersonID: personID,
 			ResourceType: "Patient", ResourceID: personID, Detail: "portal: care record"}); err != nil {
@@ -108,8 +107,7 @@ func (s *Service) CareRecord(ctx context.Context, actor door.Actor, personID str
 		if r.Person, err = people.Load(sc, personID); err != nil {
 			return err
 		}
-		var list []Withheld
-		set, list, err = loadWithheld(sc, personID)
+		list, err := withheldNow(sc, personID)
 		r.Withheld = noticesOf(list)
 		return err
 	})
@@ -125,18 +123,13 @@ func (s *Service) CareRecord(ctx context.Context, actor door.Actor, personID str
 		}
 		return Part{}, err
 	}
+	// Withheld entries never leave the care services: each is refused by
+	// the door as withheld (and audited so) and left out of the query.
 	am, err := s.care.AboutMe(ctx, actor, personID)
 	if r.AboutMePart, err = part(err); err != nil {
 		return r, err
 	}
 	for _, sec := range am.Sections {
-		var keep []care.AboutMeEntry
-		for _, e := range sec.Entries {
-			if !set.has("QuestionnaireResponse", e.ID) {
-				keep = append(keep, e)
-			}
-		}
-		sec.Entries = keep
 		r.AboutMe = append(r.AboutMe, sec)
 		r.Sections = append(r.Sections, care.Choice{Value: sec.Key, Title: sec.Title})
 	}
@@ -144,40 +137,24 @@ func (s *Service) CareRecord(ctx context.Context, actor door.Actor, personID str
 	if r.PlansPart, err = part(err); err != nil {
 		return r, err
 	}
-	for _, p := range plans.Plans {
-		if !set.has("CarePlan", p.PlanID) && !set.has("CarePlan", p.ID) {
-			r.Plans = append(r.Plans, p)
-		}
-	}
+	r.Plans = plans.Plans
 	notes, err := s.care.Notes(ctx, actor, personID, noteDays)
 	if r.NotesPart, err = part(err); err != nil {
 		return r, err
 	}
-	for _, n := range notes.Notes {
-		if !set.has("Observation", n.ID) && !set.has("DailyNote", n.ID) {
-			r.Notes = append(r.Notes, n)
-		}
-	}
+	r.Notes = notes.Notes
 	sort.SliceStable(r.Notes, func(i, j int) bool { return r.Notes[i].CareAt.After(r.Notes[j].CareAt) })
 	meds, err := s.care.Medicines(ctx, actor, personID)
 	if r.MedsPart, err = part(err); err != nil {
 		return r, err
 	}
-	for _, m := range meds.Current {
-		if !set.has("MedicationStatement", m.ID) {
-			r.Medicines = append(r.Medicines, m)
-		}
-	}
+	r.Medicines = meds.Current
 	if s.tech != nil {
 		tp, err := s.tech.PersonTechnology(ctx, actor, personID)
 		if r.TechPart, err = part(err); err != nil {
 			return r, err
 		}
-		for _, u := range tp.Uses {
-			if !set.has("DeviceUseStatement", u.ID) {
-				r.TechUses = append(r.TechUses, u)
-			}
-		}
+		r.TechUses = tp.Uses
 	}
 	return r, nil
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 
 	"hearth"
-	"hearth/internal/access"
 	"hearth/internal/door"
-	"hearth/internal/people"
 	"hearth/internal/tech"
 )
 
@@ -21,22 +19,8 @@ func (s *Service) TechnologyUse(ctx context.Context, actor door.Actor, personID,
 	if s.tech == nil {
 		return tech.UsePage{}, hearth.Errorf(hearth.KindUnavailable, "Technology records cannot be shown here yet")
 	}
-	var withheld bool
-	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
-		if _, err := sc.Allow(door.Request{Action: access.ViewPerson, Purpose: people.Purpose(actor), PersonID: personID,
-			ResourceType: "Patient", ResourceID: personID, Detail: "portal: technology use record"}); err != nil {
-			return err
-		}
-		set, _, err := loadWithheld(sc, personID)
-		withheld = set.has("DeviceUseStatement", useID)
-		return err
-	})
-	if err != nil {
-		return tech.UsePage{}, err
-	}
-	if withheld {
-		return tech.UsePage{}, hearth.NotFound("That record")
-	}
+	// A use withheld from the person is refused by the door as withheld
+	// (GetUse names the use in its request).
 	if detail == "" {
 		detail = "portal: technology use record"
 	}

@@ -112,6 +112,11 @@ func (s *Service) Withhold(ctx context.Context, actor door.Actor, personID strin
 		if err := p.Err(); err != nil {
 			return err
 		}
+		// Only this person's own entry can be withheld from them; another
+		// person's entry looks exactly like one that does not exist.
+		if err := sc.Owns(personID, n.ResourceType, n.ResourceID); err != nil {
+			return err
+		}
 		w = Withheld{ID: hearth.NewID(), PersonID: personID, ResourceType: n.ResourceType, ResourceID: n.ResourceID,
 			Category: n.Category, Reason: n.Reason, WithheldByName: actor.Name, WithheldAt: sc.Now()}
 		a.Detail = "withheld from the person: " + CategoryTitle(n.Category)
@@ -149,25 +154,10 @@ func withheldWhere(sc *door.Scope, where string, args ...any) ([]Withheld, error
 	return out, rows.Err()
 }
 
-// withheldSet is the entries withheld from a person now, keyed by
-// "type/id", for filtering portal reads.
-type withheldSet map[string]Withheld
-
-func (ws withheldSet) has(resourceType, id string) bool {
-	_, ok := ws[resourceType+"/"+id]
-	return ok
-}
-
-func loadWithheld(sc *door.Scope, personID string) (withheldSet, []Withheld, error) {
-	list, err := withheldWhere(sc, `w.person_id = ? AND w.review_outcome <> 'lifted'`, personID)
-	if err != nil {
-		return nil, nil, err
-	}
-	set := withheldSet{}
-	for _, w := range list {
-		set[w.ResourceType+"/"+w.ResourceID] = w
-	}
-	return set, list, nil
+// withheldNow lists what is withheld from the person now (lifted marks left
+// out), for the notices that say something is withheld and why in general.
+func withheldNow(sc *door.Scope, personID string) ([]Withheld, error) {
+	return withheldWhere(sc, `w.person_id = ? AND w.review_outcome <> 'lifted'`, personID)
 }
 
 // WithheldOf lists what is withheld from a person, for staff on the care
@@ -186,27 +176,15 @@ func (s *Service) WithheldReviews(ctx context.Context, actor door.Actor) ([]With
 		if err != nil {
 			return err
 		}
-		all, err := withheldWhere(sc, `w.reviewed_at IS NULL`)
+		reach, args := sc.Reach("w.person_id", "p.location_id")
+		all, err := withheldWhere(sc, `w.reviewed_at IS NULL AND `+reach, args...)
 		if err != nil {
 			return err
 		}
-		var ids []string
-		for _, w := range all {
-			ids = append(ids, w.PersonID)
-		}
-		allowed, err := sc.AllowEach(door.Request{Action: access.ReviewWithheld, Purpose: people.Purpose(actor),
-			ResourceType: "Consent", Detail: "withheld items to review"}, unique(ids))
+		out, err = door.Filter(sc, door.Request{Action: access.ReviewWithheld, Purpose: people.Purpose(actor),
+			ResourceType: "Consent", Detail: "withheld items to review"}, all, func(w Withheld) string { return w.PersonID })
 		if err != nil {
 			return err
-		}
-		ok := map[string]bool{}
-		for _, id := range allowed {
-			ok[id] = true
-		}
-		for _, w := range all {
-			if ok[w.PersonID] {
-				out = append(out, w)
-			}
 		}
 		q.Detail = fmt.Sprintf("withheld items to review: %d", len(out))
 		return nil

@@ -23,7 +23,7 @@ func (s *Service) Attention(ctx context.Context, actor door.Actor, personIDs []s
 			return err
 		}
 		for _, id := range allowed {
-			uses, err := usesOf(sc, id)
+			uses, err := usesOf(sc, id, door.Excluded{})
 			if err != nil {
 				return err
 			}

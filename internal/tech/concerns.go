@@ -164,24 +164,16 @@ func (s *Service) Concerns(ctx context.Context, actor door.Actor) ([]Concern, er
 		if err != nil {
 			return err
 		}
-		all, err := queryConcerns(sc, `WHERE c.location_id IN (SELECT location_id FROM staff_locations WHERE user_id = ?)
-			ORDER BY CASE c.status WHEN 'resolved' THEN 1 ELSE 0 END, c.raised_at`, actor.ID)
+		reach, args := sc.Reach("c.person_id", "p.location_id")
+		all, err := queryConcerns(sc, `WHERE c.location_id IN (SELECT location_id FROM staff_locations WHERE user_id = ?) AND `+reach+`
+			ORDER BY CASE c.status WHEN 'resolved' THEN 1 ELSE 0 END, c.raised_at`, append([]any{actor.ID}, args...)...)
 		if err != nil {
 			return err
 		}
-		var ids []string
-		for _, c := range all {
-			ids = append(ids, c.PersonID)
-		}
-		allowed, err := sc.AllowEach(door.Request{Action: access.ManageConcerns, Purpose: people.Purpose(actor), ResourceType: "Flag",
-			Detail: "technology concerns list"}, unique(ids))
+		out, err = door.Filter(sc, door.Request{Action: access.ManageConcerns, Purpose: people.Purpose(actor), ResourceType: "Flag",
+			Detail: "technology concerns list"}, all, func(c Concern) string { return c.PersonID })
 		if err != nil {
 			return err
-		}
-		for _, c := range all {
-			if has(allowed, c.PersonID) {
-				out = append(out, c)
-			}
 		}
 		q.Detail = fmt.Sprintf("technology concerns list: %d concerns", len(out))
 		return nil

@@ -276,18 +276,18 @@ func (s *Service) LocationInclusion(ctx context.Context, actor door.Actor, locat
 		} else if err != nil {
 			return err
 		}
-		rows, err := sc.Query(`SELECT p.id, p.given_name || ' ' || p.family_name, i.devices, i.confidence, i.channels, i.support
-			FROM people p LEFT JOIN tech_inclusion i ON i.person_id = p.id WHERE p.location_id = ? ORDER BY p.family_name, p.given_name`, locationID)
+		// Counts over everyone at the location: no names, no words.
+		rows, err := sc.Query(`SELECT i.devices, i.confidence, i.channels, COALESCE(i.support, '') <> ''
+			FROM people p LEFT JOIN tech_inclusion i ON i.person_id = p.id WHERE p.location_id = ?`, locationID)
 		if err != nil {
 			return err
 		}
 		devices, confidence, channels := map[string]int{}, map[string]int{}, map[string]int{}
-		type need struct{ id, name, support string }
-		var needs []need
+		needing := 0
 		for rows.Next() {
-			var id, name string
-			var dv, cf, ch, sp sql.NullString
-			if err := rows.Scan(&id, &name, &dv, &cf, &ch, &sp); err != nil {
+			var dv, cf, ch sql.NullString
+			var needs sql.NullBool
+			if err := rows.Scan(&dv, &cf, &ch, &needs); err != nil {
 				rows.Close()
 				return err
 			}
@@ -303,8 +303,8 @@ func (s *Service) LocationInclusion(ctx context.Context, actor door.Actor, locat
 			for _, c := range splitList(ch.String) {
 				channels[c]++
 			}
-			if sp.String != "" {
-				needs = append(needs, need{id, name, sp.String})
+			if needs.Bool {
+				needing++
 			}
 		}
 		rows.Close()
@@ -312,21 +312,38 @@ func (s *Service) LocationInclusion(ctx context.Context, actor door.Actor, locat
 			return err
 		}
 		sum.Devices, sum.Confidence, sum.Channels = counts(devices, InclusionDevices), counts(confidence, InclusionConfidence), counts(channels, InclusionChannels)
-		var ids []string
-		for _, n := range needs {
-			ids = append(ids, n.id)
-		}
-		allowed, err := sc.AllowEach(door.Request{Action: access.ReadRecord, Purpose: people.Purpose(actor), ResourceType: "Observation",
-			Detail: "digital inclusion summary: support needed"}, ids)
+		// Names and the support each needs only for people the reader has
+		// a relationship with, each decided and audited.
+		type need struct{ id, name, support string }
+		reach, args := sc.Reach("p.id", "p.location_id")
+		rows, err = sc.Query(`SELECT p.id, p.given_name || ' ' || p.family_name, i.support
+			FROM people p JOIN tech_inclusion i ON i.person_id = p.id
+			WHERE p.location_id = ? AND i.support <> '' AND `+reach+` ORDER BY p.family_name, p.given_name`, append([]any{locationID}, args...)...)
 		if err != nil {
 			return err
 		}
-		for _, n := range needs {
-			if has(allowed, n.id) {
-				sum.Support = append(sum.Support, n.name+": "+n.support)
+		var needs []need
+		for rows.Next() {
+			var n need
+			if err := rows.Scan(&n.id, &n.name, &n.support); err != nil {
+				rows.Close()
+				return err
 			}
+			needs = append(needs, n)
 		}
-		if hidden := len(needs) - len(sum.Support); hidden > 0 {
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		shown, err := door.Filter(sc, door.Request{Action: access.ReadRecord, Purpose: people.Purpose(actor), ResourceType: "Observation",
+			Detail: "digital inclusion summary: support needed"}, needs, func(n need) string { return n.id })
+		if err != nil {
+			return err
+		}
+		for _, n := range shown {
+			sum.Support = append(sum.Support, n.name+": "+n.support)
+		}
+		if hidden := needing - len(sum.Support); hidden > 0 {
 			sum.Support = append(sum.Support, fmt.Sprintf("%d more people need support; their names are not shown to you", hidden))
 		}
 		q.Detail = fmt.Sprintf("digital inclusion summary for %s: %d people, counts only", sum.Location.Name, sum.People)

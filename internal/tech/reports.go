@@ -87,9 +87,13 @@ func (s *Service) Blanket(ctx context.Context, actor door.Actor, share float64) 
 		if err != nil {
 			return err
 		}
-		rows, err := sc.Query(`SELECT u.id, u.person_id, p.given_name || ' ' || p.family_name, u.technology_id, t.name, u.location_id, u.reason
+		// Reasons are compared across the provider (the report's purpose);
+		// names are read only for people the reader has a relationship with.
+		reach, args := sc.Reach("p.id", "p.location_id")
+		rows, err := sc.Query(`SELECT u.id, u.person_id, CASE WHEN `+reach+` THEN p.given_name || ' ' || p.family_name ELSE '' END,
+			u.technology_id, t.name, u.location_id, u.reason
 			FROM tech_uses u JOIN people p ON p.id = u.person_id JOIN tech_technologies t ON t.id = u.technology_id
-			WHERE u.ended_at IS NULL ORDER BY t.name, u.created_at, u.id`)
+			WHERE u.ended_at IS NULL ORDER BY t.name, u.created_at, u.id`, args...)
 		if err != nil {
 			return err
 		}
@@ -145,7 +149,11 @@ func (s *Service) Blanket(ctx context.Context, actor door.Actor, share float64) 
 				}
 				if sim := Jaccard(Words(a.reason), Words(b.reason)); sim >= s.SimilarReasons {
 					pairs = append(pairs, pair{a, b, sim})
-					named = append(named, a.personID, b.personID)
+					for _, u := range []liveUse{a, b} {
+						if u.personName != "" {
+							named = append(named, u.personID)
+						}
+					}
 				}
 			}
 		}
@@ -220,8 +228,10 @@ func (s *Service) Outcomes(ctx context.Context, actor door.Actor, technologyID s
 		if err != nil {
 			return err
 		}
-		rows, err := sc.Query(`SELECT DISTINCT u.person_id, p.given_name || ' ' || p.family_name FROM tech_uses u
-			JOIN people p ON p.id = u.person_id WHERE u.technology_id = ? ORDER BY 2`, technologyID)
+		// Names only for people the reader has a relationship with.
+		reach, args := sc.Reach("p.id", "p.location_id")
+		rows, err := sc.Query(`SELECT DISTINCT u.person_id, CASE WHEN `+reach+` THEN p.given_name || ' ' || p.family_name ELSE '' END
+			FROM tech_uses u JOIN people p ON p.id = u.person_id WHERE u.technology_id = ? ORDER BY 1`, append(args, technologyID)...)
 		if err != nil {
 			return err
 		}
@@ -254,8 +264,14 @@ func (s *Service) Outcomes(ctx context.Context, actor door.Actor, technologyID s
 			}
 		}
 		rep.Flagged = len(flagged)
+		var named []string
+		for _, id := range flagged {
+			if names[id] != "" {
+				named = append(named, id)
+			}
+		}
 		allowed, err := sc.AllowEach(door.Request{Action: access.ReadTechUse, Purpose: people.Purpose(actor), ResourceType: "DeviceUseStatement",
-			Detail: "technology outcomes report: attention flag"}, flagged)
+			Detail: "technology outcomes report: attention flag"}, named)
 		if err != nil {
 			return err
 		}

@@ -341,8 +341,10 @@ func loadUse(sc *door.Scope, personID, useID string) (Use, error) {
 	return u, err
 }
 
-func usesOf(sc *door.Scope, personID string) ([]Use, error) {
-	rows, err := sc.Query(`SELECT `+useColumns+` FROM tech_uses WHERE person_id = ? ORDER BY created_at DESC, id`, personID)
+func usesOf(sc *door.Scope, personID string, withheld door.Excluded) ([]Use, error) {
+	notWithheld, args := withheld.Not("id")
+	rows, err := sc.Query(`SELECT `+useColumns+` FROM tech_uses WHERE person_id = ? AND `+notWithheld+` ORDER BY created_at DESC, id`,
+		append([]any{personID}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -431,7 +433,12 @@ func (s *Service) PersonTechnology(ctx context.Context, actor door.Actor, person
 		if pg.Person, err = people.Load(sc, personID); err != nil {
 			return err
 		}
-		if pg.Uses, err = usesOf(sc, personID); err != nil {
+		out, err := sc.Unwithheld(door.Request{Action: access.ReadTechUse, Purpose: purpose, PersonID: personID,
+			Detail: "a withheld technology use"}, "DeviceUseStatement")
+		if err != nil {
+			return err
+		}
+		if pg.Uses, err = usesOf(sc, personID, out); err != nil {
 			return err
 		}
 		for i := range pg.Uses {

@@ -40,7 +40,7 @@ type VisitLocation struct {
 func (s *Service) VisitLocationUse(sc *door.Scope, personID string) (VisitLocation, error) {
 	var out VisitLocation
 	ctx := sc.Context()
-	uses, err := usesOf(sc, personID)
+	uses, err := usesOf(sc, personID, door.Excluded{})
 	if err != nil {
 		return out, err
 	}
