@@ -6,7 +6,7 @@
 //
 // Every read and write goes through the door. Entries are append-only: a
 // correction or a new version is a new row that points at the one it
-// replaces, with who, when and why; earlier versions stay readable (DESIGN.md
+// replaces, with who, when and why; earlier versions stay readable (docs/architecture.md,
 // invariant 3).
 package care
 
@@ -23,8 +23,7 @@ type Service struct {
 	door *door.Door
 	obs  ObsConfig // fluids alert time, visit grace period (observations.go); zero means the defaults
 	// lateAfter: a daily note recorded more than this after the care is
-	// flagged late (notes.go, SetLateNoteAfter); zero means 2 hours. Added
-	// by the record half of issue 3.
+	// flagged late (notes.go, SetLateNoteAfter); zero means 2 hours.
 	lateAfter time.Duration
 	// accounts confirms a controlled drug witness's password, counting
 	// wrong ones towards their lockout (WithAccounts); tech says whether a

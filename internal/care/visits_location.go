@@ -14,7 +14,7 @@ import (
 	"hearth/internal/people"
 )
 
-// Location at check-in (issue 3 item 6). Where a care worker checks in is
+// Location at check-in. Where a care worker checks in is
 // where the person lives and when they are at home: recording it is a use
 // of technology about the person, so it needs a recorded technology use
 // for that person with a lawful basis, and is never done by default.

@@ -1,10 +1,11 @@
 // Package consent owns consent, mental capacity, best-interests decisions
 // and lawful representatives, and feeds them to the access door as facts, so
 // that the lawful path is the easy one and the unlawful one is impossible
-// (NHS principles seed 001, principle 2; CQC seed 004).
+// (NHS England, principles for using digital technologies in mental health
+// inpatient care, principle 2; CQC, digital record systems in adult social
+// care).
 //
-// Notes for callers (issues 5 and 6): the API in /work/brief/consent-contract.md
-// is implemented as written. Additions: Withdraw of an already withdrawn
+// Notes for callers: Withdraw of an already withdrawn
 // consent returns the unchanged consent and a KindConflict error wrapping
 // ErrAlreadyWithdrawn, whose message says when and by whom ("This consent was
 // already withdrawn on 4 March 2026 by ..."). Service.Grace is the

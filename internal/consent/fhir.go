@@ -5,11 +5,10 @@ import (
 )
 
 // FHIR R4 Consent, as small structs so the JSON is exactly what R4 says and
-// round-trips (issue 4 item 9). The FHIR issue serves these; the legal
-// authority of a representative travels in an extension on the performer's
-// RelatedPerson as well as in Hearth's own records (DESIGN.md: keep the
-// authority in the consent and representative records, not only as a
-// relationship).
+// round-trips. The legal authority of a representative travels in an
+// extension on the performer's RelatedPerson as well as in Hearth's own
+// records: the authority is kept in the consent and representative records,
+// not only as a relationship.
 
 // System URIs used in the mapping.
 const (

@@ -59,8 +59,7 @@ func (r Representative) Describe() string {
 }
 
 // cannotConsent says why the representative may not decide about purpose
-// for person now, or "" when they may. It is the rule of issue 4 item 5:
-// only within authority, only with verified evidence, only while live, and
+// for person now, or "" when they may: only within authority, only with verified evidence, only while live, and
 // only while the person lacks capacity for that decision.
 func (r Representative) cannotConsent(purpose string, person people.Person, cs capacityState, now time.Time) string {
 	if why := r.authorityProblem(purpose, person, now); why != "" {

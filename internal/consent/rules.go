@@ -93,7 +93,9 @@ func earlier(a, b time.Time) time.Time {
 	return a
 }
 
-// consent evaluates one consent now: the rules of issue 4 item 5.
+// consent evaluates one consent now: given by the person with capacity, or
+// by a representative within verified, live authority while the person
+// lacks capacity for that decision (cannotConsent).
 func (j *judge) consent(c Consent, all []Consent) (Basis, error) {
 	name := j.person.CalledName()
 	b := Basis{Kind: BasisConsent, ID: c.ID, Until: c.Ends, GivenBy: "the person"}

@@ -6,7 +6,7 @@ import (
 	"unicode"
 )
 
-// Purposes of consent (issue 4 item 1).
+// Purposes of consent.
 const (
 	PurposeCareDelivery         = "care-delivery"
 	PurposeSharing              = "sharing"               // with a named person or organisation: Recipient
@@ -126,7 +126,7 @@ func oneOf(v string, list []string) bool {
 	return false
 }
 
-// Authorities of representatives (issue 4 item 3).
+// Authorities of representatives.
 const (
 	AuthorityLPAHealthWelfare       = "lpa-health-welfare"     // LPA for health and welfare, without life-sustaining treatment
 	AuthorityLPAHealthWelfareLST    = "lpa-health-welfare-lst" // ... with authority over life-sustaining treatment

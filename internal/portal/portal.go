@@ -1,13 +1,13 @@
 // Package portal is where people who draw on care, and those lawfully acting
-// for them, see, understand and contribute to their own records (issue 6):
+// for them, see, understand and contribute to their own records:
 // their accounts and invitations, what they may see (through the door, with
 // purpose OwnRecord or ProxyAccess), who has seen their record with a receipt
 // for each access, requests to correct an entry, secure messages with the
 // care team, notices on the channels they consented to, and entries withheld
 // from them with why.
 //
-// The Digital Ethics Charter (seed 002) asks that people know what data is
-// held about them, how and why; CQC (seed 004) that people and those acting
+// A Digital Ethics Charter for health and care asks that people know what
+// data is held about them, how and why; CQC that people and those acting
 // for them can see and contribute to their records. Nothing here reads
 // personal data except through door.Run, and portal reads leave out entries
 // withheld from the person.

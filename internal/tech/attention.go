@@ -10,8 +10,7 @@ import (
 
 // Attention returns the technology uses staff must notice for the given
 // people: those stopped because their lawful basis was withdrawn or ended
-// (issue 5 item 10: staff see it on the person page and their shift page),
-// and those whose review is overdue. Each person is decided on its own
+// (staff see them on the person page and their shift page), and those whose review is overdue. Each person is decided on its own
 // (ReadTechUse) and audited as a read; people the actor may not see are left
 // out.
 func (s *Service) Attention(ctx context.Context, actor door.Actor, personIDs []string) ([]Use, error) {

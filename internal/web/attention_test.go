@@ -7,7 +7,7 @@ import (
 	"hearth/internal/tech"
 )
 
-// Issue 5 item 10: when the lawful basis for a technology is withdrawn, the
+// When the lawful basis for a technology is withdrawn, the
 // use stops at once and staff see it on the person page and on their shift.
 func TestAStoppedTechnologyUseShowsOnThePersonPageAndTheShift(t *testing.T) {
 	s, bed := techScenario(t)

@@ -11,9 +11,9 @@ import (
 	"hearth/internal/consent"
 )
 
-// consentRoutes serve the consent and capacity page for a person (issue 4
-// item 8), the forms that record consent, capacity, representatives and
-// best-interests decisions, and the printable consent forms (item 7). The
+// consentRoutes serve the consent and capacity page for a person, the forms
+// that record consent, capacity, representatives and best-interests
+// decisions, and the printable consent forms. The
 // rules live in package consent; these handlers translate.
 func (s *Server) consentRoutes() {
 	s.addSection("Consent and capacity", "/consent", "What the person has agreed to, who may decide for them, and capacity assessments")

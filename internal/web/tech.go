@@ -12,7 +12,7 @@ import (
 	"hearth/internal/tech"
 )
 
-// techRoutes are technology governance (issue 5): the register, each
+// techRoutes are technology governance: the register, each
 // person's technology page and use records, copies for the person, reviews,
 // outcomes, concerns, feedback, training and the governance reports.
 func (s *Server) techRoutes() {
