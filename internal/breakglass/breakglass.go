@@ -59,16 +59,14 @@ const (
 
 // Open grants actor emergency access to the person with the given NHS
 // number (or ID), for the service's duration, after checking the reason.
+// The request is decided (and so audited) before the form is checked, so
+// even an empty or unreadable one leaves its trace.
 func (s *Service) Open(ctx context.Context, actor door.Actor, nhsNumberOrID, reason string) (Grant, error) {
 	reason = strings.TrimSpace(reason)
 	var p hearth.Problems
 	p.Check(utf8.RuneCountInString(reason) >= minReason, "Reason", "Say why you need emergency access, in at least 10 characters")
 	p.Check(utf8.RuneCountInString(reason) <= maxReason, "Reason", "Reason must be 1000 characters or fewer")
 	key := strings.TrimSpace(nhsNumberOrID)
-	p.Check(key != "", "NHS number", "Enter the person's NHS number")
-	if err := p.Err(); err != nil {
-		return Grant{}, err
-	}
 	var g Grant
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		personID := key
@@ -81,12 +79,22 @@ func (s *Service) Open(ctx context.Context, actor door.Actor, nhsNumberOrID, rea
 				}
 			}
 		}
+		detail := "emergency access requested"
+		if len(p) == 0 {
+			detail = "emergency access: " + reason
+		}
 		a, err := sc.Allow(door.Request{Action: access.BreakGlass, Purpose: access.Emergency, PersonID: personID,
-			ResourceType: "Patient", ResourceID: personID, Detail: "emergency access: " + reason})
-		if err != nil {
-			if hearth.KindOf(err) == hearth.KindNotFound {
-				return hearth.Invalid("NHS number", "No one with that NHS number is registered here")
-			}
+			ResourceType: "Patient", ResourceID: personID, Detail: detail})
+		switch {
+		case err == nil:
+		case hearth.KindOf(err) != hearth.KindNotFound:
+			return err
+		case key == "":
+			p.Add("NHS number", "Enter the person's NHS number")
+		default:
+			p.Add("NHS number", "No one with that NHS number is registered here")
+		}
+		if err := p.Err(); err != nil {
 			return err
 		}
 		now := sc.Now()

@@ -194,7 +194,7 @@ func (n *NewConsent) normalise(now time.Time) {
 	n.Recipient, n.TechnologyID, n.TechnologyName = strings.TrimSpace(n.Recipient), strings.TrimSpace(n.TechnologyID), strings.TrimSpace(n.TechnologyName)
 	n.Channel, n.Recipients = strings.TrimSpace(n.Channel), strings.TrimSpace(n.Recipients)
 	n.InfoGiven, n.InfoFormat, n.InfoFormatDetail = strings.TrimSpace(n.InfoGiven), strings.TrimSpace(n.InfoFormat), strings.TrimSpace(n.InfoFormatDetail)
-	n.RepresentativeID = strings.TrimSpace(n.RepresentativeID)
+	n.RepresentativeID, n.Replaces = strings.TrimSpace(n.RepresentativeID), strings.TrimSpace(n.Replaces)
 	if n.Starts.IsZero() {
 		n.Starts = now
 	}
@@ -291,6 +291,18 @@ func (s *Service) Give(ctx context.Context, actor door.Actor, n NewConsent) (Con
 			Channel: n.Channel, Decision: n.Decision, Scope: n.Scope, Recipients: n.Recipients, Starts: n.Starts, Ends: n.Ends,
 			GivenBy: "person", InfoGiven: n.InfoGiven, InfoFormat: n.InfoFormat, InfoFormatDetail: n.InfoFormatDetail,
 			ReviewOn: n.ReviewOn, Replaces: n.Replaces, RecordedByID: actor.ID, RecordedBy: actor.Name, RecordedAt: now}
+		if n.Replaces != "" {
+			// Only one of this person's own consents can be replaced: another
+			// person's looks exactly like one that does not exist.
+			if !hearth.ValidID(n.Replaces) {
+				return hearth.Invalid("Replaces", "Choose a consent recorded for this person")
+			}
+			if _, err := loadConsent(sc, n.PersonID, n.Replaces); hearth.KindOf(err) == hearth.KindNotFound {
+				return hearth.Invalid("Replaces", "Choose a consent recorded for this person")
+			} else if err != nil {
+				return err
+			}
+		}
 		if n.RecipientRepresentativeID != "" {
 			r, err := loadRepresentative(sc, n.PersonID, n.RecipientRepresentativeID)
 			if err != nil {

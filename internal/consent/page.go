@@ -91,8 +91,14 @@ func (s *Service) Page(ctx context.Context, actor door.Actor, personID string) (
 		for _, r := range j.reps {
 			pg.Representatives = append(pg.Representatives, r)
 		}
+		// Oldest first; the ID settles a tie, so the page reads the same
+		// every time (the judge holds them in a map).
 		sort.Slice(pg.Representatives, func(a, b int) bool {
-			return pg.Representatives[a].RecordedAt.Before(pg.Representatives[b].RecordedAt)
+			ra, rb := pg.Representatives[a], pg.Representatives[b]
+			if !ra.RecordedAt.Equal(rb.RecordedAt) {
+				return ra.RecordedAt.Before(rb.RecordedAt)
+			}
+			return ra.ID < rb.ID
 		})
 		cond, args := notWithheld("c.id")
 		if pg.Consents, err = consentsWhere(sc, personID, cond, args...); err != nil {

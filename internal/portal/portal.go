@@ -445,6 +445,34 @@ func (s *Service) Targets(ctx context.Context, actor door.Actor) ([]Target, erro
 var ErrNotPortalAccount = &hearth.Error{Kind: hearth.KindForbidden,
 	Message: "These pages are for people who draw on care and their representatives. Staff use the staff pages."}
 
+// ErrStaffOnly is what a person or representative gets on a staff page.
+var ErrStaffOnly = &hearth.Error{Kind: hearth.KindForbidden,
+	Message: "This page is for staff. Your own record is at Your record (/my)."}
+
+// RefuseStaffPage decides and audits a portal account's request for a staff
+// page, about personID when the page names one (the door refuses: staff
+// pages act for direct care, a purpose a person or representative never
+// holds), and returns ErrStaffOnly, so the page can say plainly where to
+// go instead. Like RefuseStaff the other way round, it means every request
+// to a page that touches personal data is decided, whoever makes it.
+func (s *Service) RefuseStaffPage(ctx context.Context, actor door.Actor, personID string) error {
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		a, err := sc.Check(door.Request{Action: access.ViewPerson, Purpose: access.DirectCare, PersonID: personID,
+			ResourceType: "Patient", ResourceID: personID, Detail: "staff page opened by a portal account"})
+		if err != nil {
+			return err
+		}
+		if a.Decision.Permit {
+			return fmt.Errorf("portal: the door permitted a portal account the direct-care purpose")
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return ErrStaffOnly
+}
+
 // AuthorityTitle says a representative's authority in plain English.
 func AuthorityTitle(code string) string {
 	switch code {

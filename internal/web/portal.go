@@ -106,9 +106,10 @@ func (ui *portalUI) portalOnly(h handler) handler {
 }
 
 // portalGuard keeps portal accounts on portal pages: a person or
-// representative who follows a link to a staff page is told so plainly
-// (the door would refuse them anyway), and "/" takes them to their own
-// home. It returns false when it has answered.
+// representative who follows a link to a staff page is refused by the door
+// (decided and audited, about the person the page names) and told so
+// plainly, and "/" takes them to their own home. It returns false when it
+// has answered.
 func (s *Server) portalGuard(w http.ResponseWriter, r *http.Request, c *call) bool {
 	if !portal.IsPortalKind(c.actor.Kind) {
 		return true
@@ -117,12 +118,16 @@ func (s *Server) portalGuard(w http.ResponseWriter, r *http.Request, c *call) bo
 	if p == "/my" || strings.HasPrefix(p, "/my/") || strings.HasPrefix(p, "/portal/") {
 		return true
 	}
-	if p == "/" && r.Method == http.MethodGet {
+	personID := ""
+	if strings.HasPrefix(p, "/people/") {
+		personID = r.PathValue("id")
+	}
+	err := s.Portal.RefuseStaffPage(r.Context(), c.actor, personID)
+	if p == "/" && r.Method == http.MethodGet && errors.Is(err, portal.ErrStaffOnly) {
 		http.Redirect(w, r, "/my", http.StatusSeeOther)
 		return false
 	}
-	s.renderError(w, r, c, &hearth.Error{Kind: hearth.KindForbidden,
-		Message: "This page is for staff. Your own record is at Your record (/my)."})
+	s.renderError(w, r, c, err)
 	return false
 }
 
