@@ -102,11 +102,12 @@ var roles = [roleCount]RoleInfo{
 		ReadConsent, RecordConsent, ReadTechUse, RecordTechUse, OperateTechUse, ReadAccessLog, ManagePeople,
 		BreakGlass, ManageTechRegister, ViewGovernance, ReviewWithheld, ListPeople, RaiseConcern, ManageConcerns,
 		WithholdItem, ManageCorrections, ExportRecord, SendMessage, ManageTraining)},
-	// The information governance lead sees who has accessed records and
-	// reviews break-glass and withheld items, but does not read care records.
+	// The information governance lead sees who has accessed records,
+	// reviews break-glass and withheld items and grants inspectors their
+	// time-limited read-only access, but does not read care records.
 	IGLead: {Name: "ig_lead", Title: "Information governance lead", LocationWide: true, Permissions: perms(
 		ViewPerson, ReadAccessLog, ReadConsent, ReviewBreakGlass, ViewGovernance, ReviewWithheld, ManageTechRegister, ListPeople,
-		RaiseConcern, ExportRecord)},
+		RaiseConcern, ExportRecord, ManageInspections)},
 	// Separation of duties: the administrator manages accounts. Care-record
 	// permissions count only through a care-team assignment, never a
 	// location, so an administrator off every care team reads nothing.
@@ -182,6 +183,7 @@ const (
 	ReviewBreakGlass
 	ManageTechRegister
 	ViewGovernance
+	ManageInspections // grant, end and review inspectors' time-limited read-only access
 	actionCount
 )
 
@@ -191,7 +193,7 @@ var actionNames = [actionCount]string{
 	"record-tech-use", "operate-tech-use", "read-access-log", "manage-people", "break-glass",
 	"contribute", "review-withheld", "raise-concern", "manage-concerns", "withhold-item", "manage-corrections",
 	"export-record", "send-message", "list-people", "manage-training", "manage-accounts", "review-break-glass", "manage-tech-register",
-	"view-governance",
+	"view-governance", "manage-inspections",
 }
 
 func (a Action) String() string {
