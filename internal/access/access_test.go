@@ -79,7 +79,7 @@ func TestTheRolesTableGrantsExactlyWhatEachJobNeeds(t *testing.T) {
 		may    []Action
 		mayNot []Action
 	}{
-		{CareWorker, []Action{ViewPerson, ReadRecord, WriteRecord, AdministerMedicines, BreakGlass}, []Action{WritePlan, ManageMedicines, RecordConsent, ManagePeople, ManageAccounts, ReviewBreakGlass}},
+		{CareWorker, []Action{ViewPerson, ReadRecord, WriteRecord, AdministerMedicines, BreakGlass, GiveFeedback}, []Action{WritePlan, ManageMedicines, RecordConsent, ManagePeople, ManageAccounts, ReviewBreakGlass}},
 		{SeniorCarer, []Action{WritePlan, RecordConsent, RecordTechUse}, []Action{ManagePeople, ManageAccounts, ReviewBreakGlass}},
 		{Nurse, []Action{WritePlan, ManageMedicines, RecordConsent}, []Action{ManagePeople, ManageAccounts}},
 		{RegisteredManager, []Action{ManagePeople, ManageTechRegister, ViewGovernance, ReadRecord}, []Action{ManageAccounts, ReviewBreakGlass}},
@@ -140,6 +140,8 @@ func TestDenyByDefault(t *testing.T) {
 		{"a registered manager cannot grant inspections", Subject{ID: "u", Kind: KindStaff, Role: RegisteredManager}, ManageInspections, Resource{}, Governance, DenyNoPermission},
 		{"an inspector cannot grant themselves or anyone an inspection", Subject{ID: "u", Kind: KindInspector}, ManageInspections, Resource{}, Inspection, DenyReadOnly},
 		{"a person cannot grant inspections", Subject{ID: "u", Kind: KindPerson}, ManageInspections, Resource{}, OwnRecord, DenyNoPermission},
+		{"an inspector cannot give feedback on a technology", Subject{ID: "u", Kind: KindInspector}, GiveFeedback, Resource{}, Inspection, DenyReadOnly},
+		{"a person gives no staff feedback: they raise a concern", Subject{ID: "u", Kind: KindPerson}, GiveFeedback, Resource{}, OwnRecord, DenyNoPermission},
 		{"an inspector cannot break the glass", Subject{ID: "u", Kind: KindInspector}, BreakGlass, Resource{PersonID: "p1", Facts: Facts{Now: now, Exists: true, Inspection: Grant{ID: "i1", Until: now.Add(time.Hour)}}}, Emergency, DenyReadOnly},
 		{"an inspector under a grant that has not started", Subject{ID: "u", Kind: KindInspector}, ReadRecord, Resource{PersonID: "p1", Facts: Facts{Now: now, Exists: true}}, Inspection, DenyNoRelationship},
 		{"an inspector reads only for inspection", Subject{ID: "u", Kind: KindInspector}, ReadRecord, Resource{PersonID: "p1", Facts: Facts{Now: now, Exists: true, Inspection: Grant{ID: "i1", Until: now.Add(time.Hour)}}}, DirectCare, DenyWrongPurpose},

@@ -156,6 +156,7 @@ func (s *Server) registerRoutes() {
 	s.consentRoutes()
 	s.careObsRoutes()
 	s.techRoutes()
+	s.inspectionRoutes()
 	s.passkeyRoutes()
 }
 
