@@ -403,3 +403,34 @@ func errorAs(err error, target **hearth.Error) bool {
 	*target = e
 	return ok
 }
+
+func TestAGrantAfterAnEndedOneIsReadUnderTheNewOne(t *testing.T) {
+	in := newInspection(t)
+	first := in.grant(in.twoDaysAtHome())
+	if _, err := in.Governance.End(in.Ctx, in.IG.Actor, first.ID, "Wrong dates"); err != nil {
+		t.Fatal(err)
+	}
+	second := in.grant(in.twoDaysAtHome())
+	ok, ev := in.reads(in.Ann)
+	if !ok || ev.BasisID != second.ID {
+		t.Fatalf("read under %q, want the new grant %q (ok %v)", ev.BasisID, second.ID, ok)
+	}
+}
+
+func TestAGrantEndedBeforeItStartsNeverStarts(t *testing.T) {
+	in := newInspection(t)
+	n := in.twoDaysAtHome()
+	n.StartsAt, n.EndsAt = n.StartsAt.Add(24*time.Hour), n.EndsAt.Add(24*time.Hour)
+	g := in.grant(n)
+	if _, err := in.Governance.End(in.Ctx, in.IG.Actor, g.ID, "Inspection postponed"); err != nil {
+		t.Fatal(err)
+	}
+	in.Clock.Advance(25 * time.Hour)
+	if ok, ev := in.reads(in.Ann); ok {
+		t.Fatalf("the inspector read under a grant cancelled before it started: %+v", ev)
+	}
+	got, err := in.Governance.Get(in.Ctx, in.IG.Actor, g.ID)
+	if err != nil || got.Status(in.Clock.Now()) != governance.Ended || got.Current(in.Clock.Now()) {
+		t.Fatalf("the cancelled grant: %+v %v", got, err)
+	}
+}
