@@ -30,7 +30,7 @@ Commands:
   serve          run the web server
   demo           fill a database with a plausible provider and serve it
   migrate        apply database migrations and exit
-  user           manage staff accounts (add, list, disable, reset-mfa)
+  user           manage staff and inspector accounts (add, list, disable, reset-mfa)
   audit          check the tamper-evident audit log (verify, seal)
   totp           print the current code for a TOTP secret (for the demo)
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -86,6 +87,33 @@ func TestUserCommandsManageAccounts(t *testing.T) {
 	}
 	code, out, _ = runHearth(t, "user", "list", "--db", dsn)
 	if code != 0 || !strings.Contains(out, "joan") || !strings.Contains(out, "disabled") {
+		t.Fatalf("user list: %d\n%s", code, out)
+	}
+}
+
+func TestUserAddCreatesAnInspectorWithNoRoleWhoSetsUpMFAAtFirstSignIn(t *testing.T) {
+	dsn := storetest.DSN(t)
+	t.Setenv("HEARTH_AUDIT_KEY_FILE", filepath.Join(t.TempDir(), "audit.key"))
+	code, out, errOut := runHearth(t, "user", "add", "--db", dsn, "--kind", "inspector", "--username", "cqc.kim", "--name", "Kim Osei")
+	if code != 0 || !strings.Contains(out, "Added Kim Osei (cqc.kim) as an inspector") || !strings.Contains(out, "authenticator app the first time") {
+		t.Fatalf("user add --kind inspector: %d\n%s%s", code, out, errOut)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"an inspector has no role", []string{"--kind", "inspector", "--username", "cqc.two", "--name", "Two", "--role", "nurse"}, "an inspector has no --role"},
+		{"an inspector works at no location", []string{"--kind", "inspector", "--username", "cqc.two", "--name", "Two", "--location", "x"}, "an inspector has no --role or --location"},
+		{"people join through an invitation, not the command line", []string{"--kind", "person", "--username", "ann", "--name", "Ann"}, "--kind must be staff or inspector"},
+	} {
+		args := append([]string{"user", "add", "--db", dsn}, tc.args...)
+		if code, _, errOut := runHearth(t, args...); code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: %d %s", tc.name, code, errOut)
+		}
+	}
+	code, out, _ = runHearth(t, "user", "list", "--db", dsn)
+	if code != 0 || !regexp.MustCompile(`cqc\.kim\s+Kim Osei\s+inspector\s+not set up`).MatchString(out) {
 		t.Fatalf("user list: %d\n%s", code, out)
 	}
 }

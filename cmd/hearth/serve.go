@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"hearth/internal/app"
+	"hearth/internal/governance"
 	"hearth/internal/portal"
 )
 
@@ -18,6 +19,7 @@ type serveFlags struct {
 	addr, tlsCert, tlsKey *string
 	secureCookies         *bool
 	breakGlass            *time.Duration
+	inspectionMax         *time.Duration
 	publicURL             *string
 }
 
@@ -29,6 +31,7 @@ func addServeFlags(f flags, defaultDB, defaultAddr string) serveFlags {
 		tlsKey:        f.String("tls-key", "", "TLS private key file"),
 		secureCookies: f.Bool("secure-cookies", false, "mark cookies Secure (implied by --tls-cert; set it behind a TLS proxy)"),
 		breakGlass:    f.Duration("break-glass-duration", time.Hour, "how long emergency (break-glass) access lasts"),
+		inspectionMax: f.Duration("inspection-max", governance.DefaultMaxInspection, "the longest an inspector's read-only access may be granted for"),
 		publicURL:     f.String("public-url", "", "the origin people reach Hearth at, e.g. https://hearth.example.org; passkeys are bound to it (empty: the request's own host)"),
 	}
 }
@@ -39,6 +42,7 @@ func (sf serveFlags) config(log *slog.Logger) app.Config {
 		AuditKeyFile:       *sf.auditKey,
 		SecureCookies:      *sf.secureCookies || *sf.tlsCert != "",
 		BreakGlassDuration: *sf.breakGlass,
+		InspectionMax:      *sf.inspectionMax,
 		PublicURL:          *sf.publicURL,
 		Log:                log,
 	}

@@ -66,3 +66,33 @@ func TestServeDeliversWaitingNoticesAndStopsCleanly(t *testing.T) {
 		t.Errorf("%d notices marked sent, want 1", n)
 	}
 }
+
+// The longest inspection grant is set by --inspection-max or
+// HEARTH_INSPECTION_MAX, a fortnight unless told, and reaches the app.
+func TestTheInspectionMaximumIsConfigured(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  string
+		args []string
+		want time.Duration
+	}{
+		{"a fortnight by default", "", nil, 14 * 24 * time.Hour},
+		{"from the environment", "72h", nil, 72 * time.Hour},
+		{"from the flag, over the environment", "72h", []string{"--inspection-max", "24h"}, 24 * time.Hour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.env != "" {
+				t.Setenv("HEARTH_INSPECTION_MAX", tc.env)
+			}
+			var stderr bytes.Buffer
+			f := newFlags("serve", "test", &stderr)
+			sf := addServeFlags(f, "unused.db", "127.0.0.1:0")
+			if err := f.Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			if got := sf.config(nil).InspectionMax; got != tc.want {
+				t.Fatalf("InspectionMax %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

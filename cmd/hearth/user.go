@@ -16,16 +16,22 @@ import (
 	"hearth/internal/app"
 )
 
-const userUsage = `Manage staff accounts. Every change is audited, naming the operating-system
-user who ran the command.
+const userUsage = `Manage staff and inspector accounts. Every change is audited, naming the
+operating-system user who ran the command.
 
 Usage:
   hearth user add --username NAME --name "Display Name" --role ROLE [--location ID]... [--password P]
+  hearth user add --kind inspector --username NAME --name "Display Name" [--password P]
   hearth user list
   hearth user disable USERNAME
   hearth user reset-mfa USERNAME
 
 Roles: %s
+
+An inspector's account has no role and no locations: what they may read comes
+only from an inspection grant, which the information governance lead gives
+for a bounded period on the Inspections page. Like staff, an inspector sets up
+an authenticator app at their first sign-in and gives a code every time.
 `
 
 func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -41,11 +47,12 @@ func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return nil
 	}
 	sub, rest := args[0], args[1:]
-	f := newFlags("user "+sub, "Manage staff accounts.", stderr)
+	f := newFlags("user "+sub, "Manage staff and inspector accounts.", stderr)
 	c := addCommon(f, "hearth.db")
-	var username, name, role, password *string
+	var kind, username, name, role, password *string
 	var locations multiFlag
 	if sub == "add" {
+		kind = f.String("kind", "staff", "staff, or inspector (a regulator's inspector: read-only, only under an inspection grant)")
 		username = f.String("username", "", "sign-in name: letters, digits, '.', '_' or '-'")
 		name = f.String("name", "", "name shown to colleagues and in the audit log")
 		role = f.String("role", "", "one of: "+strings.Join(roles, ", "))
@@ -69,16 +76,31 @@ func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if generated {
 			pw = randomPassword()
 		}
-		r := access.ParseRole(*role)
-		if r == access.RoleNone {
-			return exitError{2, fmt.Sprintf("user add: --role must be one of %s", strings.Join(roles, ", "))}
+		k := access.ParseKind(*kind)
+		var r access.Role
+		switch k {
+		case access.KindStaff:
+			if r = access.ParseRole(*role); r == access.RoleNone {
+				return exitError{2, fmt.Sprintf("user add: --role must be one of %s", strings.Join(roles, ", "))}
+			}
+		case access.KindInspector:
+			if *role != "" || len(locations) > 0 {
+				return exitError{2, "user add: an inspector has no --role or --location; an inspection grant says what they may read"}
+			}
+		default:
+			return exitError{2, "user add: --kind must be staff or inspector (people and representatives join through a portal invitation)"}
 		}
-		u, err := a.Accounts.CreateUser(ctx, accounts.NewUser{Kind: access.KindStaff, Username: *username, DisplayName: *name,
+		u, err := a.Accounts.CreateUser(ctx, accounts.NewUser{Kind: k, Username: *username, DisplayName: *name,
 			Password: pw, Role: r, LocationIDs: locations, By: by, Meta: meta})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Added %s (%s) as %s.\n", u.DisplayName, u.Username, u.Role.Title())
+		if k == access.KindInspector {
+			fmt.Fprintf(stdout, "Added %s (%s) as an inspector. They read nothing until the information governance lead grants them inspection access.\n",
+				u.DisplayName, u.Username)
+		} else {
+			fmt.Fprintf(stdout, "Added %s (%s) as %s.\n", u.DisplayName, u.Username, u.Role.Title())
+		}
 		if generated {
 			fmt.Fprintf(stdout, "Initial password (shown once): %s\n", pw)
 		}

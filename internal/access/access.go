@@ -88,30 +88,31 @@ var roles = [roleCount]RoleInfo{
 	RoleNone: {Name: "", Title: "No role"},
 	CareWorker: {Name: "care_worker", Title: "Care worker", Permissions: perms(
 		ViewPerson, ReadRecord, WriteRecord, ReadMedicines, AdministerMedicines,
-		ReadConsent, ReadTechUse, OperateTechUse, ReadAccessLog, BreakGlass, ListPeople, RaiseConcern, SendMessage)},
+		ReadConsent, ReadTechUse, OperateTechUse, ReadAccessLog, BreakGlass, ListPeople, RaiseConcern, SendMessage, GiveFeedback)},
 	SeniorCarer: {Name: "senior_carer", Title: "Senior carer", Permissions: perms(
 		ViewPerson, ReadRecord, WriteRecord, WritePlan, ReadMedicines, AdministerMedicines, ManageMedicines,
 		ReadConsent, RecordConsent, ReadTechUse, RecordTechUse, OperateTechUse, ReadAccessLog, BreakGlass, ListPeople,
-		RaiseConcern, SendMessage, WithholdItem, ManageCorrections)},
+		RaiseConcern, SendMessage, WithholdItem, ManageCorrections, GiveFeedback)},
 	Nurse: {Name: "nurse", Title: "Nurse", Permissions: perms(
 		ViewPerson, ReadRecord, WriteRecord, WritePlan, ReadMedicines, AdministerMedicines, ManageMedicines,
 		ReadConsent, RecordConsent, ReadTechUse, RecordTechUse, OperateTechUse, ReadAccessLog, BreakGlass, ListPeople,
-		RaiseConcern, SendMessage, WithholdItem, ManageCorrections)},
+		RaiseConcern, SendMessage, WithholdItem, ManageCorrections, GiveFeedback)},
 	RegisteredManager: {Name: "registered_manager", Title: "Registered manager", LocationWide: true, Permissions: perms(
 		ViewPerson, ReadRecord, WriteRecord, WritePlan, ReadMedicines, AdministerMedicines, ManageMedicines,
 		ReadConsent, RecordConsent, ReadTechUse, RecordTechUse, OperateTechUse, ReadAccessLog, ManagePeople,
 		BreakGlass, ManageTechRegister, ViewGovernance, ReviewWithheld, ListPeople, RaiseConcern, ManageConcerns,
-		WithholdItem, ManageCorrections, ExportRecord, SendMessage, ManageTraining)},
-	// The information governance lead sees who has accessed records and
-	// reviews break-glass and withheld items, but does not read care records.
+		WithholdItem, ManageCorrections, ExportRecord, SendMessage, ManageTraining, GiveFeedback)},
+	// The information governance lead sees who has accessed records,
+	// reviews break-glass and withheld items and grants inspectors their
+	// time-limited read-only access, but does not read care records.
 	IGLead: {Name: "ig_lead", Title: "Information governance lead", LocationWide: true, Permissions: perms(
 		ViewPerson, ReadAccessLog, ReadConsent, ReviewBreakGlass, ViewGovernance, ReviewWithheld, ManageTechRegister, ListPeople,
-		RaiseConcern, ExportRecord)},
+		RaiseConcern, ExportRecord, ManageInspections, GiveFeedback)},
 	// Separation of duties: the administrator manages accounts. Care-record
 	// permissions count only through a care-team assignment, never a
 	// location, so an administrator off every care team reads nothing.
 	Administrator: {Name: "administrator", Title: "Administrator", Permissions: perms(
-		ManageAccounts, ViewPerson, ReadRecord, ListPeople)},
+		ManageAccounts, ViewPerson, ReadRecord, ListPeople, GiveFeedback)},
 }
 
 // Roles lists every staff role, for forms and the CLI.
@@ -182,6 +183,8 @@ const (
 	ReviewBreakGlass
 	ManageTechRegister
 	ViewGovernance
+	ManageInspections // grant, end and review inspectors' time-limited read-only access
+	GiveFeedback      // a member of staff's feedback about a technology in the register: a write, so never an inspector's
 	actionCount
 )
 
@@ -191,7 +194,7 @@ var actionNames = [actionCount]string{
 	"record-tech-use", "operate-tech-use", "read-access-log", "manage-people", "break-glass",
 	"contribute", "review-withheld", "raise-concern", "manage-concerns", "withhold-item", "manage-corrections",
 	"export-record", "send-message", "list-people", "manage-training", "manage-accounts", "review-break-glass", "manage-tech-register",
-	"view-governance",
+	"view-governance", "manage-inspections", "give-feedback",
 }
 
 func (a Action) String() string {

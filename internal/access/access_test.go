@@ -79,11 +79,11 @@ func TestTheRolesTableGrantsExactlyWhatEachJobNeeds(t *testing.T) {
 		may    []Action
 		mayNot []Action
 	}{
-		{CareWorker, []Action{ViewPerson, ReadRecord, WriteRecord, AdministerMedicines, BreakGlass}, []Action{WritePlan, ManageMedicines, RecordConsent, ManagePeople, ManageAccounts, ReviewBreakGlass}},
+		{CareWorker, []Action{ViewPerson, ReadRecord, WriteRecord, AdministerMedicines, BreakGlass, GiveFeedback}, []Action{WritePlan, ManageMedicines, RecordConsent, ManagePeople, ManageAccounts, ReviewBreakGlass}},
 		{SeniorCarer, []Action{WritePlan, RecordConsent, RecordTechUse}, []Action{ManagePeople, ManageAccounts, ReviewBreakGlass}},
 		{Nurse, []Action{WritePlan, ManageMedicines, RecordConsent}, []Action{ManagePeople, ManageAccounts}},
 		{RegisteredManager, []Action{ManagePeople, ManageTechRegister, ViewGovernance, ReadRecord}, []Action{ManageAccounts, ReviewBreakGlass}},
-		{IGLead, []Action{ReadAccessLog, ReviewBreakGlass, ReviewWithheld}, []Action{ReadRecord, WriteRecord, ReadMedicines, ManageAccounts, BreakGlass}},
+		{IGLead, []Action{ReadAccessLog, ReviewBreakGlass, ReviewWithheld, ManageInspections}, []Action{ReadRecord, WriteRecord, ReadMedicines, ManageAccounts, BreakGlass}},
 		{Administrator, []Action{ManageAccounts}, []Action{WriteRecord, WritePlan, ReadMedicines, ReadConsent, ReadAccessLog, ManagePeople, BreakGlass}},
 	}
 	for _, tc := range cases {
@@ -137,6 +137,14 @@ func TestDenyByDefault(t *testing.T) {
 		{"a partner system cannot write", Subject{ID: "u", Kind: KindSystem}, WriteRecord, Resource{PersonID: "p1", Facts: Facts{Now: now, Exists: true, Basis: Basis{ID: "dsa"}}}, Sharing, DenyReadOnly},
 		{"a care worker cannot manage accounts", Subject{ID: "u", Kind: KindStaff, Role: CareWorker}, ManageAccounts, Resource{}, Administration, DenyNoPermission},
 		{"a person cannot manage accounts", Subject{ID: "u", Kind: KindPerson}, ManageAccounts, Resource{}, OwnRecord, DenyNoPermission},
+		{"a registered manager cannot grant inspections", Subject{ID: "u", Kind: KindStaff, Role: RegisteredManager}, ManageInspections, Resource{}, Governance, DenyNoPermission},
+		{"an inspector cannot grant themselves or anyone an inspection", Subject{ID: "u", Kind: KindInspector}, ManageInspections, Resource{}, Inspection, DenyReadOnly},
+		{"a person cannot grant inspections", Subject{ID: "u", Kind: KindPerson}, ManageInspections, Resource{}, OwnRecord, DenyNoPermission},
+		{"an inspector cannot give feedback on a technology", Subject{ID: "u", Kind: KindInspector}, GiveFeedback, Resource{}, Inspection, DenyReadOnly},
+		{"a person gives no staff feedback: they raise a concern", Subject{ID: "u", Kind: KindPerson}, GiveFeedback, Resource{}, OwnRecord, DenyNoPermission},
+		{"an inspector cannot break the glass", Subject{ID: "u", Kind: KindInspector}, BreakGlass, Resource{PersonID: "p1", Facts: Facts{Now: now, Exists: true, Inspection: Grant{ID: "i1", Until: now.Add(time.Hour)}}}, Emergency, DenyReadOnly},
+		{"an inspector under a grant that has not started", Subject{ID: "u", Kind: KindInspector}, ReadRecord, Resource{PersonID: "p1", Facts: Facts{Now: now, Exists: true}}, Inspection, DenyNoRelationship},
+		{"an inspector reads only for inspection", Subject{ID: "u", Kind: KindInspector}, ReadRecord, Resource{PersonID: "p1", Facts: Facts{Now: now, Exists: true, Inspection: Grant{ID: "i1", Until: now.Add(time.Hour)}}}, DirectCare, DenyWrongPurpose},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -228,5 +236,37 @@ func BenchmarkDecide(b *testing.B) {
 			}
 			_ = fmt.Sprint(d.Permit)
 		})
+	}
+}
+
+// Only the information governance lead grants inspections; the grant is a
+// decision about the provider, not about one person.
+func TestOnlyTheInformationGovernanceLeadGrantsInspections(t *testing.T) {
+	if ManageInspections.PersonScoped() || ManageInspections.IsRead() {
+		t.Fatal("granting an inspection must be a provider-level change")
+	}
+	for _, role := range Roles() {
+		d := Decide(Subject{ID: "u", Kind: KindStaff, Role: role}, ManageInspections, Resource{}, Governance)
+		if d.Permit != (role == IGLead) {
+			t.Errorf("%s: %s (%s)", role.Title(), d.Outcome(), d.Reason)
+		}
+	}
+}
+
+// An inspector under a live grant may read every kind of record the grant
+// covers, and may change nothing, whatever the grant says.
+func TestAnInspectorReadsUnderALiveGrantAndNeverWrites(t *testing.T) {
+	live := Facts{Now: now, Exists: true, Inspection: Grant{ID: "i1", Until: now.Add(time.Hour)}}
+	for _, a := range Actions() {
+		if !a.PersonScoped() {
+			continue
+		}
+		d := Decide(Subject{ID: "u", Kind: KindInspector}, a, Resource{PersonID: "p1", Facts: live}, Inspection)
+		switch {
+		case a.IsRead() && !d.Permit:
+			t.Errorf("an inspector may %s under a live grant: got %s (%s)", a, d.Outcome(), d.Reason)
+		case !a.IsRead() && (d.Permit || d.Reason != DenyReadOnly):
+			t.Errorf("an inspector must not %s: got %s (%s)", a, d.Outcome(), d.Reason)
+		}
 	}
 }

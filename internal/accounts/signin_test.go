@@ -500,3 +500,30 @@ func TestConcurrentWrongPasswordsAllCount(t *testing.T) {
 		t.Fatalf("failed_attempts = %d after %d concurrent failures", failed, tries)
 	}
 }
+
+// An inspector signs in exactly as staff do: no full session without an
+// authenticator set up at the first sign-in, and a code every time after.
+func TestAnInspectorMustSetUpAnAuthenticatorLikeStaff(t *testing.T) {
+	a := newTestApp(t)
+	u, err := a.svc.CreateUser(a.ctx, NewUser{Kind: access.KindInspector, Username: "cqc.kim", DisplayName: "Kim Osei",
+		Password: testPassword, By: operator, Meta: a.meta})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.svc.CreateUser(a.ctx, NewUser{Kind: access.KindInspector, Username: "cqc.two", DisplayName: "Two",
+		Password: testPassword, Role: access.Nurse, By: operator, Meta: a.meta}); hearth.KindOf(err) != hearth.KindInvalid {
+		t.Fatalf("an inspector with a staff role: %v", err)
+	}
+	secret, _, token := a.enrol(u) // fails unless the first sign-in asks for enrolment
+	sess, err := a.svc.LoadSession(a.ctx, token)
+	if err != nil || !sess.Full() || sess.User.Kind != access.KindInspector {
+		t.Fatalf("after enrolment: %+v %v", sess, err)
+	}
+	_, next, err := a.svc.SignIn(a.ctx, "cqc.kim", testPassword, a.meta)
+	if err != nil || next.Stage != StageMFA || next.Full() {
+		t.Fatalf("the next sign-in: %+v %v, want a pending session waiting for a code", next, err)
+	}
+	if secret == "" {
+		t.Fatal("no authenticator secret")
+	}
+}

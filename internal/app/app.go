@@ -19,6 +19,7 @@ import (
 	"hearth/internal/care"
 	"hearth/internal/consent"
 	"hearth/internal/door"
+	"hearth/internal/governance"
 	"hearth/internal/people"
 	"hearth/internal/portal"
 	"hearth/internal/store"
@@ -34,6 +35,7 @@ type Config struct {
 	SecureCookies      bool          // serving over TLS (directly or behind a proxy)
 	PublicURL          string        // the origin people reach Hearth at; passkeys are bound to it
 	BreakGlassDuration time.Duration // how long emergency access lasts
+	InspectionMax      time.Duration // the longest an inspection grant may last; zero means governance.DefaultMaxInspection
 	SealEvery          time.Duration // how often pending audit events are sealed
 	Passwords          accounts.Params
 	Sessions           accounts.Config
@@ -64,6 +66,7 @@ type App struct {
 	Consent    *consent.Service
 	Tech       *tech.Service
 	Portal     *portal.Service
+	Governance *governance.Service
 	Web        *web.Server
 }
 
@@ -112,8 +115,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Care.WithAccounts(a.Accounts).WithTech(a.Tech)
 	a.Portal = portal.New(a.Door, portal.Deps{Accounts: a.Accounts, Care: a.Care, Consent: a.Consent, Tech: a.Tech, Log: cfg.Log})
 	a.Door.AddSource(a.Portal)
+	a.Governance = governance.New(a.Door, cfg.InspectionMax)
 	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care, Consent: a.Consent, Tech: a.Tech,
-		Portal: a.Portal, Clock: cfg.Clock, Log: cfg.Log},
+		Portal: a.Portal, Governance: a.Governance, Clock: cfg.Clock, Log: cfg.Log},
 		web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL})
 	if err != nil {
 		db.Close()

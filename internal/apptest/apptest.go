@@ -122,6 +122,24 @@ func (a *App) Staff(username string, role access.Role, locations ...people.Locat
 	return Staff{User: u, Secret: secret, Actor: ActorOf(u)}
 }
 
+// Inspector adds an inspector's account with TOTP set up. An inspector has
+// no role and works at no location: what they may read comes only from an
+// inspection grant. The Staff type serves for any account that signs in.
+func (a *App) Inspector(username string) Staff {
+	a.T.Helper()
+	op := accounts.Operator("test")
+	u, err := a.Accounts.CreateUser(a.Ctx, accounts.NewUser{Kind: access.KindInspector, Username: username,
+		DisplayName: "Inspector " + username, Password: Password, By: op})
+	if err != nil {
+		a.T.Fatalf("add %s: %v", username, err)
+	}
+	secret := accounts.GenerateSecret()
+	if err := a.Accounts.ProvisionTOTP(a.Ctx, u.ID, secret, op, accounts.Meta{}); err != nil {
+		a.T.Fatal(err)
+	}
+	return Staff{User: u, Secret: secret, Actor: ActorOf(u)}
+}
+
 // ActorOf is the actor for a user, as the web layer builds it.
 func ActorOf(u accounts.User) door.Actor {
 	return door.Actor{Subject: access.Subject{ID: u.ID, Kind: u.Kind, Role: u.Role}, Name: u.DisplayName,

@@ -7,9 +7,11 @@ package door
 // lists are limited in the query rather than filtered after reading.
 
 import (
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"hearth"
 	"hearth/internal/access"
@@ -69,15 +71,9 @@ func (s *Scope) loadFacts(actor Actor, req Request) (access.Facts, error) {
 		}
 		f.AtLocation = n > 0
 	case access.KindInspector:
-		// The grant covering the person's location that lasts longest;
-		// one ended early lasts until it was ended.
-		var g access.Grant
-		err := tx.QueryRow(ctx, `SELECT g.id, CASE WHEN g.ended_at IS NOT NULL AND g.ended_at < g.ends_at THEN g.ended_at ELSE g.ends_at END AS until
-			FROM inspection_grants g JOIN inspection_grant_locations gl ON gl.grant_id = g.id
-			WHERE g.inspector_id = ? AND gl.location_id = ? AND g.starts_at <= ?
-			ORDER BY until DESC LIMIT 1`, actor.ID, location, s.now).Scan(&g.ID, &g.Until)
-		if err != nil && !isNoRows(err) {
-			return f, fmt.Errorf("door: load inspection grant: %w", err)
+		g, err := s.inspectionGrant(actor.ID, location)
+		if err != nil {
+			return f, err
 		}
 		f.Inspection = g
 	case access.KindPerson, access.KindRepresentative:
@@ -100,6 +96,36 @@ func (s *Scope) loadFacts(actor Actor, req Request) (access.Facts, error) {
 	}
 	s.facts[key] = f
 	return f, nil
+}
+
+// inspectionGrant is the inspector's grant covering the location that has
+// started and lasts longest; one ended early lasts until it was ended. The
+// earlier of the two ends is taken here rather than in SQL, because SQLite
+// returns an expression over times as text.
+func (s *Scope) inspectionGrant(inspectorID, locationID string) (access.Grant, error) {
+	var g access.Grant
+	rows, err := s.tx.Query(s.ctx, `SELECT g.id, g.ends_at, g.ended_at FROM inspection_grants g
+		JOIN inspection_grant_locations gl ON gl.grant_id = g.id
+		WHERE g.inspector_id = ? AND gl.location_id = ? AND g.starts_at <= ? ORDER BY g.id`, inspectorID, locationID, s.now)
+	if err != nil {
+		return g, fmt.Errorf("door: load inspection grant: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var until time.Time
+		var ended sql.NullTime
+		if err := rows.Scan(&id, &until, &ended); err != nil {
+			return g, fmt.Errorf("door: load inspection grant: %w", err)
+		}
+		if ended.Valid && ended.Time.Before(until) {
+			until = ended.Time
+		}
+		if g.ID == "" || until.After(g.Until) {
+			g = access.Grant{ID: id, Until: until}
+		}
+	}
+	return g, rows.Err()
 }
 
 // personLock is the row lock a decision takes on the person it concerns, so

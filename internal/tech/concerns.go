@@ -241,22 +241,20 @@ type Feedback struct {
 }
 
 // GiveFeedback records a staff member's feedback about a technology. It is
-// decided as a provider-level request (ListPeople: any member of staff with
-// a caseload), so the audit log records who sent feedback, as it records
-// every request; but when anonymous is set the feedback row stores no
+// decided as a provider-level request (GiveFeedback: every staff role; a
+// write, so an inspector's read-only access is refused by the decision), so
+// the audit log records who sent feedback, as it records every request; but
+// when anonymous is set the feedback row stores no
 // author, its ID is random rather than time-ordered, only the day is kept,
 // and the audit event names neither the feedback nor the technology, so
 // the two cannot be joined.
 func (s *Service) GiveFeedback(ctx context.Context, actor door.Actor, technologyID, feedback string, anonymous bool) (Feedback, error) {
 	var f Feedback
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
-		a, err := sc.Allow(door.Request{Action: access.ListPeople, Purpose: access.Governance, ResourceType: "Basic",
+		a, err := sc.Allow(door.Request{Action: access.GiveFeedback, Purpose: access.Governance, ResourceType: "Basic",
 			Detail: "technology feedback received"})
 		if err != nil {
 			return err
-		}
-		if actor.Kind != access.KindStaff {
-			return hearth.Errorf(hearth.KindForbidden, "Feedback here is for staff; people and their families raise a concern instead")
 		}
 		feedback = clean(feedback)
 		var p hearth.Problems

@@ -15,14 +15,16 @@ func TestTheMenuOffersThePagesEachRoleCanUse(t *testing.T) {
 	s := apptest.NewScenario(t)
 	ig := s.Staff("iglead", access.IGLead, s.Home)
 	admin := s.Staff("admin", access.Administrator)
+	inspector := s.Inspector("inspector")
 	cases := []struct {
 		who  apptest.Staff
 		want string
 	}{
 		{s.Carer, "Your people, My shift"},
 		{s.Manager, "Your people, My shift, Technology, Concerns, Training, Corrections, Withheld items"},
-		{ig, "Your people, Technology, Break-glass reviews, Withheld items"},
+		{ig, "Your people, Technology, Break-glass reviews, Withheld items, Inspections"},
 		{admin, "Your people"},
+		{inspector, "Inspection"},
 	}
 	srv := s.Server()
 	for _, tc := range cases {
@@ -33,7 +35,7 @@ func TestTheMenuOffersThePagesEachRoleCanUse(t *testing.T) {
 			got = append(got, m[2])
 		}
 		if strings.Join(got, ", ") != tc.want {
-			t.Errorf("%s's menu: %q, want %q", tc.who.Role.Title(), strings.Join(got, ", "), tc.want)
+			t.Errorf("%s's menu: %q, want %q", tc.who.Username, strings.Join(got, ", "), tc.want)
 		}
 	}
 }

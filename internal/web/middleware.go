@@ -199,7 +199,7 @@ func (s *Server) wrap(acc Access, h handler) http.Handler {
 			}
 		}
 		if err := h(w, r, c); err != nil {
-			s.renderError(w, r, c, err)
+			s.renderError(w, r, c, s.explainRefusal(r, c, err))
 		}
 	})
 }

@@ -16,6 +16,9 @@ type homeView struct {
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, c *call) error {
+	if c.actor.Kind == access.KindInspector {
+		return s.inspectorHome(w, r, c)
+	}
 	list, err := s.People.Visible(r.Context(), c.actor)
 	if err != nil {
 		return err

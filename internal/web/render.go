@@ -16,6 +16,7 @@ import (
 	"hearth"
 	"hearth/internal/access"
 	"hearth/internal/accounts"
+	"hearth/internal/audit"
 	"hearth/internal/people"
 )
 
@@ -54,27 +55,43 @@ func ukDateTime(t time.Time) string {
 }
 
 var funcs = template.FuncMap{
-	"date":      ukDate,
-	"day":       ukDay,
-	"datetime":  ukDateTime,
-	"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"nhsNumber": people.FormatNHSNumber,
-	"roleTitle": func(name string) string {
-		if r := access.ParseRole(name); r != access.RoleNone {
-			return r.Title()
-		}
-		switch name {
-		case "person":
-			return "The person"
-		case "representative":
-			return "Representative"
-		case "inspector":
-			return "Inspector"
-		}
-		return name
-	},
+	"date":         ukDate,
+	"day":          ukDay,
+	"datetime":     ukDateTime,
+	"iso":          func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"nhsNumber":    people.FormatNHSNumber,
+	"roleTitle":    roleTitle,
+	"actorTitle":   actorTitle,
 	"locationKind": people.LocationKindTitle,
 	"actionTitle":  actionTitle,
+}
+
+// roleTitle names an audited role for people: a staff role's title, or the
+// kind of account.
+func roleTitle(name string) string {
+	if r := access.ParseRole(name); r != access.RoleNone {
+		return r.Title()
+	}
+	switch name {
+	case "person":
+		return "The person"
+	case "representative":
+		return "Representative"
+	case "inspector":
+		return "Inspector"
+	}
+	return name
+}
+
+// actorTitle says who accessed a record, after their name, in the access
+// history: their role, and for an inspector that it was a read-only
+// inspection, so a person reading their history sees at once that a
+// regulator looked and could change nothing.
+func actorTitle(e audit.Event) string {
+	if e.ActorKind == access.KindInspector.String() {
+		return "Inspector, read-only inspection"
+	}
+	return roleTitle(e.ActorRole)
 }
 
 // actionTitle says what an audited action was, for the access history.
@@ -155,7 +172,13 @@ type menuLink struct{ Title, Href string }
 // menuFor is the header menu for an account: the pages its kind and role can
 // use. It only hides links; every page still asks the door.
 func menuFor(u accounts.User) []menuLink {
-	if u.Kind != access.KindStaff {
+	switch u.Kind {
+	case access.KindStaff:
+	case access.KindInspector:
+		// Reading is all an inspector may do: the people their grants
+		// cover, from the home page.
+		return []menuLink{{"Inspection", "/"}}
+	default:
 		return []menuLink{{"My record", "/my"}}
 	}
 	perms := u.Role.Info().Permissions
@@ -171,6 +194,7 @@ func menuFor(u accounts.User) []menuLink {
 		{access.ManageCorrections, menuLink{"Corrections", "/corrections"}},
 		{access.ReviewBreakGlass, menuLink{"Break-glass reviews", "/governance/break-glass"}},
 		{access.ReviewWithheld, menuLink{"Withheld items", "/portal/withheld"}},
+		{access.ManageInspections, menuLink{"Inspections", "/governance/inspections"}},
 	} {
 		if perms.Has(l.action) {
 			links = append(links, l.link)
@@ -271,7 +295,14 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, c *call, er
 	if status == http.StatusNotFound {
 		title = "Record not found"
 	}
-	s.renderWith(w, r, c, status, "error", page{Title: title, Error: herr, Data: map[string]any{"NotFound": status == http.StatusNotFound}})
+	// Emergency access is offered to staff only: an inspector's access is
+	// read-only and bounded by their grant, and a portal account has none.
+	kind := access.KindNone
+	if c != nil {
+		kind = c.actor.Kind
+	}
+	s.renderWith(w, r, c, status, "error", page{Title: title, Error: herr, Data: map[string]any{"NotFound": status == http.StatusNotFound,
+		"Staff": kind == access.KindStaff, "Inspector": kind == access.KindInspector}})
 }
 
 func equalStrings(a, b string) bool {

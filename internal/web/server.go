@@ -20,6 +20,7 @@ import (
 	"hearth/internal/breakglass"
 	"hearth/internal/care"
 	"hearth/internal/consent"
+	"hearth/internal/governance"
 	"hearth/internal/people"
 	"hearth/internal/portal"
 	"hearth/internal/tech"
@@ -48,6 +49,7 @@ type Deps struct {
 	Consent    *consent.Service
 	Tech       *tech.Service
 	Portal     *portal.Service
+	Governance *governance.Service
 	Clock      hearth.Clock
 	Log        *slog.Logger
 }
@@ -154,6 +156,7 @@ func (s *Server) registerRoutes() {
 	s.consentRoutes()
 	s.careObsRoutes()
 	s.techRoutes()
+	s.inspectionRoutes()
 	s.passkeyRoutes()
 }
 
