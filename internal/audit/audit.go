@@ -6,10 +6,18 @@
 // pending events as leaves of an RFC 6962 Merkle tree (stored as
 // golang.org/x/mod/sumdb/tlog does) and signs a checkpoint with Ed25519.
 //
-// Every event also carries a MAC under the server's audit key, so a row
-// inserted behind Hearth's back is caught even before it is sealed.
-// Verify recomputes everything and names the first event edited, deleted,
-// inserted or reordered.
+// A leaf commits to an event in one of two formats (docs/audit-leaf.md):
+// format 2, for every event written now, shows the fields the person may
+// see and commits to the rest (and a random salt) by hash, so that a
+// receipt proves an access without revealing a member of staff's address,
+// Hearth's request ID or what someone refused typed; format 1, the whole
+// event as JSON, stays for events sealed before format 2 existed.
+//
+// Every event also carries a MAC under the server's audit key, over its
+// leaf and so over every field, so a row inserted or edited behind
+// Hearth's back is caught even before it is sealed. Verify recomputes
+// everything and names the first event edited, deleted, inserted or
+// reordered.
 package audit
 
 import (

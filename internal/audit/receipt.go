@@ -74,7 +74,9 @@ func (r Receipt) Hidden() []string {
 
 // Receipt returns a receipt for a sealed event against the latest signed
 // checkpoint. An event not sealed yet gets a KindUnavailable error: the
-// sealer will place it in a moment.
+// sealer will place it in a moment. An event from before leaf format 2 gets
+// a KindConflict error: it has no receipt that would not show what the
+// person may not see.
 func (l *Log) Receipt(ctx context.Context, eventID string) (Receipt, error) {
 	if !hearth.ValidID(eventID) {
 		return Receipt{}, hearth.NotFound("The audit event")
@@ -89,14 +91,14 @@ func (l *Log) Receipt(ctx context.Context, eventID string) (Receipt, error) {
 	if err != nil {
 		return Receipt{}, fmt.Errorf("audit: receipt: %w", err)
 	}
-	if !leaf.Valid {
-		return Receipt{}, hearth.Errorf(hearth.KindUnavailable, "This event is not sealed yet, try again in a moment")
-	}
 	if ev.LeafFormat == LeafV1 {
 		// Its leaf is the whole event, so any receipt that verifies would
 		// show the member of staff's address and Hearth's request ID.
 		return Receipt{}, hearth.Errorf(hearth.KindConflict, "This access was recorded before Hearth kept staff details out of receipts, "+
 			"so there is no receipt for it. It is still in the signed log: the information governance lead can check the whole log")
+	}
+	if !leaf.Valid {
+		return Receipt{}, hearth.Errorf(hearth.KindUnavailable, "This event is not sealed yet, try again in a moment")
 	}
 	// Read after the leaf: the seal that placed it committed its checkpoint
 	// in the same transaction, so this one covers the leaf.

@@ -454,3 +454,35 @@ func TestVerifyWhileEventsAreAppendedAndSealedReportsNoFalseProblems(t *testing.
 		t.Fatalf("after the run: %+v, want some events sealed and no problems", rep)
 	}
 }
+
+// A database from before leaf format 2 holds sealed events with no format
+// or salt columns. Migration 0002 gives every one of them format 1, and the
+// log verifies as it did, then goes on in format 2.
+func TestALogFromBeforeFormat2StillVerifiesAfterTheMigrationAndGrowsInFormat2(t *testing.T) {
+	l, db := newTestLog(t)
+	appendEventsV1(t, l, 0, 12)
+	seal(t, l, 12)
+	// Take the database back to before migration 0002, then migrate it.
+	storetest.Tamper(t, db, `ALTER TABLE audit_events DROP COLUMN leaf_format`)
+	storetest.Tamper(t, db, `ALTER TABLE audit_events DROP COLUMN leaf_salt`)
+	storetest.Tamper(t, db, `DELETE FROM schema_migrations WHERE version = 2`)
+	if n, err := db.Migrate(context.Background()); err != nil || n != 1 {
+		t.Fatalf("migrate: applied %d, %v", n, err)
+	}
+	var v1 int
+	if err := db.QueryRow(context.Background(), `SELECT COUNT(*) FROM audit_events WHERE leaf_format = 1 AND leaf_salt = ''`).Scan(&v1); err != nil || v1 != 12 {
+		t.Fatalf("%d events in format 1 after the migration, want 12 (%v)", v1, err)
+	}
+	if rep := verify(t, l); !rep.OK() || rep.Sealed != 12 {
+		t.Fatalf("after the migration: %+v", rep)
+	}
+	appendEvents(t, l, 12, 5)
+	seal(t, l, 5)
+	if rep := verify(t, l); !rep.OK() || rep.Sealed != 17 || rep.Checkpoints != 2 {
+		t.Fatalf("after new events: %+v", rep)
+	}
+	var v2 int
+	if err := db.QueryRow(context.Background(), `SELECT COUNT(*) FROM audit_events WHERE leaf_format = 2 AND leaf_salt <> ''`).Scan(&v2); err != nil || v2 != 5 {
+		t.Fatalf("%d new events in format 2 with a salt, want 5 (%v)", v2, err)
+	}
+}
