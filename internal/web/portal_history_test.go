@@ -55,6 +55,19 @@ func TestARefusedEmergencyAccessShowsThePersonSomeoneWithoutAccessAndItsReceiptH
 		t.Errorf("the person's history does not say someone without access tried, with their role:\n%s", h.Body)
 	}
 
+	// Her copy of the record, as a page and as FHIR, says the same.
+	for _, path := range []string{"/copy", "/copy.json"} {
+		cp := c.Get("/my/" + s.Ann.ID + path)
+		if cp.Status != http.StatusOK || !strings.Contains(cp.Body, "Someone without access") {
+			t.Errorf("%s: %d, does not say someone without access tried", path, cp.Status)
+		}
+		for _, secret := range []string{"owes me money", admin.DisplayName, refused.ClientAddr} {
+			if strings.Contains(cp.Body, secret) {
+				t.Errorf("%s shows %q", path, secret)
+			}
+		}
+	}
+
 	r := c.Get("/my/" + s.Ann.ID + "/history/receipt?event=" + refused.ID)
 	if r.Status != http.StatusOK {
 		t.Fatalf("receipt: %d\n%s", r.Status, r.Body)
