@@ -45,8 +45,15 @@ func cmdVerifyReceipt(args []string, stdout, stderr io.Writer) error {
 		return exitError{1, "audit verify-receipt: " + res.Problem}
 	}
 	e := res.Receipt.Event
+	who := e.ActorName
+	if !res.Receipt.Shows("actor_name") {
+		who = "someone the receipt does not name"
+	}
 	fmt.Fprintf(stdout, "The receipt verifies: event %s (%s by %s, %s, %s) is entry %d of the signed log.\n",
-		e.ID, e.Action, e.ActorName, e.ActorRole, e.At.UTC().Format("2006-01-02T15:04:05Z"), res.Receipt.LeafIndex)
+		e.ID, e.Action, who, e.ActorRole, e.At.UTC().Format("2006-01-02T15:04:05Z"), res.Receipt.LeafIndex)
+	if hidden := res.Receipt.Hidden(); len(hidden) > 0 {
+		fmt.Fprintf(stdout, "Committed to but not shown: %s.\n", strings.Join(hidden, ", "))
+	}
 	return nil
 }
 

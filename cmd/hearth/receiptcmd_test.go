@@ -23,11 +23,12 @@ func TestVerifyReceiptChecksAReceiptWithTheVerifierKeyAloneAndSaysWhereATampered
 	if err != nil {
 		t.Fatal(err)
 	}
-	var id string
+	var id, refusedID string
 	for i := range 8 {
 		ev, err := a.Audit.AppendNow(ctx, audit.Event{At: time.Date(2026, 3, 3, 10, i, 0, 0, time.UTC), ActorID: "u1", ActorName: "Amy Carter",
 			ActorRole: "care_worker", ActorKind: "staff", Action: "read-record", PersonID: "p1", Purpose: "direct-care",
-			Decision: "permit", Reason: "care-team", ReasonText: "Allowed: on this person's care team.", Outcome: "success"})
+			Decision: "permit", Reason: "care-team", ReasonText: "Allowed: on this person's care team.", Outcome: "success",
+			ClientAddr: "192.0.2.44", RequestID: "req-amy"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,10 +36,22 @@ func TestVerifyReceiptChecksAReceiptWithTheVerifierKeyAloneAndSaysWhereATampered
 			id = ev.ID
 		}
 	}
+	refused, err := a.Audit.AppendNow(ctx, audit.Event{ActorID: "u9", ActorName: "Pat Doyle", ActorRole: "administrator", ActorKind: "staff",
+		Action: "break-glass", PersonID: "p1", Purpose: "emergency", Decision: "deny", Reason: "no-permission",
+		ReasonText: "Denied: this role does not allow this action.", Outcome: "denied", Detail: "emergency access: she owes me money",
+		ClientAddr: "198.51.100.77", RequestID: "req-pat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusedID = refused.ID
 	if _, err := a.Audit.Seal(ctx); err != nil {
 		t.Fatal(err)
 	}
 	r, err := a.Audit.Receipt(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr, err := a.Audit.Receipt(ctx, refusedID)
 	a.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +73,23 @@ func TestVerifyReceiptChecksAReceiptWithTheVerifierKeyAloneAndSaysWhereATampered
 	code, out, _ = runHearth(t, "audit", "verify-receipt", "--verifier-key", r.VerifierKey, good)
 	if code != 0 {
 		t.Fatalf("with --verifier-key: %d\n%s", code, out)
+	}
+
+	code, out, _ = runHearth(t, "audit", "verify-receipt", "--audit-key-file", key, write("refused.json", rr))
+	if code != 0 || !strings.Contains(out, "by someone the receipt does not name, administrator") ||
+		!strings.Contains(out, "Committed to but not shown: actor_id, actor_name, reason_text, detail, client_addr, request_id.") ||
+		strings.Contains(out, "Pat Doyle") || strings.Contains(out, "owes me money") {
+		t.Fatalf("a receipt for a refused attempt: %d\n%s", code, out)
+	}
+	// A receipt made before leaf format 2, as a person may have kept one.
+	old := filepath.Join("..", "..", "internal", "audit", "testdata", "receipt-v1.json")
+	var kept audit.Receipt
+	if text, err := os.ReadFile(old); err != nil || json.Unmarshal(text, &kept) != nil {
+		t.Fatalf("read %s: %v", old, err)
+	}
+	code, out, _ = runHearth(t, "audit", "verify-receipt", "--verifier-key", kept.VerifierKey, old)
+	if code != 0 || !strings.Contains(out, "by Siân Llewelyn") || strings.Contains(out, "Committed to but not shown") {
+		t.Fatalf("a receipt made before format 2: %d\n%s", code, out)
 	}
 
 	edited := r

@@ -6,10 +6,18 @@
 // pending events as leaves of an RFC 6962 Merkle tree (stored as
 // golang.org/x/mod/sumdb/tlog does) and signs a checkpoint with Ed25519.
 //
-// Every event also carries a MAC under the server's audit key, so a row
-// inserted behind Hearth's back is caught even before it is sealed.
-// Verify recomputes everything and names the first event edited, deleted,
-// inserted or reordered.
+// A leaf commits to an event in one of two formats (docs/audit-leaf.md):
+// format 2, for every event written now, shows the fields the person may
+// see and commits to the rest (and a random salt) by hash, so that a
+// receipt proves an access without revealing a member of staff's address,
+// Hearth's request ID or what someone refused typed; format 1, the whole
+// event as JSON, stays for events sealed before format 2 existed.
+//
+// Every event also carries a MAC under the server's audit key, over its
+// leaf and so over every field, so a row inserted or edited behind
+// Hearth's back is caught even before it is sealed. Verify recomputes
+// everything and names the first event edited, deleted, inserted or
+// reordered.
 package audit
 
 import (
@@ -17,11 +25,12 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"hearth"
 	"hearth/internal/store"
@@ -52,6 +61,12 @@ type Event struct {
 	Detail       string    `json:"detail"`
 	ClientAddr   string    `json:"client_addr"`
 	RequestID    string    `json:"request_id"`
+
+	// LeafFormat is how the event's leaf of the tree is encoded (LeafV1 or
+	// LeafV2); Append sets it. Salt is format 2's random salt, in hex: it
+	// is never shown to the person or put in a receipt.
+	LeafFormat int    `json:"-"`
+	Salt       string `json:"-"`
 }
 
 // Outcomes of the audited operation.
@@ -62,19 +77,6 @@ const (
 	OutcomeNotFound = "not-found"
 	OutcomeFailed   = "failed"
 )
-
-// Canonical is the exact byte string a leaf of the tree commits to. Field
-// order is fixed by the struct and times are UTC RFC 3339 with nanoseconds,
-// so the same event always encodes the same way on either engine.
-func (e Event) Canonical() []byte {
-	e.At = e.At.UTC()
-	b, err := json.Marshal(e)
-	if err != nil {
-		// json.Marshal cannot fail for this struct of strings, bools and a time.
-		panic(fmt.Sprintf("audit: encode event: %v", err))
-	}
-	return b
-}
 
 // Log appends, seals and verifies audit events.
 type Log struct {
@@ -100,29 +102,34 @@ func New(db *store.DB, keys *Keys, clock hearth.Clock, log *slog.Logger) *Log {
 // Keys returns the log's keys (the verifier key is published in receipts).
 func (l *Log) Keys() *Keys { return l.keys }
 
+// The MAC is over the event's leaf. A format 1 leaf is the whole event; a
+// format 2 leaf commits to the fields it does not show, and to the salt, by
+// their hash, so in either format the MAC covers every field: an edit to a
+// field the person never sees is caught as surely as any other.
 func (l *Log) mac(ev Event) string {
-	return hex.EncodeToString(l.macOf(ev.Canonical()))
+	return hex.EncodeToString(l.macOf(ev.Leaf()))
 }
 
-func (l *Log) macOf(canonical []byte) []byte {
+func (l *Log) macOf(leaf []byte) []byte {
 	m := hmac.New(sha256.New, l.keys.macKey)
-	m.Write(canonical)
+	m.Write(leaf)
 	return m.Sum(nil)
 }
 
-// macOK reports whether stored is the MAC of an event with this canonical
-// form, in constant time: only Hearth, holding the key, can make one.
-func (l *Log) macOK(canonical []byte, stored string) bool {
+// macOK reports whether stored is the MAC of an event with this leaf, in
+// constant time: only Hearth, holding the key, can make one.
+func (l *Log) macOK(leaf []byte, stored string) bool {
 	got, err := hex.DecodeString(stored)
 	if err != nil {
 		return false
 	}
-	return hmac.Equal(got, l.macOf(canonical))
+	return hmac.Equal(got, l.macOf(leaf))
 }
 
-// Append writes ev in tx, filling its ID and time when empty. The event is
-// durable exactly when tx commits: callers append in the same transaction as
-// the data change, and commit before answering a read.
+// Append writes ev in tx, filling its ID and time when empty, in leaf
+// format 2 with a fresh salt. The event is durable exactly when tx commits:
+// callers append in the same transaction as the data change, and commit
+// before answering a read.
 func (l *Log) Append(ctx context.Context, tx *store.Tx, ev Event) (Event, error) {
 	if ev.ID == "" {
 		ev.ID = hearth.NewID()
@@ -134,13 +141,26 @@ func (l *Log) Append(ctx context.Context, tx *store.Tx, ev Event) (Event, error)
 	if ev.Action == "" {
 		return ev, fmt.Errorf("audit: event without an action")
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO audit_events (id, at, actor_id, actor_name, actor_role, actor_kind, action,
+	// A receipt carries the event as JSON, which holds only valid UTF-8:
+	// text that is not (a form can send any bytes) is stored as JSON
+	// would carry it, or the receipt could never verify.
+	for f := range numFields {
+		if p := ev.str(f); p != nil && !utf8.ValidString(*p) {
+			*p = strings.ToValidUTF8(*p, "\uFFFD")
+		}
+	}
+	salt, err := newSalt()
+	if err != nil {
+		return ev, err
+	}
+	ev.LeafFormat, ev.Salt = LeafV2, salt
+	_, err = tx.Exec(ctx, `INSERT INTO audit_events (id, at, actor_id, actor_name, actor_role, actor_kind, action,
 		resource_type, resource_id, person_id, purpose, decision, reason, reason_text, basis_id, break_glass,
-		special_basis, outcome, detail, client_addr, request_id, mac)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		special_basis, outcome, detail, client_addr, request_id, leaf_format, leaf_salt, mac)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		ev.ID, ev.At, ev.ActorID, ev.ActorName, ev.ActorRole, ev.ActorKind, ev.Action,
 		ev.ResourceType, ev.ResourceID, ev.PersonID, ev.Purpose, ev.Decision, ev.Reason, ev.ReasonText, ev.BasisID,
-		ev.BreakGlass, ev.SpecialBasis, ev.Outcome, ev.Detail, ev.ClientAddr, ev.RequestID, l.mac(ev))
+		ev.BreakGlass, ev.SpecialBasis, ev.Outcome, ev.Detail, ev.ClientAddr, ev.RequestID, ev.LeafFormat, ev.Salt, l.mac(ev))
 	if err != nil {
 		return ev, fmt.Errorf("audit: append: %w", err)
 	}
@@ -164,7 +184,7 @@ func (l *Log) AppendNow(ctx context.Context, ev Event) (Event, error) {
 
 const eventColumns = `id, at, actor_id, actor_name, actor_role, actor_kind, action, resource_type, resource_id,
 	person_id, purpose, decision, reason, reason_text, basis_id, break_glass, special_basis, outcome, detail,
-	client_addr, request_id`
+	client_addr, request_id, leaf_format, leaf_salt`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -172,7 +192,7 @@ func scanEvent(s scanner, extra ...any) (Event, error) {
 	var e Event
 	dest := []any{&e.ID, &e.At, &e.ActorID, &e.ActorName, &e.ActorRole, &e.ActorKind, &e.Action, &e.ResourceType,
 		&e.ResourceID, &e.PersonID, &e.Purpose, &e.Decision, &e.Reason, &e.ReasonText, &e.BasisID, &e.BreakGlass,
-		&e.SpecialBasis, &e.Outcome, &e.Detail, &e.ClientAddr, &e.RequestID}
+		&e.SpecialBasis, &e.Outcome, &e.Detail, &e.ClientAddr, &e.RequestID, &e.LeafFormat, &e.Salt}
 	err := s.Scan(append(dest, extra...)...)
 	e.At = e.At.UTC()
 	return e, err

@@ -57,6 +57,16 @@ func appendEvents(t testing.TB, l *audit.Log, from, n int) {
 	}
 }
 
+// appendEventsV1 appends events as Hearth did before leaf format 2.
+func appendEventsV1(t testing.TB, l *audit.Log, from, n int) {
+	t.Helper()
+	for i := from; i < from+n; i++ {
+		if _, err := l.AppendV1Now(context.Background(), readEvent(i)); err != nil {
+			t.Fatalf("append format 1 event %d: %v", i, err)
+		}
+	}
+}
+
 func seal(t testing.TB, l *audit.Log, want int) {
 	t.Helper()
 	n, err := l.Seal(context.Background())

@@ -88,7 +88,7 @@ func (l *Log) seal(ctx context.Context) (sealed int, more bool, err error) {
 		if err != nil {
 			return err
 		}
-		events, canon, full, err := l.pendingBatch(ctx, tx)
+		events, leaves, full, err := l.pendingBatch(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -101,7 +101,7 @@ func (l *Log) seal(ctx context.Context) (sealed int, more bool, err error) {
 		ids := make([]any, 0, len(events))
 		for i, ev := range events {
 			n := size + int64(i)
-			hs, err := tlog.StoredHashes(n, canon[i], hashes)
+			hs, err := tlog.StoredHashes(n, leaves[i], hashes)
 			if err != nil {
 				return fmt.Errorf("hash leaf %d: %w", n, err)
 			}
@@ -193,10 +193,11 @@ func sealedSize(ctx context.Context, tx *store.Tx, hashes *hashStore) (int64, er
 }
 
 // pendingBatch reads up to sealBatch pending events whose MAC is good, in
-// event-id order, with their canonical encodings. Events with a bad MAC are
-// logged and skipped (paging past them, so that a pile of forged rows can
-// never stall sealing). full reports that the batch was filled.
-func (l *Log) pendingBatch(ctx context.Context, tx *store.Tx) (events []Event, canon [][]byte, full bool, err error) {
+// event-id order, with their leaves (the bytes each commits to, in its own
+// leaf format). Events with a bad MAC are logged and skipped (paging past
+// them, so that a pile of forged rows can never stall sealing). full
+// reports that the batch was filled.
+func (l *Log) pendingBatch(ctx context.Context, tx *store.Tx) (events []Event, leaves [][]byte, full bool, err error) {
 	after := ""
 	var forged []string
 	for len(events) < sealBatch {
@@ -232,14 +233,14 @@ func (l *Log) pendingBatch(ctx context.Context, tx *store.Tx) (events []Event, c
 				forged = append(forged, id)
 				continue
 			}
-			c := ev.Canonical()
+			c := ev.Leaf()
 			if !l.macOK(c, ev.mac) {
 				forged = append(forged, id)
 				continue
 			}
 			if len(events) < sealBatch {
 				events = append(events, ev.Event)
-				canon = append(canon, c)
+				leaves = append(leaves, c)
 			}
 		}
 		if len(ids) < sealBatch {
@@ -250,7 +251,7 @@ func (l *Log) pendingBatch(ctx context.Context, tx *store.Tx) (events []Event, c
 		l.log.Error("audit: events with a bad MAC were not sealed: they were not written by Hearth; run hearth audit verify",
 			"count", len(forged), "first", forged[0])
 	}
-	return events, canon, len(events) == sealBatch, nil
+	return events, leaves, len(events) == sealBatch, nil
 }
 
 // insertRows inserts rows with multi-row VALUES lists, a few hundred rows a

@@ -316,12 +316,12 @@ func (v *verifyRun) leaf(r leafRow) error {
 		v.diverged = true
 		return v.checkpointsUpTo()
 	}
-	canon := r.ev.Canonical()
-	content := tlog.RecordHash(canon)
+	leaf := r.ev.Leaf()
+	content := tlog.RecordHash(leaf)
 	v.tree.append(content)
 
 	if !v.full() {
-		if err := v.classify(n, r.ev, content, v.l.macOK(canon, r.mac)); err != nil {
+		if err := v.classify(n, r.ev, content, v.l.macOK(leaf, r.mac)); err != nil {
 			return err
 		}
 	}
@@ -437,7 +437,7 @@ func (v *verifyRun) contentAt(n int64) (tlog.Hash, bool, error) {
 	if err != nil {
 		return tlog.Hash{}, false, fmt.Errorf("read leaf %d: %w", n, err)
 	}
-	return tlog.RecordHash(ev.Canonical()), true, nil
+	return tlog.RecordHash(ev.Leaf()), true, nil
 }
 
 // findLeaf looks for a stored leaf hash equal to h at a position other than
@@ -620,7 +620,7 @@ func (v *verifyRun) unsealed(last int64) error {
 		}
 		v.rep.Pending++
 		switch {
-		case !v.l.macOK(ev.Canonical(), mac):
+		case !v.l.macOK(ev.Leaf(), mac):
 			v.problem(Problem{Kind: Inserted, Leaf: -1, EventID: ev.ID, Message: fmt.Sprintf(
 				"event %s was inserted behind Hearth's back: its MAC is not valid, so Hearth did not write it (it is not sealed)", ev.ID)})
 		case pending == 0:

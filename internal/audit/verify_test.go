@@ -19,7 +19,10 @@ import (
 )
 
 // tamperFixture is a log of 30 sealed events in two batches, so there are
-// checkpoints at 20 and 30.
+// checkpoints at 20 and 30. The first v1Events were written in leaf format 1,
+// as in a database from before format 2, and sealed in one batch with the
+// first format 2 events, as they are when Hearth is upgraded with events
+// still waiting to be sealed: every case runs over both formats.
 type tamperFixture struct {
 	log    *audit.Log
 	db     *store.DB
@@ -27,10 +30,13 @@ type tamperFixture struct {
 	forged string   // an id for a forged event, when a case makes one
 }
 
+const v1Events = 10
+
 func newTamperFixture(t *testing.T) *tamperFixture {
 	t.Helper()
 	l, db := newTestLog(t)
-	appendEvents(t, l, 0, 20)
+	appendEventsV1(t, l, 0, v1Events)
+	appendEvents(t, l, v1Events, 20-v1Events)
 	seal(t, l, 20)
 	appendEvents(t, l, 20, 10)
 	seal(t, l, 10)
@@ -126,7 +132,7 @@ func TestVerifyNamesTheFirstTamperedEvent(t *testing.T) {
 					t.Fatalf("event req-12 is %s, want the one at position 12, %s", ev.ID, fx.at[12])
 				}
 				ev.Detail = "rewritten, with its hash"
-				h := tlog.RecordHash(ev.Canonical())
+				h := tlog.RecordHash(ev.Leaf())
 				storetest.Tamper(t, fx.db, `UPDATE audit_events SET detail = ? WHERE id = ?`, ev.Detail, ev.ID)
 				storetest.Tamper(t, fx.db, `UPDATE audit_hashes SET hash = ? WHERE idx = ?`, hex.EncodeToString(h[:]), leafHashIndex(12))
 			},
@@ -292,6 +298,46 @@ func TestVerifyNamesTheFirstTamperedEvent(t *testing.T) {
 			kind: audit.Deleted, leaf: -1,
 			mentions: func(fx *tamperFixture) []string { return []string{fx.forged, "neither sealed nor waiting"} },
 		},
+		{
+			name: "a format 2 event whose client address, which no receipt shows, was edited is reported as edited",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				storetest.Tamper(t, fx.db, `UPDATE audit_events SET client_addr = '203.0.113.9' WHERE id = ?`, fx.at[15])
+			},
+			kind: audit.Edited, leaf: 15,
+			mentions: func(fx *tamperFixture) []string { return []string{fx.at[15], "position 15", "edited"} },
+		},
+		{
+			name: "a format 2 event whose salt was edited is reported as edited",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				storetest.Tamper(t, fx.db, `UPDATE audit_events SET leaf_salt = ? WHERE id = ?`, strings.Repeat("0", 32), fx.at[16])
+			},
+			kind: audit.Edited, leaf: 16,
+			mentions: func(fx *tamperFixture) []string { return []string{fx.at[16], "position 16"} },
+		},
+		{
+			name: "a format 1 event edited in a log that also holds format 2 events is reported as edited",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				storetest.Tamper(t, fx.db, `UPDATE audit_events SET request_id = 'req-other' WHERE id = ?`, fx.at[3])
+			},
+			kind: audit.Edited, leaf: 3,
+			mentions: func(fx *tamperFixture) []string { return []string{fx.at[3], "position 3", "edited"} },
+		},
+		{
+			name: "a format 2 event relabelled as format 1 is reported as edited",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				storetest.Tamper(t, fx.db, `UPDATE audit_events SET leaf_format = 1 WHERE id = ?`, fx.at[14])
+			},
+			kind: audit.Edited, leaf: 14,
+			mentions: func(fx *tamperFixture) []string { return []string{fx.at[14], "position 14"} },
+		},
+		{
+			name: "a format 1 event relabelled as a format Hearth never wrote is reported as edited",
+			tamper: func(t *testing.T, fx *tamperFixture) {
+				storetest.Tamper(t, fx.db, `UPDATE audit_events SET leaf_format = 7 WHERE id = ?`, fx.at[4])
+			},
+			kind: audit.Edited, leaf: 4,
+			mentions: func(fx *tamperFixture) []string { return []string{fx.at[4], "position 4"} },
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -406,5 +452,37 @@ func TestVerifyWhileEventsAreAppendedAndSealedReportsNoFalseProblems(t *testing.
 	wg.Wait()
 	if rep := verify(t, l); !rep.OK() || rep.Sealed == 0 {
 		t.Fatalf("after the run: %+v, want some events sealed and no problems", rep)
+	}
+}
+
+// A database from before leaf format 2 holds sealed events with no format
+// or salt columns. Migration 0002 gives every one of them format 1, and the
+// log verifies as it did, then goes on in format 2.
+func TestALogFromBeforeFormat2StillVerifiesAfterTheMigrationAndGrowsInFormat2(t *testing.T) {
+	l, db := newTestLog(t)
+	appendEventsV1(t, l, 0, 12)
+	seal(t, l, 12)
+	// Take the database back to before migration 0002, then migrate it.
+	storetest.Tamper(t, db, `ALTER TABLE audit_events DROP COLUMN leaf_format`)
+	storetest.Tamper(t, db, `ALTER TABLE audit_events DROP COLUMN leaf_salt`)
+	storetest.Tamper(t, db, `DELETE FROM schema_migrations WHERE version = 2`)
+	if n, err := db.Migrate(context.Background()); err != nil || n != 1 {
+		t.Fatalf("migrate: applied %d, %v", n, err)
+	}
+	var v1 int
+	if err := db.QueryRow(context.Background(), `SELECT COUNT(*) FROM audit_events WHERE leaf_format = 1 AND leaf_salt = ''`).Scan(&v1); err != nil || v1 != 12 {
+		t.Fatalf("%d events in format 1 after the migration, want 12 (%v)", v1, err)
+	}
+	if rep := verify(t, l); !rep.OK() || rep.Sealed != 12 {
+		t.Fatalf("after the migration: %+v", rep)
+	}
+	appendEvents(t, l, 12, 5)
+	seal(t, l, 5)
+	if rep := verify(t, l); !rep.OK() || rep.Sealed != 17 || rep.Checkpoints != 2 {
+		t.Fatalf("after new events: %+v", rep)
+	}
+	var v2 int
+	if err := db.QueryRow(context.Background(), `SELECT COUNT(*) FROM audit_events WHERE leaf_format = 2 AND leaf_salt <> ''`).Scan(&v2); err != nil || v2 != 5 {
+		t.Fatalf("%d new events in format 2 with a salt, want 5 (%v)", v2, err)
 	}
 }

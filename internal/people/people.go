@@ -421,6 +421,14 @@ func (s *Service) LoadPage(ctx context.Context, actor door.Actor, id string, his
 			}
 			pg.Access = append(sc.Pending(), past...)
 			pg.AccessTotal = total + len(sc.Pending())
+			if !actor.Role.Info().Permissions.Has(access.ReviewBreakGlass) {
+				// What someone refused typed (a break-glass reason is free
+				// text) is for the information governance lead, who reviews
+				// it; other staff see who was refused, when and why.
+				for i := range pg.Access {
+					pg.Access[i] = pg.Access[i].WithoutRefusedText()
+				}
+			}
 		}
 		return nil
 	})

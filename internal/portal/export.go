@@ -21,7 +21,7 @@ type Copy struct {
 	MadeAt      time.Time
 	Record      CareRecord
 	Consent     ConsentView
-	History     []audit.Event
+	History     []audit.PersonEvent // as the person may see it (audit.Event.ForPerson)
 	Messages    []Message
 	Corrections []Correction
 	Concerns    []Concern
@@ -42,9 +42,11 @@ func (s *Service) Copy(ctx context.Context, actor door.Actor, personID string) (
 		if c.Person, err = people.Load(sc, personID); err != nil {
 			return err
 		}
-		if c.History, _, err = sc.AccessHistory(personID, 0, 0); err != nil {
+		history, _, err := sc.AccessHistory(personID, 0, 0)
+		if err != nil {
 			return err
 		}
+		c.History = forPerson(history, actor.ID)
 		if c.Messages, err = messages(sc, personID); err != nil {
 			return err
 		}
@@ -172,22 +174,40 @@ func document(id, title, text, author string, at time.Time, subject fhirRes) fhi
 		"content": []fhirRes{{"attachment": fhirRes{"contentType": "text/plain; charset=utf-8", "title": title, "data": []byte(text)}}}}
 }
 
-func auditEvent(e audit.Event, patient fhirRes) fhirRes {
+// What a copy of the record says of an attempt refused to someone without
+// access; the history page says the same.
+const (
+	strangerWho = "Someone without access"
+	strangerWhy = "Someone without access tried to open the record. They were refused."
+)
+
+// auditEvent maps one line of the person's history to a FHIR AuditEvent. It
+// holds what the history page shows and no more: no account ID, and for an
+// attempt refused to someone without access, no name and no text.
+func auditEvent(e audit.PersonEvent, patient fhirRes) fhirRes {
 	outcome := "0"
-	if e.Decision == "deny" || e.Outcome != audit.OutcomeSuccess {
+	if e.Refused || e.Outcome != audit.OutcomeSuccess {
 		outcome = "4"
+	}
+	who, why := e.Name, e.Why
+	if e.Stranger {
+		who, why = strangerWho, strangerWhy
+	}
+	what := fhirRes{"what": fhirRes{"identifier": fhirRes{"value": e.ResourceType + "/" + e.ResourceID}}}
+	if e.Detail != "" {
+		what["description"] = e.Detail
 	}
 	ev := fhirRes{"resourceType": "AuditEvent", "id": e.ID,
 		"type":     fhirRes{"system": "http://terminology.hl7.org/CodeSystem/audit-event-type", "code": "rest"},
 		"subtype":  []fhirRes{{"system": "https://hearth.example/audit-action", "code": e.Action}},
-		"recorded": e.At.UTC().Format(time.RFC3339Nano), "outcome": outcome, "outcomeDesc": e.ReasonText,
+		"recorded": e.At.UTC().Format(time.RFC3339Nano), "outcome": outcome, "outcomeDesc": why,
 		"purposeOfEvent": []fhirRes{{"coding": []fhirRes{{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": purposeHL7(e.Purpose)}}}},
-		"agent": []fhirRes{{"who": fhirRes{"identifier": fhirRes{"value": e.ActorID}, "display": e.ActorName},
-			"role":      []fhirRes{{"text": e.ActorRole}},
+		"agent": []fhirRes{{"who": fhirRes{"display": who},
+			"role":      []fhirRes{{"text": e.Role}},
 			"requestor": true}},
 		"source": fhirRes{"observer": fhirRes{"display": "Hearth"}},
 		"entity": []fhirRes{{"what": patient, "role": fhirRes{"system": "http://terminology.hl7.org/CodeSystem/object-role", "code": "1", "display": "Patient"}},
-			{"what": fhirRes{"identifier": fhirRes{"value": e.ResourceType + "/" + e.ResourceID}}, "description": e.Detail}}}
+			what}}
 	if e.BreakGlass {
 		ev["subtype"] = append(ev["subtype"].([]fhirRes), fhirRes{"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110127", "display": "Emergency Override Started"})
 	}

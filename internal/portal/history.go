@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -16,10 +15,11 @@ import (
 )
 
 // History is who has seen a person's record: every audited access about
-// them, newest first, this visit included, a page at a time.
+// them, newest first, this visit included, a page at a time, each as the
+// person may see it (audit.Event.ForPerson).
 type History struct {
 	Person people.Person
-	Events []audit.Event
+	Events []audit.PersonEvent
 	Offset int // how many newer events come before this page
 	Total  int // every event about the person, this visit's included
 }
@@ -46,12 +46,12 @@ func (s *Service) History(ctx context.Context, actor door.Actor, personID string
 			return err
 		}
 		h.Total = total + len(pending)
+		events := past
 		if h.Offset < len(pending) {
-			h.Events = append(pending[h.Offset:], past...)
-			h.Events = h.Events[:min(len(h.Events), limit)]
-		} else {
-			h.Events = past
+			events = append(pending[h.Offset:], past...)
+			events = events[:min(len(events), limit)]
 		}
+		h.Events = forPerson(events, actor.ID)
 		return nil
 	})
 	return h, err
@@ -81,9 +81,21 @@ func (s *Service) Receipt(ctx context.Context, actor door.Actor, personID, event
 	return r, err
 }
 
+// forPerson is events as the person, or their representative, may see them.
+func forPerson(events []audit.Event, viewer string) []audit.PersonEvent {
+	out := make([]audit.PersonEvent, len(events))
+	for i, e := range events {
+		out[i] = e.ForPerson(viewer)
+	}
+	return out
+}
+
 // CheckedReceipt is the outcome of checking a receipt.
 type CheckedReceipt struct {
 	Receipt audit.Receipt
+	// Line is the receipt's event as the history shows it, from what the
+	// receipt itself shows (set when the receipt was checked on a page).
+	Line    audit.PersonEvent
 	OK      bool
 	Problem string // where it failed, in words
 }
@@ -101,6 +113,7 @@ func (s *Service) CheckReceipt(ctx context.Context, actor door.Actor, personID s
 			return err
 		}
 		out = VerifyReceiptJSON(text, s.door.Audit().Keys().VerifierKey)
+		out.Line = out.Receipt.Event.ForPerson(actor.ID)
 		a.ResourceID = out.Receipt.Event.ID
 		if out.OK {
 			a.Detail = "receipt checked: verified"
@@ -120,9 +133,8 @@ func VerifyReceiptJSON(text []byte, verifierKey string) CheckedReceipt {
 		out.Problem = "The receipt is empty: paste the receipt or choose the file you downloaded"
 		return out
 	}
-	dec := json.NewDecoder(bytes.NewReader(text))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&out.Receipt); err != nil {
+	// Receipt's own decoding refuses fields no receipt has.
+	if err := json.Unmarshal(text, &out.Receipt); err != nil {
 		out.Problem = fmt.Sprintf("This is not a Hearth receipt: %v", err)
 		return out
 	}

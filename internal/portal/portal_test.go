@@ -256,8 +256,9 @@ func TestRepresentativesSeeWhatTheirAuthorityAllowsAndNoMore(t *testing.T) {
 	}
 	var sawDaughter, sawSon bool
 	for _, e := range h.Events {
-		sawDaughter = sawDaughter || (e.ActorID == daughter.ID && e.Decision == "permit")
-		sawSon = sawSon || (e.ActorID == son.ID && e.Decision == "deny")
+		// Her representatives' own refusals are theirs, so she sees them by name.
+		sawDaughter = sawDaughter || (e.Name == daughter.Name && !e.Refused)
+		sawSon = sawSon || (e.Name == son.Name && e.Refused && e.Reason == "outside-authority" && !e.Stranger)
 	}
 	if !sawDaughter || !sawSon {
 		t.Errorf("Ann's history misses her representatives' accesses: daughter %t, son %t", sawDaughter, sawSon)
@@ -462,7 +463,7 @@ func TestAReceiptForTheirOwnAccessVerifiesAndATamperedOrForgedOneSaysWhereItFail
 	}
 	var carerEvent string
 	for _, e := range h.Events {
-		if e.ActorID == f.Carer.ID {
+		if e.Name == f.Carer.DisplayName && e.Receipt {
 			carerEvent = e.ID
 		}
 	}

@@ -16,7 +16,6 @@ import (
 	"hearth"
 	"hearth/internal/access"
 	"hearth/internal/accounts"
-	"hearth/internal/audit"
 	"hearth/internal/people"
 )
 
@@ -87,11 +86,11 @@ func roleTitle(name string) string {
 // history: their role, and for an inspector that it was a read-only
 // inspection, so a person reading their history sees at once that a
 // regulator looked and could change nothing.
-func actorTitle(e audit.Event) string {
-	if e.ActorKind == access.KindInspector.String() {
+func actorTitle(kind, role string) string {
+	if kind == access.KindInspector.String() {
 		return "Inspector, read-only inspection"
 	}
-	return roleTitle(e.ActorRole)
+	return roleTitle(role)
 }
 
 // actionTitle says what an audited action was, for the access history.
