@@ -191,3 +191,42 @@ func eventsOf(t *testing.T, f *fixture, requestID string) []auditedEvent {
 	}
 	return out
 }
+
+// A representative's read takes the person's row as a withdrawal would,
+// and a page that reads and then asks whether they may also record (the
+// consent page, the technology page) asks again for it. Twenty at once must
+// all be answered: a shared lock taken by the read and then raised for the
+// question would leave each page waiting for another's share, which
+// PostgreSQL breaks by failing all but one.
+func TestARepresentativesPagesOpenedAtTheSameMomentAreAllAnswered(t *testing.T) {
+	f := newFixture(t)
+	mary := f.representativeAccount(f.representative("Mary Jones", consent.AuthorityLPAHealthWelfare, true), "mary")
+	f.assess(consent.DecisionCareAndSupport, true, f.Clock.Now().Add(-time.Hour))
+	for _, page := range []struct {
+		name string
+		open func(actor door.Actor) error
+	}{
+		{"consent and capacity", func(a door.Actor) error { _, err := f.Consent.Page(f.Ctx, a, f.Ann.ID); return err }},
+		{"technology", func(a door.Actor) error { _, err := f.Tech.PersonTechnology(f.Ctx, a, f.Ann.ID); return err }},
+		{"portal care record", func(a door.Actor) error { _, err := f.Portal.CareRecord(f.Ctx, a, f.Ann.ID, 7); return err }},
+	} {
+		t.Run(page.name, func(t *testing.T) {
+			errs := f.Together(readers, func(i int) error {
+				actor := mary
+				actor.RequestID = fmt.Sprintf("%s-%02d", page.name, i)
+				return page.open(actor)
+			})
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("page %d of %d opened together: %v", i+1, readers, err)
+					continue
+				}
+				for _, e := range eventsOf(t, f, fmt.Sprintf("%s-%02d", page.name, i)) {
+					if e.Outcome != "success" && e.Outcome != "denied" {
+						t.Errorf("page %d: an event is audited as %s/%s", i+1, e.Decision, e.Outcome)
+					}
+				}
+			}
+		})
+	}
+}

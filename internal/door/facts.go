@@ -109,15 +109,19 @@ func (s *Scope) loadFacts(actor Actor, req Request) (access.Facts, error) {
 // person's consent or a representative's authority, so that a withdrawal
 // and a read it would refuse cannot interleave. SQLite needs none: every
 // scope there is an IMMEDIATE transaction, and they already queue.
+//
+// Both take the row FOR UPDATE. A shared lock for such reads would let
+// them run side by side, but a scope that reads and then decides a write
+// (the consent page asks whether a representative may also record) would
+// raise its share to an update lock while another page held a share and
+// did the same: each waits for the other, and PostgreSQL fails all but one
+// as a deadlock. One mode means a scope never raises a lock it holds.
 func (s *Scope) personLock(req Request) string {
 	if s.tx.Dialect() != store.Postgres {
 		return ""
 	}
-	switch {
-	case !req.Action.IsRead():
+	if !req.Action.IsRead() || req.Purpose == access.Sharing || req.Purpose == access.ProxyAccess {
 		return " FOR UPDATE"
-	case req.Purpose == access.Sharing || req.Purpose == access.ProxyAccess:
-		return " FOR SHARE"
 	}
 	return ""
 }
