@@ -8,6 +8,7 @@ package door
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -124,6 +125,38 @@ func (s *Scope) personLock(req Request) string {
 		return " FOR UPDATE"
 	}
 	return ""
+}
+
+// lockPeople takes the lock req calls for (personLock) on every one of ids
+// at once, in ID order, before a list decides them one by one. Deciding
+// would otherwise lock them in the list's own order, and two lists holding
+// the same people in different orders (the corrections queue by when each
+// was asked, the withheld-items queue by when each was marked) would each
+// wait for the other until PostgreSQL failed one as a deadlock.
+func (s *Scope) lockPeople(req Request, ids map[string]bool) error {
+	lock := s.personLock(req)
+	if lock == "" || len(ids) == 0 {
+		return nil
+	}
+	sorted := slices.Sorted(maps.Keys(ids))
+	for start := 0; start < len(sorted); start += 500 {
+		batch := sorted[start:min(start+500, len(sorted))]
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		rows, err := s.tx.Query(s.ctx, `SELECT id FROM people WHERE id IN (`+placeholders(len(batch))+`) ORDER BY id`+lock, args...)
+		if err != nil {
+			return fmt.Errorf("door: lock a list's people: %w", err)
+		}
+		for rows.Next() { // the locks are wanted, not the rows
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("door: lock a list's people: %w", err)
+		}
+	}
+	return nil
 }
 
 // withheldTypes are the names a withheld entry may be recorded under, for
