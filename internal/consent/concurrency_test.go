@@ -20,12 +20,15 @@ package consent_test
 // with an ID after the withdrawal's, which this test refuses.
 
 import (
+	"errors"
 	"fmt"
+	"hearth"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"hearth/internal/access"
+	"hearth/internal/apptest"
 	"hearth/internal/care"
 	"hearth/internal/consent"
 	"hearth/internal/door"
@@ -165,6 +168,52 @@ func TestAReadRestingOnConsentIsOrderedWithItsWithdrawal(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestAConsentWithdrawnByTwentyStaffAtOnceIsWithdrawnOnceAndTheOthersToldByWhom(t *testing.T) {
+	f := newFixture(t)
+	team := f.Team(f.Manager, f.Ann, access.SeniorCarer, "senior", readers)
+	c, err := f.Consent.Give(f.Ctx, f.Manager.Actor, informed(consent.NewConsent{PersonID: f.Ann.ID, Purpose: consent.PurposePhotographs}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := f.Together(readers, func(i int) error {
+		_, err := f.Consent.Withdraw(f.Ctx, team[i].Actor, f.Ann.ID, c.ID, "Ann asked "+team[i].Username)
+		return err
+	})
+	var winner apptest.Staff
+	for i, err := range errs {
+		if err == nil {
+			if winner.ID != "" {
+				t.Fatalf("withdrawn by both %s and %s", winner.Username, team[i].Username)
+			}
+			winner = team[i]
+		}
+	}
+	if winner.ID == "" {
+		t.Fatal("nobody withdrew the consent")
+	}
+	want := fmt.Sprintf("This consent was already withdrawn on 3 March 2026 by %s. Nothing was changed.", winner.DisplayName)
+	for i, err := range errs {
+		var he *hearth.Error
+		if err != nil && (!errors.As(err, &he) || he.Kind != hearth.KindConflict || he.Message != want || !errors.Is(err, consent.ErrAlreadyWithdrawn)) {
+			t.Errorf("%s was told %v, want a conflict saying %q", team[i].Username, err, want)
+		}
+	}
+	if n := f.Count(`SELECT COUNT(*) FROM consents WHERE id = ? AND withdrawn_by = ? AND withdrawn_how = ?`,
+		c.ID, winner.ID, "Ann asked "+winner.Username); n != 1 {
+		t.Errorf("the stored withdrawal is not the winner's")
+	}
+	for _, st := range team {
+		want := "invalid"
+		if st.ID == winner.ID {
+			want = "success"
+		}
+		if n := f.Count(`SELECT COUNT(*) FROM audit_events WHERE actor_id = ? AND action = ? AND decision = 'permit' AND outcome = ?`,
+			st.ID, access.RecordConsent.String(), want); n != 1 {
+			t.Errorf("%s's attempt is not audited once as %s", st.Username, want)
+		}
 	}
 }
 
