@@ -1,11 +1,13 @@
 package portal_test
 
-// Lists that lock the people on them (DESIGN.md invariant 7;
+// Portal writes and lists under concurrent requests (DESIGN.md invariant 7;
 // docs/architecture.md, "Writes to one person happen in order"). A review
 // queue is decided with a permission to act (deciding corrections,
 // reviewing withheld entries), so on PostgreSQL it locks each person it
-// lists. Two queues that list the same people in opposite orders, opened
-// together, must both answer rather than wait on each other.
+// lists: two queues that list the same people in opposite orders, opened
+// together, must both answer rather than wait on each other. And an
+// account's own settings, which no person's lock orders, are saved in one
+// statement so that two saves at once do not both insert.
 
 import (
 	"fmt"
@@ -80,5 +82,25 @@ func TestReviewQueuesListingTheSamePeopleInOppositeOrdersAllAnswerWhenOpenedToge
 				t.Errorf("%s's queue is audited as %d successful events, want 3", st.Username, n)
 			}
 		}
+	}
+}
+
+func TestDisplayPreferencesSavedTwentyTimesAtOnceAreSavedWithoutAFault(t *testing.T) {
+	f := newFixture(t)
+	ann := f.personAccount(f.Ann, "ann.jones")
+	errs := f.Together(20, func(i int) error {
+		return f.Portal.SetPreferences(f.Ctx, ann, f.Ann.ID, portal.Preferences{LargePrint: true, EasyRead: i%2 == 0})
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("save %d of 20: %v", i+1, err)
+		}
+	}
+	p, err := f.Portal.PreferencesOf(f.Ctx, ann.ID)
+	if err != nil || !p.LargePrint {
+		t.Fatalf("preferences after the saves: %+v, %v", p, err)
+	}
+	if n := f.Count(`SELECT COUNT(*) FROM portal_preferences WHERE user_id = ?`, ann.ID); n != 1 {
+		t.Errorf("%d rows of preferences, want 1", n)
 	}
 }
