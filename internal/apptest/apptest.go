@@ -6,6 +6,8 @@ package apptest
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
@@ -163,6 +165,62 @@ func (a *App) Assign(manager Staff, p people.Person, member Staff) {
 	if _, err := a.People.AssignCareTeam(a.Ctx, manager.Actor, p.ID, member.ID, a.Clock.Now().Add(-time.Hour), time.Time{}); err != nil {
 		a.T.Fatalf("assign: %v", err)
 	}
+}
+
+// Team adds n staff members holding role, named prefix01, prefix02 ...,
+// each put on p's care team by manager: n different people who may all act
+// for p at the same moment.
+func (a *App) Team(manager Staff, p people.Person, role access.Role, prefix string, n int) []Staff {
+	a.T.Helper()
+	out := make([]Staff, n)
+	for i := range out {
+		out[i] = a.Staff(fmt.Sprintf("%s%02d", prefix, i+1), role)
+		a.Assign(manager, p, out[i])
+	}
+	return out
+}
+
+// Together calls fn(0) ... fn(n-1) from n goroutines that wait at one
+// barrier and are released at once, as n people pressing save at the same
+// moment, and returns each call's error by index. It first opens the
+// connections they will use (as many as the pool allows), so that none is
+// held back while one is made.
+// The concurrency suites use it to prove that writes to one person happen
+// in order on both engines (DESIGN.md invariant 7).
+func (a *App) Together(n int, fn func(i int) error) []error {
+	a.T.Helper()
+	open := n
+	if limit := a.DB.SQL().Stats().MaxOpenConnections; limit > 0 {
+		open = min(n, limit)
+	}
+	conns := make([]*sql.Conn, 0, open)
+	for range open {
+		c, err := a.DB.SQL().Conn(a.Ctx)
+		if err != nil {
+			a.T.Fatalf("open a connection: %v", err)
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var ready, done sync.WaitGroup
+	ready.Add(n)
+	done.Add(n)
+	for i := range n {
+		go func() {
+			defer done.Done()
+			ready.Done()
+			<-start
+			errs[i] = fn(i)
+		}()
+	}
+	ready.Wait()
+	close(start)
+	done.Wait()
+	return errs
 }
 
 // Server serves the app over HTTP for the test.

@@ -8,11 +8,17 @@ import (
 	"hearth/internal/access"
 	"hearth/internal/apptest"
 	"hearth/internal/care"
+	"hearth/internal/people"
 )
 
 func day(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
 
 func addMedicine(t *testing.T, s *apptest.Scenario, in care.MedicineInput) care.Medicine {
+	t.Helper()
+	return addMedicineFor(t, s, s.Ann, in)
+}
+
+func addMedicineFor(t *testing.T, s *apptest.Scenario, p people.Person, in care.MedicineInput) care.Medicine {
 	t.Helper()
 	if in.Route == "" {
 		in.Route = "oral"
@@ -23,7 +29,7 @@ func addMedicine(t *testing.T, s *apptest.Scenario, in care.MedicineInput) care.
 	if in.StartDate.IsZero() {
 		in.StartDate = day(s.Clock.Now()).AddDate(0, 0, -7)
 	}
-	m, err := s.Care.AddMedicine(s.Ctx, s.Manager.Actor, s.Ann.ID, in)
+	m, err := s.Care.AddMedicine(s.Ctx, s.Manager.Actor, p.ID, in)
 	if err != nil {
 		t.Fatalf("add %s: %v", in.Name, err)
 	}

@@ -229,6 +229,9 @@ func (s *Scope) AllowEach(req Request, personIDs []string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.lockPeople(req, reachable); err != nil {
+		return nil, err
+	}
 	var out []string
 	for _, id := range personIDs {
 		if !reachable[id] {

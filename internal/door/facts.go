@@ -9,6 +9,7 @@ package door
 import (
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -135,17 +136,53 @@ func (s *Scope) inspectionGrant(inspectorID, locationID string) (access.Grant, e
 // person's consent or a representative's authority, so that a withdrawal
 // and a read it would refuse cannot interleave. SQLite needs none: every
 // scope there is an IMMEDIATE transaction, and they already queue.
+//
+// Both take the row FOR UPDATE. A shared lock for such reads would let
+// them run side by side, but a scope that reads and then decides a write
+// (the consent page asks whether a representative may also record) would
+// raise its share to an update lock while another page held a share and
+// did the same: each waits for the other, and PostgreSQL fails all but one
+// as a deadlock. One mode means a scope never raises a lock it holds.
 func (s *Scope) personLock(req Request) string {
 	if s.tx.Dialect() != store.Postgres {
 		return ""
 	}
-	switch {
-	case !req.Action.IsRead():
+	if !req.Action.IsRead() || req.Purpose == access.Sharing || req.Purpose == access.ProxyAccess {
 		return " FOR UPDATE"
-	case req.Purpose == access.Sharing || req.Purpose == access.ProxyAccess:
-		return " FOR SHARE"
 	}
 	return ""
+}
+
+// lockPeople takes the lock req calls for (personLock) on every one of ids
+// at once, in ID order, before a list decides them one by one. Deciding
+// would otherwise lock them in the list's own order, and two lists holding
+// the same people in different orders (the corrections queue by when each
+// was asked, the withheld-items queue by when each was marked) would each
+// wait for the other until PostgreSQL failed one as a deadlock.
+func (s *Scope) lockPeople(req Request, ids map[string]bool) error {
+	lock := s.personLock(req)
+	if lock == "" || len(ids) == 0 {
+		return nil
+	}
+	sorted := slices.Sorted(maps.Keys(ids))
+	for start := 0; start < len(sorted); start += 500 {
+		batch := sorted[start:min(start+500, len(sorted))]
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		rows, err := s.tx.Query(s.ctx, `SELECT id FROM people WHERE id IN (`+placeholders(len(batch))+`) ORDER BY id`+lock, args...)
+		if err != nil {
+			return fmt.Errorf("door: lock a list's people: %w", err)
+		}
+		for rows.Next() { // the locks are wanted, not the rows
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("door: lock a list's people: %w", err)
+		}
+	}
+	return nil
 }
 
 // withheldTypes are the names a withheld entry may be recorded under, for

@@ -334,15 +334,12 @@ func (s *Service) SetPreferences(ctx context.Context, actor door.Actor, personID
 			Detail: fmt.Sprintf("display preferences: large print %t, easy read %t", p.LargePrint, p.EasyRead)}); err != nil {
 			return err
 		}
-		res, err := sc.Exec(`UPDATE portal_preferences SET large_print = ?, easy_read = ?, updated_at = ? WHERE user_id = ?`,
-			p.LargePrint, p.EasyRead, sc.Now(), actor.ID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			_, err = sc.Exec(`INSERT INTO portal_preferences (user_id, large_print, easy_read, updated_at) VALUES (?, ?, ?, ?)`,
-				actor.ID, p.LargePrint, p.EasyRead, sc.Now())
-		}
+		// One statement, so two saves at once (a double click, two tabs)
+		// cannot both find no row and both insert one: the person's own
+		// reads take no lock, and the second insert failed as a fault.
+		_, err := sc.Exec(`INSERT INTO portal_preferences (user_id, large_print, easy_read, updated_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (user_id) DO UPDATE SET large_print = excluded.large_print, easy_read = excluded.easy_read,
+			updated_at = excluded.updated_at`, actor.ID, p.LargePrint, p.EasyRead, sc.Now())
 		return err
 	})
 }
