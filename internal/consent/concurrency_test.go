@@ -9,7 +9,7 @@ package consent_test
 // How the order is observed. Audit event IDs are UUIDv7s, generated when
 // the scope appends its events, inside its transaction and after every
 // decision in it; google/uuid makes them strictly increasing within a
-// process. A permitted read holds the person's row (FOR SHARE on
+// process. A permitted read holds the person's row (FOR UPDATE on
 // PostgreSQL; SQLite's single writer) from its first decision until it
 // commits, and the withdrawal holds it (FOR UPDATE) from its decision until
 // it commits, so one of the two transactions wholly precedes the other, and
