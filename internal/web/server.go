@@ -20,6 +20,7 @@ import (
 	"hearth/internal/breakglass"
 	"hearth/internal/care"
 	"hearth/internal/consent"
+	"hearth/internal/partners"
 	"hearth/internal/people"
 	"hearth/internal/portal"
 	"hearth/internal/tech"
@@ -48,6 +49,7 @@ type Deps struct {
 	Consent    *consent.Service
 	Tech       *tech.Service
 	Portal     *portal.Service
+	Partners   *partners.Service
 	Clock      hearth.Clock
 	Log        *slog.Logger
 }
