@@ -21,8 +21,8 @@ func TestTheMenuOffersThePagesEachRoleCanUse(t *testing.T) {
 	}{
 		{s.Carer, "Your people, My shift"},
 		{s.Manager, "Your people, My shift, Technology, Concerns, Training, Corrections, Withheld items"},
-		{ig, "Your people, Technology, Break-glass reviews, Withheld items"},
-		{admin, "Your people"},
+		{ig, "Your people, Technology, Break-glass reviews, Withheld items, Data-sharing agreements"},
+		{admin, "Your people, Partner systems"},
 	}
 	srv := s.Server()
 	for _, tc := range cases {

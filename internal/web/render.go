@@ -70,6 +70,8 @@ var funcs = template.FuncMap{
 			return "Representative"
 		case "inspector":
 			return "Inspector"
+		case "system":
+			return "Partner system"
 		}
 		return name
 	},
@@ -171,6 +173,8 @@ func menuFor(u accounts.User) []menuLink {
 		{access.ManageCorrections, menuLink{"Corrections", "/corrections"}},
 		{access.ReviewBreakGlass, menuLink{"Break-glass reviews", "/governance/break-glass"}},
 		{access.ReviewWithheld, menuLink{"Withheld items", "/portal/withheld"}},
+		{access.ManageAgreements, menuLink{"Data-sharing agreements", "/governance/agreements"}},
+		{access.ManageAccounts, menuLink{"Partner systems", "/governance/partners"}},
 	} {
 		if perms.Has(l.action) {
 			links = append(links, l.link)

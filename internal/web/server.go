@@ -157,6 +157,7 @@ func (s *Server) registerRoutes() {
 	s.careObsRoutes()
 	s.techRoutes()
 	s.passkeyRoutes()
+	s.partnerRoutes()
 }
 
 // staticHandler serves embedded assets with long caching: their names change
