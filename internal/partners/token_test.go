@@ -224,3 +224,36 @@ func TestBearerTokensAreRefusedWhenTheyNoLongerHold(t *testing.T) {
 		t.Errorf("insufficient scope: %d %q", ae.Status(), ae.Challenge())
 	}
 }
+
+// An assertion sent twenty times at once gets exactly one token, on both
+// engines: its jti is used once.
+func TestAnAssertionSentManyTimesAtOnceGetsOneToken(t *testing.T) {
+	w := newWorld(t)
+	key := es384(t, "k1")
+	p := w.register("Riverside GP Surgery", "system/Patient.rs", key)
+	req := tokenRequest(sign(t, key, claimsFor(p.ID, w.Clock.Now())), "system/Patient.rs")
+	const n = 20
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, err := w.Partners.IssueToken(w.Ctx, req)
+			errs <- err
+		}()
+	}
+	issued, reused := 0, 0
+	for range n {
+		err := <-errs
+		var oe *partners.OAuthError
+		switch {
+		case err == nil:
+			issued++
+		case errors.As(err, &oe) && strings.Contains(oe.Description, "has been used before"):
+			reused++
+		default:
+			t.Errorf("unexpected: %v", err)
+		}
+	}
+	if issued != 1 || reused != n-1 || w.Count(`SELECT COUNT(*) FROM partner_tokens`) != 1 {
+		t.Fatalf("%d issued, %d refused as reused, %d tokens stored", issued, reused, w.Count(`SELECT COUNT(*) FROM partner_tokens`))
+	}
+}
