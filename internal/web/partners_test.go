@@ -18,6 +18,8 @@ import (
 	"hearth"
 	"hearth/internal/access"
 	"hearth/internal/apptest"
+	"hearth/internal/consent"
+	"hearth/internal/door"
 	"hearth/internal/partners"
 )
 
@@ -243,5 +245,40 @@ func TestTheIGLeadRecordsReviewsAndEndsAgreementsOnScreen(t *testing.T) {
 	}
 	if r = c.Get("/governance/agreements"); !strings.Contains(r.Body, `<span data-testid="status">Ended</span>`) || !strings.Contains(r.Body, "No agreement is due for review") {
 		t.Fatal("the ended agreement is not shown as ended and out of the review list")
+	}
+}
+
+// A partner's read shows in the person's access history under the
+// partner's name, marked as a partner system.
+func TestAPartnersReadShowsInTheAccessHistoryUnderItsName(t *testing.T) {
+	s := apptest.NewScenario(t)
+	admin := s.Staff("admin", access.Administrator)
+	ig := s.Staff("iglead", access.IGLead, s.Home)
+	_, set := partnerKey(t, "k1")
+	p, err := s.Partners.Register(s.Ctx, partners.ByActor(admin.Actor), partners.NewPartner{Name: "Riverside GP Surgery", JWKS: set, Scopes: "system/Patient.rs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Partners.RecordAgreement(s.Ctx, ig.Actor, partners.NewAgreement{PartnerID: p.ID, Purpose: "Direct care by the registered GP practice",
+		Article6: "6-1-e", Article9: "9-2-h", Categories: []string{"identity"}, Starts: s.Clock.Now().Truncate(24 * time.Hour),
+		ReviewOn: s.Clock.Now().AddDate(1, 0, 0).Truncate(24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Consent.Give(s.Ctx, s.Manager.Actor, consent.NewConsent{PersonID: s.Ann.ID, Purpose: consent.PurposeSharing,
+		Recipient: "Riverside GP Surgery", Decision: "permit", Scope: []string{consent.ScopeCareRecord},
+		InfoGiven: "Explained what the practice would see", InfoFormat: "standard"}); err != nil {
+		t.Fatal(err)
+	}
+	partner := door.Actor{Subject: access.Subject{ID: p.ID, Kind: access.KindSystem}, Name: p.Name}
+	if err := s.Door.Run(s.Ctx, partner, func(sc *door.Scope) error {
+		_, err := sc.Allow(door.Request{Action: access.ViewPerson, Purpose: access.Sharing, PersonID: s.Ann.ID, ResourceType: "Patient"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c := s.Client(s.Server().URL)
+	c.SignIn(s.Manager)
+	if r := c.Get("/people/" + s.Ann.ID); !strings.Contains(r.Body, "Riverside GP Surgery (Partner system)") {
+		t.Fatal("Ann's access history does not show the partner by name")
 	}
 }
