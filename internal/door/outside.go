@@ -36,13 +36,15 @@ const (
 	NotificationDelivery
 	// PartnerSystems are the partner organisations' systems: their
 	// registration and public keys, the assertions they sign to ask for a
-	// token and the bearer tokens they are given, and the data-sharing
-	// agreements listed beside them at the command line. No one's record:
-	// before a partner is known to be acting, its signed assertion or its
-	// token is the credential (SMART Backend Services); at the command
-	// line, the operator already holds the database. Every access a
-	// partner then makes to a person's record is decided by the door, and
-	// token issue and refusal are audited (Plain.Note).
+	// token and the bearer tokens they are given, and their bulk export
+	// jobs. No one's record: before a partner is known to be acting, its
+	// signed assertion or its token is the credential (SMART Backend
+	// Services); at the command line, the operator already holds the
+	// database; an export's files are fetched only by the partner that
+	// asked, and what is in them was decided and audited person by person
+	// (as that partner, through a scope) when they were written. Every
+	// access a partner makes to a person's record is decided by the door,
+	// and token issue and refusal are audited (Plain.Note).
 	PartnerSystems
 	exceptionCount
 )

@@ -53,7 +53,8 @@ import (
 // Config sets the token and assertion lifetimes. Zero fields take the
 // defaults.
 type Config struct {
-	TokenLifetime time.Duration // how long an access token lasts; 5 minutes
+	TokenLifetime  time.Duration // how long an access token lasts; 5 minutes
+	ExportLifetime time.Duration // how long a bulk export's files are kept once written; 6 hours
 }
 
 // Service registers partner systems, issues their tokens and records the
@@ -67,6 +68,9 @@ type Service struct {
 func New(d *door.Door, cfg Config) *Service {
 	if cfg.TokenLifetime <= 0 {
 		cfg.TokenLifetime = 5 * time.Minute
+	}
+	if cfg.ExportLifetime <= 0 {
+		cfg.ExportLifetime = 6 * time.Hour
 	}
 	return &Service{door: d, cfg: cfg}
 }
