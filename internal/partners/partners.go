@@ -20,8 +20,10 @@
 // resource asked about, and access.Decide permits only under such an
 // agreement AND the person's consent or another recorded lawful basis naming
 // the partner (loaded by the consent package). Ending an agreement or
-// withdrawing consent stops access at the next request. The contract is in
-// docs/architecture.md ("Partner systems") and docs/partners.md.
+// withdrawing consent stops access at the next request. Bulk exports
+// ($export) run as the partner under the same decisions, person by person
+// (export.go). The contract is in docs/architecture.md ("Partner systems")
+// and docs/partners.md.
 //
 // Invariants:
 //   - No hand-written JWT code: assertions are parsed and verified with
