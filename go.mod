@@ -16,6 +16,8 @@ require (
 
 require golang.org/x/tools v0.52.0
 
+require github.com/go-jose/go-jose/v4 v4.1.9
+
 require (
 	github.com/boombuler/barcode v1.1.0 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect

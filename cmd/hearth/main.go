@@ -31,6 +31,7 @@ Commands:
   demo           fill a database with a plausible provider and serve it
   migrate        apply database migrations and exit
   user           manage staff and inspector accounts (add, list, disable, reset-mfa)
+  partner        manage partner systems for the FHIR API (add, list, disable)
   audit          check the tamper-evident audit log (verify, seal)
   totp           print the current code for a TOTP secret (for the demo)
 
@@ -58,6 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"demo":    cmdDemo,
 		"migrate": cmdMigrate,
 		"user":    cmdUser,
+		"partner": cmdPartner,
 		"audit":   cmdAudit,
 		"totp":    cmdTOTP,
 	}

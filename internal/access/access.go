@@ -103,11 +103,13 @@ var roles = [roleCount]RoleInfo{
 		BreakGlass, ManageTechRegister, ViewGovernance, ReviewWithheld, ListPeople, RaiseConcern, ManageConcerns,
 		WithholdItem, ManageCorrections, ExportRecord, SendMessage, ManageTraining, GiveFeedback)},
 	// The information governance lead sees who has accessed records,
-	// reviews break-glass and withheld items and grants inspectors their
-	// time-limited read-only access, but does not read care records.
+	// reviews break-glass and withheld items, grants inspectors their
+	// time-limited read-only access, and records, reviews and ends the
+	// data-sharing agreements under which partner systems receive
+	// information, but does not read care records.
 	IGLead: {Name: "ig_lead", Title: "Information governance lead", LocationWide: true, Permissions: perms(
 		ViewPerson, ReadAccessLog, ReadConsent, ReviewBreakGlass, ViewGovernance, ReviewWithheld, ManageTechRegister, ListPeople,
-		RaiseConcern, ExportRecord, ManageInspections, GiveFeedback)},
+		RaiseConcern, ExportRecord, ManageInspections, GiveFeedback, ManageAgreements)},
 	// Separation of duties: the administrator manages accounts. Care-record
 	// permissions count only through a care-team assignment, never a
 	// location, so an administrator off every care team reads nothing.
@@ -185,6 +187,7 @@ const (
 	ViewGovernance
 	ManageInspections // grant, end and review inspectors' time-limited read-only access
 	GiveFeedback      // a member of staff's feedback about a technology in the register: a write, so never an inspector's
+	ManageAgreements  // data-sharing agreements with partner organisations
 	actionCount
 )
 
@@ -194,7 +197,7 @@ var actionNames = [actionCount]string{
 	"record-tech-use", "operate-tech-use", "read-access-log", "manage-people", "break-glass",
 	"contribute", "review-withheld", "raise-concern", "manage-concerns", "withhold-item", "manage-corrections",
 	"export-record", "send-message", "list-people", "manage-training", "manage-accounts", "review-break-glass", "manage-tech-register",
-	"view-governance", "manage-inspections", "give-feedback",
+	"view-governance", "manage-inspections", "give-feedback", "manage-agreements",
 }
 
 func (a Action) String() string {
@@ -298,18 +301,35 @@ type Proxy struct {
 	Until  time.Time  // zero: no end
 }
 
+// Agreement is a partner system's data-sharing agreement, as far as it
+// concerns this decision: the live agreement that covers what is asked
+// (or, when none does, one that is live), and the actions its data
+// categories reach for the kind of resource asked about. The partners
+// package maps categories to resource types and actions; Decide checks the
+// agreement is there, live and covers the action.
+type Agreement struct {
+	ID     string
+	Covers Permission
+	Until  time.Time // zero: no end
+}
+
+func (g Agreement) live(now time.Time) bool {
+	return g.ID != "" && (g.Until.IsZero() || now.Before(g.Until))
+}
+
 // Facts are everything Decide needs to know, loaded before it is called.
 type Facts struct {
 	Now        time.Time
-	Exists     bool  // the resource (person) exists
-	CareTeam   bool  // the subject has a live care-team assignment with the person
-	AtLocation bool  // the subject holds a location-level role at the person's location
-	BreakGlass Grant // the subject's emergency access to the person
-	Inspection Grant // an inspector's time-limited grant covering the person's location
-	Self       bool  // the subject is the person
-	Proxy      Proxy // a representative's authority
-	Basis      Basis // consent or another lawful basis for data leaving the care team
-	Withheld   bool  // the item is withheld from the person and their representatives
+	Exists     bool      // the resource (person) exists
+	CareTeam   bool      // the subject has a live care-team assignment with the person
+	AtLocation bool      // the subject holds a location-level role at the person's location
+	BreakGlass Grant     // the subject's emergency access to the person
+	Inspection Grant     // an inspector's time-limited grant covering the person's location
+	Self       bool      // the subject is the person
+	Proxy      Proxy     // a representative's authority
+	Basis      Basis     // consent or another lawful basis for data leaving the care team
+	Withheld   bool      // the item is withheld from the person and their representatives
+	Agreement  Agreement // a partner system's data-sharing agreement
 }
 
 // Resource is what is acted upon.
@@ -334,6 +354,7 @@ const (
 	PermitSharing
 	PermitSpecialBasis
 	PermitOwnLinks
+	PermitPartnerList
 	// Denials.
 	DenyUnknownSubject
 	DenyNoPermission
@@ -346,6 +367,8 @@ const (
 	DenyOutsideAuthority
 	DenyWithheld
 	DenyNotPersonScoped
+	DenyNoAgreement
+	DenyOutsideAgreement
 	reasonCount
 )
 
@@ -363,6 +386,7 @@ var reasons = [reasonCount]reasonText{
 	{"consent", "Allowed: shared outside the care team with the person's consent."},
 	{"special-basis", "Allowed: shared outside the care team on a recorded lawful basis other than consent."},
 	{"own-links", "Allowed: lists only the records this account is linked to."},
+	{"partner-list", "Allowed: lists only the people whose information may be shared with this partner."},
 	{"unknown-subject", "Denied: not signed in."},
 	{"no-permission", "Denied: this role does not allow this action."},
 	{"no-relationship", "Denied: not on this person's care team and no role at their location."},
@@ -374,6 +398,8 @@ var reasons = [reasonCount]reasonText{
 	{"outside-authority", "Denied: outside the representative's recorded authority."},
 	{"withheld", "Denied: this item is withheld from the person's own view."},
 	{"not-person-scoped", "Denied: this action is not about one person."},
+	{"no-agreement", "Denied: no data-sharing agreement with this partner is in force."},
+	{"outside-agreement", "Denied: the data-sharing agreement with this partner does not cover this information."},
 }
 
 // String is the reason's stable machine-readable code.
@@ -399,6 +425,7 @@ type Decision struct {
 	Basis        string // the grant, consent or authority relied on, if any
 	BreakGlass   bool   // permitted only by break-glass: marked everywhere
 	SpecialBasis bool   // permitted on a lawful basis other than consent: marked in the audit log
+	Agreement    string // the data-sharing agreement a partner system's permit rests on, besides Basis
 }
 
 // Outcome is "permit" or "deny", as audited.
@@ -464,6 +491,10 @@ func decideProvider(s Subject, a Action) Decision {
 			// The records a portal account is linked to: the list is
 			// limited to its links, and each record on it is decided.
 			return permit(PermitOwnLinks, "")
+		case s.Kind == KindSystem && a == ListPeople:
+			// A partner's search: limited to the people it may receive
+			// (the door's Reach), and each person found is decided.
+			return permit(PermitPartnerList, "")
 		case s.Kind == KindInspector:
 			return deny(DenyReadOnly)
 		}
@@ -588,6 +619,11 @@ func decideInspector(a Action, f *Facts, p Purpose) Decision {
 	return permit(PermitInspection, f.Inspection.ID)
 }
 
+// decideSystem is a partner system's request: read-only, for sharing, under
+// a live data-sharing agreement whose categories cover the action AND the
+// person's consent or another recorded lawful basis naming the partner
+// (DESIGN.md invariant 2: the agreement is the relationship; the consent is
+// what lets the data leave the care team).
 func decideSystem(a Action, f *Facts, p Purpose) Decision {
 	if p != Sharing {
 		return deny(DenyWrongPurpose)
@@ -595,5 +631,15 @@ func decideSystem(a Action, f *Facts, p Purpose) Decision {
 	if !a.IsRead() {
 		return deny(DenyReadOnly)
 	}
-	return decideBasis(f)
+	if !f.Agreement.live(f.Now) {
+		return deny(DenyNoAgreement)
+	}
+	if !f.Agreement.Covers.Has(a) {
+		return deny(DenyOutsideAgreement)
+	}
+	d := decideBasis(f)
+	if d.Permit {
+		d.Agreement = f.Agreement.ID
+	}
+	return d
 }

@@ -175,7 +175,8 @@ func TestPermitsNameTheirBasis(t *testing.T) {
 		{"an inspector reads under a live grant", Subject{ID: "u", Kind: KindInspector}, ReadRecord, Facts{Inspection: Grant{ID: "insp", Until: now.Add(time.Hour)}}, Inspection, PermitInspection, "insp", false},
 		{"sharing with the GP under consent", Subject{ID: "u", Kind: KindStaff, Role: Nurse}, ReadRecord, Facts{CareTeam: true, Basis: Basis{ID: "consent-gp"}}, Sharing, PermitSharing, "consent-gp", false},
 		{"sharing for safeguarding is specially marked", Subject{ID: "u", Kind: KindStaff, Role: Nurse}, ReadRecord, Facts{CareTeam: true, Basis: Basis{ID: "safeguarding-1", Special: true}}, Sharing, PermitSpecialBasis, "safeguarding-1", true},
-		{"a partner system under a data-sharing agreement", Subject{ID: "u", Kind: KindSystem}, ReadRecord, Facts{Basis: Basis{ID: "dsa-1"}}, Sharing, PermitSharing, "dsa-1", false},
+		{"a partner system under a data-sharing agreement with consent", Subject{ID: "u", Kind: KindSystem}, ReadRecord, Facts{Basis: Basis{ID: "consent-1"}, Agreement: Agreement{ID: "dsa-1", Covers: perms(ReadRecord)}}, Sharing, PermitSharing, "consent-1", false},
+		{"a partner system under a data-sharing agreement on a safeguarding basis", Subject{ID: "u", Kind: KindSystem}, ReadRecord, Facts{Basis: Basis{ID: "safeguarding-1", Special: true}, Agreement: Agreement{ID: "dsa-1", Covers: perms(ReadRecord)}}, Sharing, PermitSpecialBasis, "safeguarding-1", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -183,6 +184,115 @@ func TestPermitsNameTheirBasis(t *testing.T) {
 			d := Decide(tc.s, tc.a, Resource{PersonID: "p1", Facts: tc.f}, tc.p)
 			if !d.Permit || d.Reason != tc.reason || d.Basis != tc.basis || d.SpecialBasis != tc.special {
 				t.Fatalf("got %+v", d)
+			}
+		})
+	}
+}
+
+// The states a partner system's agreement and the person's sharing basis
+// can be in, for the exhaustive test below.
+var (
+	agreementStates = []struct {
+		name string
+		g    func(a Action) Agreement
+	}{
+		{"no agreement", func(Action) Agreement { return Agreement{} }},
+		{"a live agreement covering the action", func(a Action) Agreement { return Agreement{ID: "dsa", Covers: perms(a)} }},
+		{"a live agreement with an end date covering the action", func(a Action) Agreement {
+			return Agreement{ID: "dsa", Covers: perms(a), Until: now.Add(time.Hour)}
+		}},
+		{"a live agreement covering other actions only", func(a Action) Agreement {
+			return Agreement{ID: "dsa", Covers: perms(ReadRecord, ReadMedicines, ViewPerson, ReadConsent, ReadTechUse) &^ perms(a)}
+		}},
+		{"an ended agreement covering the action", func(a Action) Agreement { return Agreement{ID: "dsa", Covers: perms(a), Until: now} }},
+	}
+	basisStates = []struct {
+		name string
+		b    Basis
+	}{
+		{"no consent or other basis", Basis{}},
+		{"the person's consent", Basis{ID: "consent"}},
+		{"consent that has ended", Basis{ID: "consent", Until: now}},
+		{"a safeguarding basis", Basis{ID: "safeguarding", Special: true}},
+	}
+)
+
+// wantSystem is the rule for partner systems in words: read-only, for
+// sharing, under a live agreement covering the action AND consent or
+// another recorded lawful basis; a search is limited to those people.
+func wantSystem(a Action, p Purpose, exists bool, agreement, basis string) (bool, Reason) {
+	switch {
+	case !a.PersonScoped() && a == ListPeople:
+		return true, PermitPartnerList
+	case !a.PersonScoped():
+		return false, DenyNoPermission
+	case !exists:
+		return false, DenyNotFound
+	case p != Sharing:
+		return false, DenyWrongPurpose
+	case !a.IsRead():
+		return false, DenyReadOnly
+	case agreement == "no agreement" || agreement == "an ended agreement covering the action":
+		return false, DenyNoAgreement
+	case agreement == "a live agreement covering other actions only":
+		return false, DenyOutsideAgreement
+	case basis == "no consent or other basis" || basis == "consent that has ended":
+		return false, DenyNoConsent
+	case basis == "a safeguarding basis":
+		return true, PermitSpecialBasis
+	}
+	return true, PermitSharing
+}
+
+func TestEveryActionPurposeAgreementAndBasisForPartnerSystems(t *testing.T) {
+	n := 0
+	s := Subject{ID: "client-1", Kind: KindSystem}
+	for _, a := range Actions() {
+		for p := Purpose(0); p < purposeCount; p++ {
+			for _, g := range agreementStates {
+				for _, b := range basisStates {
+					for _, exists := range []bool{true, false} {
+						n++
+						f := Facts{Now: now, Exists: exists, Agreement: g.g(a), Basis: b.b}
+						d := Decide(s, a, Resource{PersonID: "p1", Facts: f}, p)
+						permit, reason := wantSystem(a, p, exists, g.name, b.name)
+						if d.Permit != permit || d.Reason != reason {
+							t.Errorf("%s for %s, %s, %s, exists %v: got %s (%s), want %v (%s)", a, p, g.name, b.name, exists, d.Outcome(), d.Reason, permit, reason)
+							continue
+						}
+						switch {
+						case d.Permit && a.PersonScoped() && (d.Agreement != "dsa" || d.Basis != b.b.ID || d.SpecialBasis != b.b.Special):
+							t.Errorf("%s under %s and %s: the permit names agreement %q and basis %q (special %v)", a, g.name, b.name, d.Agreement, d.Basis, d.SpecialBasis)
+						case !d.Permit && d.Agreement != "":
+							t.Errorf("%s: a denial names agreement %q", a, d.Agreement)
+						case d.BreakGlass:
+							t.Errorf("%s: a partner system's decision is marked as break-glass", a)
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("checked %d combinations", n)
+}
+
+func TestNoOtherKindOfAccountReliesOnAnAgreement(t *testing.T) {
+	g := Agreement{ID: "dsa", Covers: perms(ReadRecord)}
+	cases := []struct {
+		name string
+		s    Subject
+		p    Purpose
+	}{
+		{"a care worker off the care team", Subject{ID: "u", Kind: KindStaff, Role: CareWorker}, Sharing},
+		{"a person who is not the person", Subject{ID: "u", Kind: KindPerson}, OwnRecord},
+		{"a representative without authority", Subject{ID: "u", Kind: KindRepresentative}, ProxyAccess},
+		{"an inspector without a grant", Subject{ID: "u", Kind: KindInspector}, Inspection},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Decide(tc.s, ReadRecord, Resource{PersonID: "p1", Facts: Facts{Now: now, Exists: true, Agreement: g, Basis: Basis{ID: "c"}}}, tc.p)
+			if d.Permit || d.Agreement != "" {
+				t.Fatalf("got %+v: an agreement is a partner system's relationship only", d)
 			}
 		})
 	}
@@ -212,6 +322,13 @@ func TestDecideDoesNotAllocate(t *testing.T) {
 	allocs := testing.AllocsPerRun(1000, func() { _ = Decide(s, ReadRecord, r, DirectCare) })
 	if allocs != 0 {
 		t.Fatalf("Decide allocates %v times per call", allocs)
+	}
+	partner := Subject{ID: "client-1", Kind: KindSystem}
+	shared := Resource{PersonID: "p1", Facts: Facts{Now: now, Exists: true, Basis: Basis{ID: "c1"},
+		Agreement: Agreement{ID: "dsa", Covers: perms(ReadRecord), Until: now.Add(time.Hour)}}}
+	allocs = testing.AllocsPerRun(1000, func() { _ = Decide(partner, ReadRecord, shared, Sharing) })
+	if allocs != 0 {
+		t.Fatalf("Decide allocates %v times per call for a partner system", allocs)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"hearth/internal/consent"
 	"hearth/internal/door"
 	"hearth/internal/governance"
+	"hearth/internal/partners"
 	"hearth/internal/people"
 	"hearth/internal/portal"
 	"hearth/internal/store"
@@ -67,6 +68,7 @@ type App struct {
 	Tech       *tech.Service
 	Portal     *portal.Service
 	Governance *governance.Service
+	Partners   *partners.Service
 	Web        *web.Server
 }
 
@@ -116,8 +118,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Portal = portal.New(a.Door, portal.Deps{Accounts: a.Accounts, Care: a.Care, Consent: a.Consent, Tech: a.Tech, Log: cfg.Log})
 	a.Door.AddSource(a.Portal)
 	a.Governance = governance.New(a.Door, cfg.InspectionMax)
+	a.Partners = partners.New(a.Door, partners.Config{})
+	a.Door.AddSource(a.Partners)
 	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care, Consent: a.Consent, Tech: a.Tech,
-		Portal: a.Portal, Governance: a.Governance, Clock: cfg.Clock, Log: cfg.Log},
+		Portal: a.Portal, Governance: a.Governance, Partners: a.Partners, Clock: cfg.Clock, Log: cfg.Log},
 		web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL})
 	if err != nil {
 		db.Close()

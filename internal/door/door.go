@@ -29,6 +29,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"hearth"
@@ -206,6 +207,12 @@ func (s *Scope) Allow(req Request) (*Access, error) {
 		return nil, err
 	}
 	if !a.Decision.Permit {
+		if s.actor.Kind == access.KindSystem && req.Action.PersonScoped() {
+			// A partner must not learn from a refusal that someone draws
+			// on care here: no agreement, no consent and no such person
+			// all read alike. The audit event keeps the real reason.
+			return nil, denialError(access.Decision{Reason: access.DenyNotFound})
+		}
 		return nil, denialError(a.Decision)
 	}
 	return a, nil
@@ -494,6 +501,12 @@ func (s *Scope) appendEvents(ctx context.Context, tx *store.Tx, failure error) e
 }
 
 func (s *Scope) event(a *Access, failure error) audit.Event {
+	detail := a.Detail
+	if a.Decision.Agreement != "" {
+		// The basis is the person's consent (or other basis); the
+		// agreement the partner's permit also rests on is named here.
+		detail = strings.TrimPrefix(detail+"; ", "; ") + "under data-sharing agreement " + a.Decision.Agreement
+	}
 	return audit.Event{
 		At:           s.now,
 		ActorID:      s.actor.ID,
@@ -512,7 +525,7 @@ func (s *Scope) event(a *Access, failure error) audit.Event {
 		BreakGlass:   a.Decision.BreakGlass,
 		SpecialBasis: a.Decision.SpecialBasis,
 		Outcome:      outcome(a, failure),
-		Detail:       a.Detail,
+		Detail:       detail,
 		ClientAddr:   s.actor.ClientAddr,
 		RequestID:    s.actor.RequestID,
 	}

@@ -20,6 +20,12 @@ import (
 )
 
 func (s *Scope) loadFacts(actor Actor, req Request) (access.Facts, error) {
+	if actor.Kind == access.KindSystem {
+		// A partner system receives data for itself and no one else: the
+		// recipient a consent or other lawful basis must name is the
+		// partner, under the name it was registered with.
+		req.Recipient = actor.Name
+	}
 	key := factKey{actor: actor.ID, person: req.PersonID, location: req.LocationID, recipient: req.Recipient,
 		resourceType: req.ResourceType, resourceID: req.ResourceID, action: req.Action, purpose: req.Purpose}
 	if f, ok := s.facts[key]; ok {
@@ -309,6 +315,20 @@ func (s *Scope) Reach(personCol, locationCol string) (string, []any) {
 	case access.KindInspector:
 		return locationCol + ` IN (SELECT gl.location_id FROM inspection_grant_locations gl JOIN inspection_grants g ON g.id = gl.grant_id
 			WHERE g.inspector_id = ? AND g.starts_at <= ? AND g.ends_at > ? AND (g.ended_at IS NULL OR g.ended_at > ?))`, []any{a.ID, now, now, now}
+	case access.KindSystem:
+		// A partner system reaches no one without a data-sharing agreement
+		// in force, and then only people whose sharing consent or other
+		// lawful basis names it. This is the candidate list; each person
+		// on it is still decided (the consent may have been withdrawn, the
+		// agreement may not cover what is asked).
+		return `(EXISTS (SELECT 1 FROM data_sharing_agreements dsa JOIN partners pa ON pa.id = dsa.partner_id
+				WHERE dsa.partner_id = ? AND pa.disabled_at IS NULL AND dsa.starts_at <= ?
+				AND (dsa.ends_at IS NULL OR dsa.ends_at > ?) AND (dsa.ended_at IS NULL OR dsa.ended_at > ?))
+			AND (` + personCol + ` IN (SELECT c.person_id FROM consents c WHERE c.purpose = 'sharing' AND c.decision = 'permit'
+				AND LOWER(c.recipient) = LOWER(?) AND (c.withdrawn_at IS NULL OR c.withdrawn_at > ?))
+			OR ` + personCol + ` IN (SELECT lb.person_id FROM lawful_bases lb WHERE LOWER(lb.recipient) = LOWER(?)
+				AND lb.starts_at <= ? AND (lb.ends_at IS NULL OR lb.ends_at > ?))))`,
+			[]any{a.ID, now, now, now, a.Name, now, a.Name, now, now}
 	}
 	return `1 = 0`, nil
 }

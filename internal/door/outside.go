@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 
+	"hearth/internal/audit"
 	"hearth/internal/store"
 )
 
@@ -33,10 +34,22 @@ const (
 	// a new secure message"): the notice was written, decided and audited
 	// with the message; delivery only marks it sent.
 	NotificationDelivery
+	// PartnerSystems are the partner organisations' systems: their
+	// registration and public keys, the assertions they sign to ask for a
+	// token and the bearer tokens they are given, and their bulk export
+	// jobs. No one's record: before a partner is known to be acting, its
+	// signed assertion or its token is the credential (SMART Backend
+	// Services); at the command line, the operator already holds the
+	// database; an export's files are fetched only by the partner that
+	// asked, and what is in them was decided and audited person by person
+	// (as that partner, through a scope) when they were written. Every
+	// access a partner makes to a person's record is decided by the door,
+	// and token issue and refusal are audited (Plain.Note).
+	PartnerSystems
 	exceptionCount
 )
 
-var exceptionNames = [exceptionCount]string{"", "organisation", "invitation-code", "account-preferences", "notification-delivery"}
+var exceptionNames = [exceptionCount]string{"", "organisation", "invitation-code", "account-preferences", "notification-delivery", "partner-systems"}
 
 func (e Exception) String() string {
 	if e > 0 && e < exceptionCount {
@@ -58,12 +71,21 @@ func Exceptions() []Exception {
 type Plain struct {
 	ctx context.Context
 	tx  *store.Tx
+	log *audit.Log
 }
 
 // Outside runs fn in a transaction under the named exception, with no
 // decision and no audit event.
 func (d *Door) Outside(ctx context.Context, e Exception, fn func(q *Plain) error) error {
-	return d.db.Tx(ctx, func(tx *store.Tx) error { return fn(&Plain{ctx: ctx, tx: tx}) })
+	return d.db.Tx(ctx, func(tx *store.Tx) error { return fn(&Plain{ctx: ctx, tx: tx, log: d.log}) })
+}
+
+// Note appends an event that is not a decision (a partner system
+// registered at the command line, a token issued) in this transaction, so
+// it is durable exactly when the change it records is.
+func (p *Plain) Note(ev audit.Event) error {
+	_, err := p.log.Append(p.ctx, p.tx, ev)
+	return err
 }
 
 // Query runs a query.

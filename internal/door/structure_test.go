@@ -28,6 +28,9 @@ var mayQueryStore = map[string]string{
 var mayUseException = map[string]map[string]string{
 	"hearth/internal/people": {"Organisation": "creates and lists the provider and its locations"},
 	"hearth/internal/tech":   {"Organisation": "lists locations for the technology register form"},
+	"hearth/internal/partners": {
+		"PartnerSystems": "checks a partner system's signed assertion and issues its token, reads its bearer token, serves the operator at the command line, and runs and delivers its bulk exports (contents decided per person when written)",
+	},
 	"hearth/internal/portal": {
 		"InvitationCode":       "redeems a portal invitation by its code",
 		"AccountPreferences":   "reads a portal account's own display settings",

@@ -22,8 +22,8 @@ func TestTheMenuOffersThePagesEachRoleCanUse(t *testing.T) {
 	}{
 		{s.Carer, "Your people, My shift"},
 		{s.Manager, "Your people, My shift, Technology, Concerns, Training, Corrections, Withheld items"},
-		{ig, "Your people, Technology, Break-glass reviews, Withheld items, Inspections"},
-		{admin, "Your people"},
+		{ig, "Your people, Technology, Break-glass reviews, Withheld items, Inspections, Data-sharing agreements"},
+		{admin, "Your people, Partner systems"},
 		{inspector, "Inspection"},
 	}
 	srv := s.Server()

@@ -76,6 +76,8 @@ func roleTitle(name string) string {
 		return "The person"
 	case "representative":
 		return "Representative"
+	case "system":
+		return "Partner system"
 	case "inspector":
 		return "Inspector"
 	}
@@ -194,6 +196,8 @@ func menuFor(u accounts.User) []menuLink {
 		{access.ReviewBreakGlass, menuLink{"Break-glass reviews", "/governance/break-glass"}},
 		{access.ReviewWithheld, menuLink{"Withheld items", "/portal/withheld"}},
 		{access.ManageInspections, menuLink{"Inspections", "/governance/inspections"}},
+		{access.ManageAgreements, menuLink{"Data-sharing agreements", "/governance/agreements"}},
+		{access.ManageAccounts, menuLink{"Partner systems", "/governance/partners"}},
 	} {
 		if perms.Has(l.action) {
 			links = append(links, l.link)

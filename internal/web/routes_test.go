@@ -40,6 +40,11 @@ var exempt = map[string]string{
 	"POST /portal/passkeys/{passkey}/remove": "own passkey: audited by accounts as passkey-remove",
 	"POST /signin/passkey/options":           "own sign-in challenge: no one else's data",
 	"POST /signin/passkey":                   "passkey check: audited by accounts as sign-in-mfa and passkey-use",
+
+	// Partner systems (SMART Backend Services): no session; the signed
+	// assertion is the credential.
+	"POST /fhir/auth/token":                     "token endpoint: a partner system's signed assertion is its credential; issue and refusal audited by partners as token",
+	"GET /fhir/.well-known/smart-configuration": "where the token endpoint is and what it accepts: no one's data",
 }
 
 // personInPath reports whether a route's {id} is a person: the staff

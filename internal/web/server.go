@@ -21,6 +21,7 @@ import (
 	"hearth/internal/care"
 	"hearth/internal/consent"
 	"hearth/internal/governance"
+	"hearth/internal/partners"
 	"hearth/internal/people"
 	"hearth/internal/portal"
 	"hearth/internal/tech"
@@ -50,6 +51,7 @@ type Deps struct {
 	Tech       *tech.Service
 	Portal     *portal.Service
 	Governance *governance.Service
+	Partners   *partners.Service
 	Clock      hearth.Clock
 	Log        *slog.Logger
 }
@@ -158,6 +160,7 @@ func (s *Server) registerRoutes() {
 	s.techRoutes()
 	s.inspectionRoutes()
 	s.passkeyRoutes()
+	s.partnerRoutes()
 }
 
 // staticHandler serves embedded assets with long caching: their names change
