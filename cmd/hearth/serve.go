@@ -19,6 +19,7 @@ type serveFlags struct {
 	secureCookies         *bool
 	breakGlass            *time.Duration
 	publicURL             *string
+	fhirBase              *string
 }
 
 func addServeFlags(f flags, defaultDB, defaultAddr string) serveFlags {
@@ -30,6 +31,7 @@ func addServeFlags(f flags, defaultDB, defaultAddr string) serveFlags {
 		secureCookies: f.Bool("secure-cookies", false, "mark cookies Secure (implied by --tls-cert; set it behind a TLS proxy)"),
 		breakGlass:    f.Duration("break-glass-duration", time.Hour, "how long emergency (break-glass) access lasts"),
 		publicURL:     f.String("public-url", "", "the origin people reach Hearth at, e.g. https://hearth.example.org; passkeys are bound to it (empty: the request's own host)"),
+		fhirBase:      f.String("fhir-base", "", "the FHIR API's public base URL; Hearth's code systems and extensions are named under it (empty: the public URL with /fhir, or the request's own)"),
 	}
 }
 
@@ -40,6 +42,7 @@ func (sf serveFlags) config(log *slog.Logger) app.Config {
 		SecureCookies:      *sf.secureCookies || *sf.tlsCert != "",
 		BreakGlassDuration: *sf.breakGlass,
 		PublicURL:          *sf.publicURL,
+		FHIRBase:           *sf.fhirBase,
 		Log:                log,
 	}
 }
@@ -74,7 +77,7 @@ func serve(ctx context.Context, a *app.App, sf serveFlags, log *slog.Logger) err
 	stopNotices := runNotices(ctx, a, portal.NoticeEvery)
 	srv := &http.Server{
 		Addr:              *sf.addr,
-		Handler:           a.Web,
+		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

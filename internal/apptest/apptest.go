@@ -147,9 +147,10 @@ func (a *App) Assign(manager Staff, p people.Person, member Staff) {
 	}
 }
 
-// Server serves the app over HTTP for the test.
+// Server serves the whole app over HTTP for the test: the web interface
+// and the FHIR API beside it.
 func (a *App) Server() *httptest.Server {
-	srv := httptest.NewServer(a.Web)
+	srv := httptest.NewServer(a.Handler)
 	a.T.Cleanup(srv.Close)
 	return srv
 }

@@ -20,6 +20,7 @@ import (
 	"hearth/internal/breakglass"
 	"hearth/internal/care"
 	"hearth/internal/consent"
+	"hearth/internal/fhir"
 	"hearth/internal/people"
 	"hearth/internal/portal"
 	"hearth/internal/tech"
@@ -48,6 +49,7 @@ type Deps struct {
 	Consent    *consent.Service
 	Tech       *tech.Service
 	Portal     *portal.Service
+	FHIR       *fhir.Server // the person's copy of everything is the API's own mapping
 	Clock      hearth.Clock
 	Log        *slog.Logger
 }
