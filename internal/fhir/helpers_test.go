@@ -80,4 +80,7 @@ func (a *api) do(method, path string, body any, headers ...string) reply {
 	return reply{Status: resp.StatusCode, Body: b, Header: resp.Header}
 }
 
-func (a *api) get(path string, headers ...string) reply { a.t.Helper(); return a.do("GET", path, nil, headers...) }
+func (a *api) get(path string, headers ...string) reply {
+	a.t.Helper()
+	return a.do("GET", path, nil, headers...)
+}
