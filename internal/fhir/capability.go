@@ -211,7 +211,6 @@ type StructureDefinition struct {
 	Status         string         `json:"status"`
 	Publisher      string         `json:"publisher"`
 	Description    string         `json:"description"`
-	FHIRVersion    string         `json:"fhirVersion"`
 	Kind           string         `json:"kind"`
 	Abstract       bool           `json:"abstract"`
 	Context        []SDContext    `json:"context"`
@@ -291,7 +290,7 @@ func (s *Server) extensionsFor(base string) []Resource {
 	for _, x := range extensions() {
 		url := consent.FHIRExtensionURL(base, x.name)
 		r := &StructureDefinition{Base: Base{ResourceType: "StructureDefinition", ID: x.name}, URL: url, Version: "1", Name: pascal(x.name),
-			Title: x.title, Status: "active", Publisher: "Hearth", Description: x.description, FHIRVersion: "4.0.1", Kind: "complex-type",
+			Title: x.title, Status: "active", Publisher: "Hearth", Description: x.description, Kind: "complex-type",
 			Type: "Extension", BaseDefinition: "http://hl7.org/fhir/StructureDefinition/Extension", Derivation: "constraint",
 			Differential: SDDifferential{Element: []SDElement{
 				{ID: "Extension", Path: "Extension", Short: x.title, Definition: x.description, Max: "1"},

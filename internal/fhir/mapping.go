@@ -610,15 +610,23 @@ func (m mapper) risks(out *[]*entry, p people.Person, list []care.RiskVersion) {
 			if i > 0 {
 				status = "amended"
 			}
+			// The outcome and its likelihood are notes, and the likelihood an
+			// extension, not a prediction: a prediction without a numeric
+			// probability fails ras-2 in validators that read an empty
+			// result as false, and Hearth records no number.
 			r := &RiskAssessment{Base: Base{ResourceType: "RiskAssessment", ID: id}, Status: status, Code: text(v.Title), Subject: subject,
 				OccurrenceDateTime: dateTime(v.WrittenAt), Performer: m.author(v.Author, p), Mitigation: v.Reduces,
-				Prediction: []RiskPrediction{{Outcome: text(v.CouldHappen), Rationale: "Impact if it happens: " + v.ImpactTitle() + ". Overall: " + v.Rating() + "."}}}
+				Note: []Annotation{{Text: "What could happen: " + v.CouldHappen},
+					{Text: "Likelihood: " + v.LikelihoodTitle() + ". Impact if it happens: " + v.ImpactTitle() + ". Overall: " + v.Rating() + "."}}}
 			if c, ok := riskLevels[v.Likelihood]; ok {
-				r.Prediction[0].QualitativeRisk = &CodeableConcept{Coding: []Coding{c}, Text: v.LikelihoodTitle()}
+				r.Extension = append(r.Extension, Extension{URL: m.ext(extLikelihood), ValueCodeableConcept: &CodeableConcept{Coding: []Coding{c}, Text: v.LikelihoodTitle()}})
 			}
 			if v.PersonsWords != "" {
-				r.Note = []Annotation{{Text: "In their words: " + v.PersonsWords}}
+				r.Note = append(r.Note, Annotation{Text: "In their words: " + v.PersonsWords})
 			}
+			r.Extension = append(r.Extension, m.involvedExt(v.Involved)...)
+			r.Extension = append(r.Extension, Extension{URL: m.ext(extReviewDate), ValueDate: date(v.ReviewOn)})
+			r.Extension = append(r.Extension, strExt(m.ext(extVersionReason), v.Reason)...)
 			versions[i], updated[i] = r, v.WrittenAt
 		}
 		e := add(out, p.ID, versions, updated)

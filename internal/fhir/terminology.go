@@ -139,6 +139,7 @@ const (
 	extLawfulBasis   = "lawful-basis"
 	extWitness       = "witness"
 	extLocation      = "registered-location"
+	extLikelihood    = "likelihood"
 )
 
 // Codes in care-observation.
@@ -238,6 +239,7 @@ func extensions() []extensionDef {
 		{extAgreement, "The person's agreement", "Whether the person agrees with the plan.", "CodeableConcept", []string{"CarePlan"}},
 		{extReviewDate, "Review by", "The date the entry is next to be reviewed.", "date", []string{"CarePlan", "RiskAssessment", "DocumentReference", "DeviceUseStatement", "Consent"}},
 		{extLawfulBasis, "Lawful basis", "The consent or best-interests decision a technology use rests on, and whether it counts now.", "string", []string{"DeviceUseStatement"}},
+		{extLikelihood, "Likelihood", "How likely the risk is, as the person and staff judged it (low, moderate, high).", "CodeableConcept", []string{"RiskAssessment"}},
 		{extLocation, "Registered at", "The location a person is registered at when they are first recorded (a care home, a home-care branch or a ward).", "Reference", []string{"Patient"}},
 		{extWitness, "Witness", "The second member of staff who witnessed a controlled drug being given.", "string", []string{"MedicationAdministration"}},
 	}

