@@ -35,11 +35,19 @@ for (const f of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json
   indexStructureDefinitionBundle(readJson(f));
 }
 indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json'));
+// The vital-signs profiles: a resource claiming one in meta.profile is
+// validated against it too.
+const profiles = new Map();
+const vitals = readJson('fhir/r4/profiles-others.json').entry
+  .filter((e) => /\/StructureDefinition\/(vitalsigns|bodyweight|bodyheight|resprate|heartrate|bodytemp|oxygensat)$/.test(e.resource.url));
+indexStructureDefinitionBundle({ resourceType: 'Bundle', type: 'collection', entry: vitals });
+for (const e of vitals) profiles.set(e.resource.url, e.resource);
 
 const items = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 let problems = 0;
 let checked = 0;
 const seen = new Set();
+const profiled = new Set();
 
 function check(label, resource) {
   checked++;
@@ -58,6 +66,26 @@ function check(label, resource) {
       for (const e of validate.errors) {
         problems++;
         console.log(`${label}: schema: ${e.dataPath} ${e.message}${e.params ? ' ' + JSON.stringify(e.params) : ''}`);
+      }
+    }
+  }
+  for (const url of resource.meta?.profile ?? []) {
+    const profile = profiles.get(url);
+    if (!profile) continue;
+    try {
+      const issues = validateResource(resource, { profile }) ?? [];
+      for (const i of issues) {
+        if (i.severity === 'error' || i.severity === 'fatal') {
+          problems++;
+          console.log(`${label}: medplum (${url}): ${i.expression?.join(', ') ?? ''} ${i.details?.text ?? ''}`);
+        }
+      }
+      profiled.add(url);
+    } catch (err) {
+      for (const i of err.outcome?.issue ?? [{ details: { text: String(err) } }]) {
+        if (i.severity === 'warning' || i.severity === 'information') continue;
+        problems++;
+        console.log(`${label}: medplum (${url}): ${i.expression?.join(', ') ?? ''} ${i.details?.text ?? ''}`);
       }
     }
   }
@@ -89,6 +117,7 @@ for (const { label, resource } of items) {
     });
   }
 }
+console.log(`checked against their profiles: ${[...profiled].sort().join(', ') || 'none'}`);
 console.log(`checked ${checked} resources of ${seen.size} types: ${[...seen].sort().join(', ')}`);
 console.log(`${problems === 0 ? 'valid' : problems + ' problems'}`);
 process.exit(problems === 0 ? 0 : 1);
