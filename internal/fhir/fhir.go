@@ -238,8 +238,10 @@ func (s *Server) authenticate(r *http.Request) (Caller, error) {
 			return Caller{}, err
 		}
 		if ok {
-			if c.Actor.RequestID == "" {
-				c.Actor.RequestID = r.Header.Get("X-Request-ID")
+			// Every event the request causes carries its ID and address.
+			c.Actor.RequestID = r.Header.Get("X-Request-ID")
+			if c.Actor.ClientAddr == "" {
+				c.Actor.ClientAddr = clientAddr(r)
 			}
 			return c, nil
 		}

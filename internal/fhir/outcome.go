@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 
 	"hearth"
 )
@@ -108,15 +107,12 @@ func Outcome(err error) (int, *OperationOutcome) {
 		return status, oo
 	}
 	for _, p := range e.Problems {
+		// Field is the element (FHIRPath) or search parameter: the API
+		// names elements itself, and rewrites a service's form fields to
+		// the elements they came from (fields.named).
 		is := Issue{Severity: "error", Code: code, Diagnostics: p.Message}
 		if p.Field != "" {
 			is.Expression = []string{p.Field}
-			if !strings.Contains(p.Field, ".") && !strings.HasPrefix(p.Field, "_") && !strings.Contains(p.Field, "[") {
-				// A domain form's field (the words on the web form): say
-				// which, since no element names it.
-				is.Diagnostics = p.Field + ": " + p.Message
-				is.Expression = nil
-			}
 		}
 		oo.Issue = append(oo.Issue, is)
 	}

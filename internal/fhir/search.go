@@ -227,7 +227,7 @@ var datePrefixes = []string{"eq", "ne", "lt", "gt", "le", "ge", "sa", "eb"}
 // UTC when no zone is given.
 func parseDateParam(v string) (dateParam, error) {
 	d := dateParam{prefix: "eq"}
-	if len(v) > 2 && v[0] >= 'a' && v[0] <= 'z' {
+	if len(v) > 2 && v[0] >= 'a' && v[0] <= 'z' && v[2] >= '0' && v[2] <= '9' {
 		pre := v[:2]
 		ok := false
 		for _, x := range datePrefixes {

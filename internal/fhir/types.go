@@ -7,6 +7,7 @@ package fhir
 
 import (
 	"encoding/json"
+	"reflect"
 
 	"hearth/internal/consent"
 	"strconv"
@@ -125,8 +126,9 @@ func (d Decimal) MarshalJSON() ([]byte, error) { return []byte(d.text), nil }
 // UnmarshalJSON keeps the number's text.
 func (d *Decimal) UnmarshalJSON(b []byte) error {
 	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
+	if err := json.Unmarshal(b, &n); err != nil || n == "" {
+		// Reported as a type error, so the decoder names the element.
+		return &json.UnmarshalTypeError{Value: "string", Type: reflect.TypeFor[float64]()}
 	}
 	d.text = n.String()
 	return nil
