@@ -122,7 +122,7 @@ func (s *Server) capability(base string) *CapabilityStatement {
 		var params map[string]paramKind
 		if isDirectory(t) {
 			params = directoryParams[t]
-			r.Interaction = []CapInteraction{{Code: "read"}, {Code: "vread"}, {Code: "search-type"}}
+			r.Interaction = []CapInteraction{{Code: "read"}, {Code: "vread"}, {Code: "history-instance"}, {Code: "search-type"}}
 			r.Documentation = "The provider's directory: decided and audited as a list."
 		} else {
 			spec := specs[t]

@@ -1077,11 +1077,15 @@ func purposeHL7(name string) string {
 
 // --- Provenance -----------------------------------------------------------
 
-// provenance says who wrote each version of the entries that have a line
-// of versions, when, and why a version replaced the one before: one
-// Provenance per version, named by the entry and the version.
+// provenance says, for each entry that has been corrected or revised, who
+// wrote each version, when, and why it replaced the one before: one
+// Provenance per version, named by the entry and the version. An entry
+// never changed says who wrote it and when itself.
 func (m mapper) provenance(out *[]*entry, p people.Person, entries []*entry) {
 	for _, e := range entries {
+		if len(e.versions) < 2 {
+			continue
+		}
 		switch e.typ {
 		case "Observation", "DocumentReference", "MedicationAdministration", "CarePlan", "RiskAssessment", "DeviceUseStatement":
 		default:

@@ -76,7 +76,7 @@ var specs = map[string]typeSpec{
 		doc: "Every access to the person's record (IHE BALP): who, when, why, and what was decided."},
 	"Provenance": {parts: partObservations | partNotes | partSafety | partDoses | partPlans | partRisks | partTech, action: access.ReadRecord,
 		dateParam: "recorded", params: map[string]paramKind{"patient": paramReference, "recorded": paramDate},
-		doc: "Who wrote each version of an entry, when, and why it replaced the one before."},
+		doc: "For each entry corrected or revised: who wrote each version, when, and why it replaced the one before."},
 }
 
 // partsFor narrows a type's parts for a read: an Observation read needs
@@ -250,9 +250,6 @@ func noneMatch(header, etag string) bool {
 
 func (s *Server) history(w http.ResponseWriter, r *http.Request, c *call) error {
 	typ, id := r.PathValue("type"), r.PathValue("id")
-	if isDirectory(typ) {
-		return notSupported("%s has no history here", typ)
-	}
 	if _, err := typeSpecOf(typ); err != nil {
 		return err
 	}
@@ -260,12 +257,24 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, c *call) error 
 		return err
 	}
 	var e *entry
-	err := s.run(r.Context(), c, func(sc *door.Scope) error {
+	if isDirectory(typ) {
+		list, err := s.directory(r, c, typ, id)
+		if err != nil {
+			return err
+		}
+		for _, x := range list {
+			if x.id == id {
+				e = x
+			}
+		}
+		if e == nil {
+			return hearth.NotFound(typ + "/" + id)
+		}
+	} else if err := s.run(r.Context(), c, func(sc *door.Scope) error {
 		var err error
 		e, err = s.find(sc, c, typ, id)
 		return err
-	})
-	if err != nil {
+	}); err != nil {
 		return err
 	}
 	total := e.version()
