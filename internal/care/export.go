@@ -35,6 +35,9 @@ func (w Window) bounds() (time.Time, time.Time) {
 	return from.UTC(), to.UTC()
 }
 
+// all reports whether the window holds every entry.
+func (w Window) all() bool { return w.From.IsZero() && w.To.IsZero() && w.Only == "" }
+
 func exportUnwithheld(sc *door.Scope, action access.Action, personID, detail string, types ...string) (door.Excluded, error) {
 	if err := sc.Require(personID, action); err != nil {
 		return door.Excluded{}, err
@@ -73,8 +76,11 @@ func NotesOf(sc *door.Scope, personID string, w Window) ([]Note, error) {
 	if w.Only != "" {
 		in, inArgs = `n.id = ?`, []any{w.Only}
 	}
-	return loadNotes(sc, `n.person_id = ? AND ((`+in+`) OR n.corrects_id IS NOT NULL OR c.id IS NOT NULL) AND `+notWithheld,
-		append(append([]any{personID}, inArgs...), args...)...)
+	cond := `((` + in + `) OR n.corrects_id IS NOT NULL OR c.id IS NOT NULL)`
+	if w.all() {
+		cond, inArgs = `1 = 1`, nil
+	}
+	return loadNotes(sc, `n.person_id = ? AND `+cond+` AND `+notWithheld, append(append([]any{personID}, inArgs...), args...)...)
 }
 
 // PlanVersionsOf reads every version of every care plan, by plan and
@@ -169,9 +175,12 @@ func ObservationsOf(sc *door.Scope, personID string, w Window) ([]Observation, e
 	if w.Only != "" {
 		in, inArgs = `o.id = ?`, []any{w.Only}
 	}
+	cond := `((` + in + `) OR o.corrects_id IS NOT NULL OR EXISTS (SELECT 1 FROM observations c WHERE c.corrects_id = o.id))`
+	if w.all() {
+		cond, inArgs = `1 = 1`, nil
+	}
 	rows, err := sc.Query(`SELECT `+obsColumns+` FROM observations o JOIN users u ON u.id = o.recorded_by
-		WHERE o.person_id = ? AND ((`+in+`) OR o.corrects_id IS NOT NULL
-		OR EXISTS (SELECT 1 FROM observations c WHERE c.corrects_id = o.id)) AND `+notWithheld+`
+		WHERE o.person_id = ? AND `+cond+` AND `+notWithheld+`
 		ORDER BY o.taken_at, o.id`, append(append([]any{personID}, inArgs...), args...)...)
 	if err != nil {
 		return nil, err
@@ -249,12 +258,15 @@ func DosesOf(sc *door.Scope, personID string, w Window) ([]Dose, error) {
 	if w.Only != "" {
 		in, inArgs = `d.id = ?`, []any{w.Only}
 	}
+	cond := `((` + in + `) OR d.corrects_id IS NOT NULL OR EXISTS (SELECT 1 FROM medicine_doses c WHERE c.corrects_id = d.id))`
+	if w.all() {
+		cond, inArgs = `1 = 1`, nil
+	}
 	rows, err := sc.Query(`SELECT d.id, d.medicine_id, m.name, d.scheduled_for, d.at, d.outcome, d.reason_code, d.note,
 		COALESCE(w.display_name, ''), d.recorded_at, u.display_name, COALESCE(d.corrects_id, ''), d.correction_reason, COALESCE(o.outcome, '')
 		FROM medicine_doses d JOIN medicines m ON m.id = d.medicine_id
 		JOIN users u ON u.id = d.recorded_by LEFT JOIN users w ON w.id = d.witness_id LEFT JOIN medicine_doses o ON o.id = d.corrects_id
-		WHERE d.person_id = ? AND ((`+in+`) OR d.corrects_id IS NOT NULL
-		OR EXISTS (SELECT 1 FROM medicine_doses c WHERE c.corrects_id = d.id)) AND `+notWithheld+` ORDER BY d.at, d.id`,
+		WHERE d.person_id = ? AND `+cond+` AND `+notWithheld+` ORDER BY d.at, d.id`,
 		append(append([]any{personID}, inArgs...), args...)...)
 	if err != nil {
 		return nil, err

@@ -13,7 +13,7 @@ import (
 
 // api is a FHIR client for tests: a staff member's signed-in session.
 type api struct {
-	t      *testing.T
+	t      testing.TB
 	c      *apptest.Client
 	base   string
 	header http.Header
@@ -25,7 +25,7 @@ type reply struct {
 	Header http.Header
 }
 
-func (r reply) JSON(t *testing.T) map[string]any {
+func (r reply) JSON(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.Body, &m); err != nil {
@@ -34,7 +34,7 @@ func (r reply) JSON(t *testing.T) map[string]any {
 	return m
 }
 
-func signedIn(t *testing.T, s *apptest.Scenario, base string, who apptest.Staff) *api {
+func signedIn(t testing.TB, s *apptest.Scenario, base string, who apptest.Staff) *api {
 	t.Helper()
 	c := s.Client(base)
 	c.SignIn(who)

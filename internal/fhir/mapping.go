@@ -73,8 +73,10 @@ func add(out *[]*entry, person string, versions []Resource, updated []time.Time,
 	return e
 }
 
+// patientRef is the reference every entry makes to its person: the
+// reference alone, as a whole record names the person thousands of times.
 func (m mapper) patientRef(p people.Person) Reference {
-	return Reference{Reference: "Patient/" + p.ID, Display: p.FullName()}
+	return Reference{Reference: "Patient/" + p.ID}
 }
 
 // author is who wrote an entry: a member of staff as a Practitioner, the

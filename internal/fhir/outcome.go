@@ -5,7 +5,7 @@ package fhir
 // kinds to both.
 
 import (
-	"bytes"
+	"bufio"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -134,18 +134,16 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, status, oo)
 }
 
-// writeJSON answers v as FHIR JSON.
+// writeJSON answers v as FHIR JSON, streamed: a whole record can be many
+// megabytes, and Hearth's own structs always encode.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		http.Error(w, "encoding failed", http.StatusInternalServerError)
-		return
-	}
 	w.Header().Set("Content-Type", ContentType+"; charset=utf-8")
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	_ = bw.Flush()
 }
 
 func newRequestID() string {
