@@ -496,7 +496,10 @@ func TestEverythingIsTheWholeRecordAndTheirOwnCopyLeavesOutWhatIsWithheld(t *tes
 	must(err)
 	note, err := s.Care.RecordNote(ctx, carer, s.Ann.ID, care.NoteDraft{Category: "mood", Body: "Her brother visited", CareAt: now.Add(-2 * time.Hour)})
 	must(err)
-	_, err = s.Care.RecordNote(ctx, carer, s.Ann.ID, care.NoteDraft{Category: "health", Body: "Walked to the garden", CareAt: now.Add(-3 * time.Hour)})
+	walk, err := s.Care.RecordNote(ctx, carer, s.Ann.ID, care.NoteDraft{Category: "health", Body: "Walked to the gate", CareAt: now.Add(-3 * time.Hour)})
+	must(err)
+	_, err = s.Care.CorrectNote(ctx, carer, s.Ann.ID, walk.ID, care.NoteDraft{Category: "health", Body: "Walked to the garden",
+		CareAt: now.Add(-3 * time.Hour), Reason: "It was the garden, not the gate"})
 	must(err)
 	_, err = s.Care.AddAboutMe(ctx, carer, s.Ann.ID, care.AboutMeDraft{Section: "please-call-me", Body: "Annie"})
 	must(err)
