@@ -31,7 +31,15 @@ var everythingTypes = []string{"Patient", "RelatedPerson", "Consent", "Observati
 // inside sc, whose own decision the caller has made, as a bundle of type
 // bundleType.
 func (s *Server) wholeRecord(sc *door.Scope, c *call, personID, bundleType string, want wants, since time.Time) (*Bundle, error) {
-	rec, err := s.gather(sc, c, personID, partsAll, care.Window{}, "the whole record")
+	// Only the parts the types asked for (and the caller's scopes) need.
+	var parts part
+	for p := part(1); p <= partCorrections; p <<= 1 {
+		if want(p.resourceType()) || (p == partConsent && (want("RelatedPerson") || want("Observation"))) ||
+			(want("Provenance") && specs["Provenance"].parts&p != 0) {
+			parts |= p
+		}
+	}
+	rec, err := s.gather(sc, c, personID, parts|partPerson, care.Window{}, "the whole record")
 	if err != nil {
 		return nil, err
 	}

@@ -59,6 +59,45 @@ func (p part) action() access.Action {
 	return access.ReadRecord
 }
 
+// resourceType is the FHIR type a part is read as, named on its decision
+// so that a decision about a category of data (a partner's agreement, a
+// representative's authority) is made for that category.
+func (p part) resourceType() string {
+	switch p {
+	case partPerson:
+		return "Patient"
+	case partAboutMe, partNotes, partSafety:
+		return "DocumentReference"
+	case partPlans:
+		return "CarePlan"
+	case partRisks:
+		return "RiskAssessment"
+	case partObservations:
+		return "Observation"
+	case partTargets:
+		return "Goal"
+	case partVisits:
+		return "Encounter"
+	case partAlerts:
+		return "Flag"
+	case partMedicines:
+		return "MedicationStatement"
+	case partDoses:
+		return "MedicationAdministration"
+	case partConsent:
+		return "Consent"
+	case partTech:
+		return "DeviceUseStatement"
+	case partHistory:
+		return "AuditEvent"
+	case partMessages:
+		return "Communication"
+	case partCorrections:
+		return "Task"
+	}
+	return "Patient"
+}
+
 // record is what was read of one person.
 type record struct {
 	Person       people.Person
@@ -82,29 +121,34 @@ type record struct {
 }
 
 // gather reads the parts of personID's record in want that the caller may
-// read, deciding each action once (sc.Check: a refused part is audited and
-// left out). The caller has already decided the request's own action.
-func (s *Server) gather(sc *door.Scope, c *call, personID string, want part, w care.Window, detail string) (record, error) {
+// read. Each part is decided once, as its action on its type (sc.Check: a
+// refused part is audited and left out); a part the request's own
+// decision already covers (decided, the same action on the same type) is
+// not decided again.
+func (s *Server) gather(sc *door.Scope, c *call, personID string, want part, w care.Window, detail string, decided ...door.Request) (record, error) {
 	rec := record{}
-	decided := map[access.Action]bool{}
+	type key struct {
+		a access.Action
+		t string
+	}
+	outcome := map[key]bool{}
+	for _, d := range decided {
+		outcome[key{d.Action, d.ResourceType}] = sc.Permitted(personID, d.Action)
+	}
 	var allowed part
 	for p := part(1); p <= partCorrections; p <<= 1 {
 		if want&p == 0 {
 			continue
 		}
-		a := p.action()
-		ok, seen := decided[a]
+		k := key{p.action(), p.resourceType()}
+		ok, seen := outcome[k]
 		if !seen {
-			if sc.Permitted(personID, a) {
-				ok = true
-			} else {
-				acc, err := sc.Check(c.request(a, personID, "Patient", "", detail))
-				if err != nil {
-					return rec, err
-				}
-				ok = acc.Decision.Permit
+			acc, err := sc.Check(c.request(k.a, personID, k.t, "", detail))
+			if err != nil {
+				return rec, err
 			}
-			decided[a] = ok
+			ok = acc.Decision.Permit
+			outcome[k] = ok
 		}
 		if ok {
 			allowed |= p

@@ -8,7 +8,6 @@ package fhir
 // update go through the domain services (create.go).
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -108,7 +107,7 @@ func only(typ string) wants { return func(t string) bool { return t == typ } }
 // caller has already decided the request's own action about the person.
 func (s *Server) readEntries(sc *door.Scope, c *call, personID, typ string, w care.Window, detail string) ([]*entry, error) {
 	spec := specs[typ]
-	rec, err := s.gather(sc, c, personID, spec.parts, w, detail)
+	rec, err := s.gather(sc, c, personID, spec.parts, w, detail, c.request(spec.action, personID, typ, "", detail))
 	if err != nil {
 		return nil, err
 	}
@@ -452,5 +451,3 @@ func (s *Server) searchset(c *call, q query, matched []*entry) *Bundle {
 	}
 	return b
 }
-
-var errNoBody = errors.New("no body")

@@ -12,9 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"hearth"
 	"hearth/internal/care"
@@ -220,6 +218,3 @@ func (s *Server) checkTransaction(r *http.Request, c *call, b txBundle) ([]txIte
 	}
 	return items, p.err()
 }
-
-var _ = strconv.Itoa
-var _ = time.Now
