@@ -21,6 +21,7 @@ type serveFlags struct {
 	breakGlass            *time.Duration
 	inspectionMax         *time.Duration
 	publicURL             *string
+	fhirBase              *string
 }
 
 func addServeFlags(f flags, defaultDB, defaultAddr string) serveFlags {
@@ -33,6 +34,7 @@ func addServeFlags(f flags, defaultDB, defaultAddr string) serveFlags {
 		breakGlass:    f.Duration("break-glass-duration", time.Hour, "how long emergency (break-glass) access lasts"),
 		inspectionMax: f.Duration("inspection-max", governance.DefaultMaxInspection, "the longest an inspector's read-only access may be granted for"),
 		publicURL:     f.String("public-url", "", "the origin people reach Hearth at, e.g. https://hearth.example.org; passkeys are bound to it (empty: the request's own host)"),
+		fhirBase:      f.String("fhir-base", "", "the FHIR API's public base URL; Hearth's code systems and extensions are named under it (empty: the public URL with /fhir, or the request's own)"),
 	}
 }
 
@@ -44,6 +46,7 @@ func (sf serveFlags) config(log *slog.Logger) app.Config {
 		BreakGlassDuration: *sf.breakGlass,
 		InspectionMax:      *sf.inspectionMax,
 		PublicURL:          *sf.publicURL,
+		FHIRBase:           *sf.fhirBase,
 		Log:                log,
 	}
 }
@@ -78,7 +81,7 @@ func serve(ctx context.Context, a *app.App, sf serveFlags, log *slog.Logger) err
 	stopNotices := runNotices(ctx, a, portal.NoticeEvery)
 	srv := &http.Server{
 		Addr:              *sf.addr,
-		Handler:           a.Web,
+		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

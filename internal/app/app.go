@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"hearth/internal/care"
 	"hearth/internal/consent"
 	"hearth/internal/door"
+	"hearth/internal/fhir"
 	"hearth/internal/governance"
 	"hearth/internal/partners"
 	"hearth/internal/people"
@@ -35,6 +37,7 @@ type Config struct {
 	AuditKeyFile       string        // Ed25519 key that signs audit checkpoints; created if missing
 	SecureCookies      bool          // serving over TLS (directly or behind a proxy)
 	PublicURL          string        // the origin people reach Hearth at; passkeys are bound to it
+	FHIRBase           string        // the FHIR API's public base URL (Hearth's code systems are named under it); empty: PublicURL + "/fhir", or the request's own
 	BreakGlassDuration time.Duration // how long emergency access lasts
 	InspectionMax      time.Duration // the longest an inspection grant may last; zero means governance.DefaultMaxInspection
 	SealEvery          time.Duration // how often pending audit events are sealed
@@ -69,7 +72,11 @@ type App struct {
 	Portal     *portal.Service
 	Governance *governance.Service
 	Partners   *partners.Service
+	FHIR       *fhir.Server
 	Web        *web.Server
+	// Handler serves everything: the FHIR API under /fhir/ and the web
+	// interface beside it.
+	Handler http.Handler
 }
 
 // Open connects, migrates and wires everything.
@@ -120,13 +127,24 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Governance = governance.New(a.Door, cfg.InspectionMax)
 	a.Partners = partners.New(a.Door, partners.Config{})
 	a.Door.AddSource(a.Partners)
+	fhirBase := cfg.FHIRBase
+	if fhirBase == "" && cfg.PublicURL != "" {
+		fhirBase = strings.TrimSuffix(cfg.PublicURL, "/") + "/fhir"
+	}
+	a.FHIR = fhir.New(fhir.Deps{Door: a.Door, Accounts: a.Accounts, People: a.People, Care: a.Care, Consent: a.Consent, Tech: a.Tech,
+		Portal: a.Portal, Clock: cfg.Clock, Log: cfg.Log}, fhir.Config{Base: fhirBase, SessionCookie: web.SessionCookieName(cfg.SecureCookies)})
 	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care, Consent: a.Consent, Tech: a.Tech,
-		Portal: a.Portal, Governance: a.Governance, Partners: a.Partners, Clock: cfg.Clock, Log: cfg.Log},
+		Portal: a.Portal, Governance: a.Governance, Partners: a.Partners, FHIR: a.FHIR, Clock: cfg.Clock, Log: cfg.Log},
 		web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("web: %w", err)
 	}
+	mux := http.NewServeMux()
+	mux.Handle("/fhir/", a.FHIR)
+	mux.Handle("/fhir", http.RedirectHandler("/fhir/metadata", http.StatusSeeOther))
+	mux.Handle("/", a.Web)
+	a.Handler = mux
 	return a, nil
 }
 

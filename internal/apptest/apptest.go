@@ -223,9 +223,10 @@ func (a *App) Together(n int, fn func(i int) error) []error {
 	return errs
 }
 
-// Server serves the app over HTTP for the test.
+// Server serves the whole app over HTTP for the test: the web interface
+// and the FHIR API beside it.
 func (a *App) Server() *httptest.Server {
-	srv := httptest.NewServer(a.Web)
+	srv := httptest.NewServer(a.Handler)
 	a.T.Cleanup(srv.Close)
 	return srv
 }

@@ -139,23 +139,33 @@ func aboutMeSections(ctx context.Context, sc *door.Scope, personID string, withh
 func (s *Service) AddAboutMe(ctx context.Context, actor door.Actor, personID string, d AboutMeDraft) (AboutMeEntry, error) {
 	var e AboutMeEntry
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
-		a, err := sc.Allow(door.Request{Action: writeAction(actor), Purpose: people.Purpose(actor), PersonID: personID,
-			ResourceType: "QuestionnaireResponse", Detail: aboutMeDetail(d.Section)})
-		if err != nil {
-			return err
-		}
-		if err := d.validate(); err != nil {
-			return err
-		}
-		e = AboutMeEntry{ID: hearth.NewID(), Section: d.Section, Body: d.Body, Formats: d.Formats, Support: d.Support,
-			Author: recAuthor(actor), WrittenAt: sc.Now()}
-		a.ResourceID = e.ID
-		_, err = sc.Exec(`INSERT INTO about_me_entries (id, person_id, section, body, formats, support,
-			author_id, author_name, author_role, author_kind, written_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.ID, personID, e.Section, e.Body, strings.Join(e.Formats, ","), e.Support, e.Author.ID, e.Author.Name,
-			e.Author.Role, e.Author.Kind, e.WrittenAt)
+		var err error
+		e, err = s.AddAboutMeIn(sc, personID, d)
 		return err
 	})
+	return e, err
+}
+
+// AddAboutMeIn is AddAboutMe inside a scope that holds other work too (an
+// import, all or nothing): decided and audited as AddAboutMe is.
+func (s *Service) AddAboutMeIn(sc *door.Scope, personID string, d AboutMeDraft) (AboutMeEntry, error) {
+	var e AboutMeEntry
+	actor := sc.Actor()
+	a, err := sc.Allow(door.Request{Action: writeAction(actor), Purpose: people.Purpose(actor), PersonID: personID,
+		ResourceType: "QuestionnaireResponse", Detail: aboutMeDetail(d.Section)})
+	if err != nil {
+		return e, err
+	}
+	if err := d.validate(); err != nil {
+		return e, err
+	}
+	e = AboutMeEntry{ID: hearth.NewID(), Section: d.Section, Body: d.Body, Formats: d.Formats, Support: d.Support,
+		Author: recAuthor(actor), WrittenAt: sc.Now()}
+	a.ResourceID = e.ID
+	_, err = sc.Exec(`INSERT INTO about_me_entries (id, person_id, section, body, formats, support,
+		author_id, author_name, author_role, author_kind, written_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, personID, e.Section, e.Body, strings.Join(e.Formats, ","), e.Support, e.Author.ID, e.Author.Name,
+		e.Author.Role, e.Author.Kind, e.WrittenAt)
 	return e, err
 }
 

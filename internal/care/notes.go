@@ -274,32 +274,41 @@ type HistoricNote struct {
 // must still have been recorded after its care and before now.
 func (s *Service) ImportNotes(ctx context.Context, actor door.Actor, personID string, notes []HistoricNote) error {
 	return s.door.Run(ctx, actor, func(sc *door.Scope) error {
-		a, err := sc.Allow(door.Request{Action: access.WriteRecord, Purpose: people.Purpose(actor), PersonID: personID,
-			ResourceType: "Observation", Detail: fmt.Sprintf("imported %d daily notes from earlier records", len(notes))})
-		if err != nil {
-			return err
-		}
-		author := recAuthor(actor)
-		for i, h := range notes {
-			var p hearth.Problems
-			p.Check(recValid(NoteCategories, h.Category), "Category", "Choose what the note is about")
-			recText(&p, "Note", &h.Body, true, MaxText, "Write what happened")
-			p.Check(!h.CareAt.IsZero() && !h.RecordedAt.Before(h.CareAt) && !h.RecordedAt.After(sc.Now()),
-				"Time of care", "An imported note must be recorded after its care and before now")
-			if err := p.Err(); err != nil {
-				return fmt.Errorf("note %d: %w", i+1, err)
-			}
-			id := hearth.NewID()
-			if i == 0 {
-				a.ResourceID = id
-			}
-			if _, err := sc.Exec(`INSERT INTO daily_notes (id, person_id, category, body, care_at, recorded_at, late,
-				imported, reason, author_id, author_name, author_role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?)`,
-				id, personID, h.Category, h.Body, h.CareAt.UTC(), h.RecordedAt.UTC(), h.RecordedAt.Sub(h.CareAt) > s.LateNoteAfter(),
-				true, author.ID, author.Name, author.Role); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err := s.ImportNotesIn(sc, personID, notes)
+		return err
 	})
+}
+
+// ImportNotesIn is ImportNotes inside a scope that holds other work too
+// (an import of many people, all or nothing); it returns the new notes' ids.
+func (s *Service) ImportNotesIn(sc *door.Scope, personID string, notes []HistoricNote) ([]string, error) {
+	a, err := sc.Allow(door.Request{Action: access.WriteRecord, Purpose: people.Purpose(sc.Actor()), PersonID: personID,
+		ResourceType: "Observation", Detail: fmt.Sprintf("imported %d daily notes from earlier records", len(notes))})
+	if err != nil {
+		return nil, err
+	}
+	author := recAuthor(sc.Actor())
+	var ids []string
+	for i, h := range notes {
+		var p hearth.Problems
+		p.Check(recValid(NoteCategories, h.Category), "Category", "Choose what the note is about")
+		recText(&p, "Note", &h.Body, true, MaxText, "Write what happened")
+		p.Check(!h.CareAt.IsZero() && !h.RecordedAt.Before(h.CareAt) && !h.RecordedAt.After(sc.Now()),
+			"Time of care", "An imported note must be recorded after its care and before now")
+		if err := p.Err(); err != nil {
+			return nil, fmt.Errorf("note %d: %w", i+1, err)
+		}
+		id := hearth.NewID()
+		if i == 0 {
+			a.ResourceID = id
+		}
+		if _, err := sc.Exec(`INSERT INTO daily_notes (id, person_id, category, body, care_at, recorded_at, late,
+			imported, reason, author_id, author_name, author_role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?)`,
+			id, personID, h.Category, h.Body, h.CareAt.UTC(), h.RecordedAt.UTC(), h.RecordedAt.Sub(h.CareAt) > s.LateNoteAfter(),
+			true, author.ID, author.Name, author.Role); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }

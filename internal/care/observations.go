@@ -332,15 +332,22 @@ func (s *Service) validateObs(in ObsInput, now time.Time) (Observation, error) {
 func (s *Service) Record(ctx context.Context, actor door.Actor, personID string, in ObsInput) (Observation, error) {
 	var o Observation
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
-		a, err := sc.Allow(door.Request{Action: access.WriteRecord, Purpose: people.Purpose(actor), PersonID: personID,
-			ResourceType: "Observation", Detail: "observation: " + in.Kind})
-		if err != nil {
-			return err
-		}
-		o, err = s.recordObs(sc, a, personID, in)
+		var err error
+		o, err = s.RecordIn(sc, personID, in)
 		return err
 	})
 	return o, err
+}
+
+// RecordIn is Record inside a scope that holds other work too (an import,
+// all or nothing): decided and audited as Record is.
+func (s *Service) RecordIn(sc *door.Scope, personID string, in ObsInput) (Observation, error) {
+	a, err := sc.Allow(door.Request{Action: access.WriteRecord, Purpose: people.Purpose(sc.Actor()), PersonID: personID,
+		ResourceType: "Observation", Detail: "observation: " + in.Kind})
+	if err != nil {
+		return Observation{}, err
+	}
+	return s.recordObs(sc, a, personID, in)
 }
 
 // RecordMany records many observations for one person in one transaction

@@ -34,6 +34,7 @@ type Visit struct {
 	CheckedInAt, CheckedOutAt  time.Time
 	CheckedInBy, CheckedOutBy  string
 	OutcomeNote                string
+	CreatedAt                  time.Time
 	Location                   *VisitLocation // where the check-in was, when a technology use allowed recording it
 	Tasks                      []VisitTask
 	Status                     string
@@ -364,7 +365,7 @@ const visitColumns = `v.id, v.person_id, p.given_name || ' ' || p.family_name, v
 	v.assigned_to, a.display_name, v.note, v.checked_in_at, v.checked_out_at, COALESCE(ci.display_name, ''),
 	COALESCE(co.display_name, ''), v.outcome_note, l.latitude, l.longitude, l.accuracy_m, COALESCE(l.use_id, ''),
 	COALESCE(l.use_version, 0), COALESCE(l.technology_name, ''), COALESCE(l.basis_kind, ''), COALESCE(l.basis_id, ''),
-	COALESCE(l.basis_text, ''), l.recorded_at`
+	COALESCE(l.basis_text, ''), l.recorded_at, v.created_at`
 
 func (s *Service) loadVisits(sc *door.Scope, where string, now time.Time, args ...any) ([]Visit, error) {
 	for i, a := range args {
@@ -387,7 +388,7 @@ func (s *Service) loadVisits(sc *door.Scope, where string, now time.Time, args .
 		var l VisitLocation
 		if err := rows.Scan(&v.ID, &v.PersonID, &v.PersonName, &v.WindowStart, &v.WindowEnd, &v.PlannedMinutes, &v.AssignedTo,
 			&v.AssignedName, &v.Note, &in, &outAt, &v.CheckedInBy, &v.CheckedOutBy, &v.OutcomeNote, &lat, &lon, &acc, &l.UseID,
-			&l.UseVersion, &l.TechnologyName, &l.BasisKind, &l.BasisID, &l.BasisText, &locAt); err != nil {
+			&l.UseVersion, &l.TechnologyName, &l.BasisKind, &l.BasisID, &l.BasisText, &locAt, &v.CreatedAt); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -395,7 +396,7 @@ func (s *Service) loadVisits(sc *door.Scope, where string, now time.Time, args .
 			l.Latitude, l.Longitude, l.AccuracyM, l.RecordedAt = lat.Float64, lon.Float64, acc.Float64, locAt.Time.UTC()
 			v.Location = &l
 		}
-		v.WindowStart, v.WindowEnd = v.WindowStart.UTC(), v.WindowEnd.UTC()
+		v.WindowStart, v.WindowEnd, v.CreatedAt = v.WindowStart.UTC(), v.WindowEnd.UTC(), v.CreatedAt.UTC()
 		if in.Valid {
 			v.CheckedInAt = in.Time.UTC()
 		}

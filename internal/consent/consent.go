@@ -15,7 +15,7 @@
 // carer) get ViewPerson|SendMessage plus the reads the naming sharing
 // consent's scope covers (care record -> ReadRecord, medicines ->
 // ReadMedicines, consent records -> ReadConsent; "all" -> all three).
-// Consent.FHIR(now) returns an R4 Consent struct (FHIRConsent).
+// Consent.FHIR(now, base) returns an R4 Consent struct (FHIRConsent), naming Hearth's code systems under the FHIR base URL.
 //
 // Invariants:
 //   - consents are never edited: a change is a new consent (Replaces names

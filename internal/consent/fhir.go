@@ -16,13 +16,29 @@ const (
 	FHIRConsentCategorySystem = "http://loinc.org"
 	FHIRPurposeSystem         = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
 	FHIRActorRoleSystem       = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
-	FHIRHearthPurposeSystem   = "https://hearth.example/fhir/CodeSystem/consent-purpose"
-	FHIRHearthScopeSystem     = "https://hearth.example/fhir/CodeSystem/record-part"
-	FHIRAuthorityExtension    = "https://hearth.example/fhir/StructureDefinition/representative-authority"
-	FHIRInformedExtension     = "https://hearth.example/fhir/StructureDefinition/information-given"
 	FHIRPolicyMCA             = "https://www.legislation.gov.uk/ukpga/2005/9"
 	FHIRPolicyUKGDPR          = "https://www.legislation.gov.uk/eur/2016/679/article/6"
 )
+
+// Hearth's own code systems and extensions are named under the
+// deployment's FHIR base URL (base + "/CodeSystem/" + name, base +
+// "/StructureDefinition/" + name), where the API publishes them; these are
+// their names.
+const (
+	FHIRPurposeCodeSystem   = "consent-purpose"
+	FHIRScopeCodeSystem     = "record-part"
+	FHIRAuthorityCodeSystem = "representative-authority"
+	FHIRAuthorityExtension  = "representative-authority"
+	FHIRInformedExtension   = "information-given"
+)
+
+// FHIRCodeSystem is the canonical URL of one of Hearth's code systems
+// under base.
+func FHIRCodeSystem(base, name string) string { return base + "/CodeSystem/" + name }
+
+// FHIRExtensionURL is the canonical URL of one of Hearth's extensions
+// under base.
+func FHIRExtensionURL(base, name string) string { return base + "/StructureDefinition/" + name }
 
 // FHIRConsent is an R4 Consent resource.
 type FHIRConsent struct {
@@ -110,12 +126,13 @@ type FHIRActor struct {
 
 func fhirTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// FHIR maps the consent to an R4 Consent. Status: active while it has not
+// FHIR maps the consent to an R4 Consent, naming Hearth's own code
+// systems and extensions under base (the deployment's FHIR base URL). Status: active while it has not
 // been withdrawn or ended at now, inactive after, and "rejected" for a
 // refusal that is still standing (FHIR: "the consent has been rejected by
 // one or more parties"). Scope: treatment for care and technology,
 // patient-privacy for sharing and the rest.
-func (c Consent) FHIR(now time.Time) FHIRConsent {
+func (c Consent) FHIR(now time.Time, base string) FHIRConsent {
 	status := "active"
 	switch {
 	case c.Withdrawn() && !now.Before(c.WithdrawnAt), !c.Ends.IsZero() && !now.Before(c.Ends):
@@ -136,13 +153,13 @@ func (c Consent) FHIR(now time.Time) FHIRConsent {
 		Category: []FHIRCodeableConcept{{Coding: []FHIRCoding{{System: FHIRConsentCategorySystem, Code: "59284-0", Display: "Patient Consent"}}, Text: PurposeTitle(c.Purpose)}},
 		Patient:  patient, DateTime: fhirTime(c.RecordedAt),
 		Policy:    []FHIRPolicy{{URI: FHIRPolicyUKGDPR}},
-		Extension: []FHIRExtension{{URL: FHIRInformedExtension, ValueString: InfoFormatTitle(c.InfoFormat) + ": " + c.InfoGiven}},
+		Extension: []FHIRExtension{{URL: FHIRExtensionURL(base, FHIRInformedExtension), ValueString: InfoFormatTitle(c.InfoFormat) + ": " + c.InfoGiven}},
 	}
 	if c.GivenBy == "representative" {
 		rp := FHIRRelatedPerson{ResourceType: "RelatedPerson", ID: "rep-" + c.RepresentativeID, Patient: patient,
 			Name: []FHIRHumanName{{Text: c.RepresentativeName}},
-			Extension: []FHIRExtension{{URL: FHIRAuthorityExtension, ValueCodeableConcept: &FHIRCodeableConcept{
-				Coding: []FHIRCoding{{System: FHIRAuthorityExtension, Code: c.Authority, Display: AuthorityTitle(c.Authority)}}}}}}
+			Extension: []FHIRExtension{{URL: FHIRExtensionURL(base, FHIRAuthorityExtension), ValueCodeableConcept: &FHIRCodeableConcept{
+				Coding: []FHIRCoding{{System: FHIRCodeSystem(base, FHIRAuthorityCodeSystem), Code: c.Authority, Display: AuthorityTitle(c.Authority)}}}}}}
 		out.Contained = []FHIRRelatedPerson{rp}
 		out.Performer = []FHIRReference{{Reference: "#" + rp.ID, Display: c.RepresentativeName}}
 		out.Policy = append(out.Policy, FHIRPolicy{URI: FHIRPolicyMCA})
@@ -164,7 +181,7 @@ func (c Consent) FHIR(now time.Time) FHIRConsent {
 		purpose = FHIRCoding{System: FHIRPurposeSystem, Code: "PATRQT", Display: "patient requested"}
 	}
 	prov.Purpose = []FHIRCoding{purpose}
-	prov.Code = []FHIRCodeableConcept{{Coding: []FHIRCoding{{System: FHIRHearthPurposeSystem, Code: c.Purpose, Display: PurposeTitle(c.Purpose)}}, Text: c.Title()}}
+	prov.Code = []FHIRCodeableConcept{{Coding: []FHIRCoding{{System: FHIRCodeSystem(base, FHIRPurposeCodeSystem), Code: c.Purpose, Display: PurposeTitle(c.Purpose)}}, Text: c.Title()}}
 	switch c.Purpose {
 	case PurposeSharing:
 		ref := FHIRReference{Display: c.Recipient}
@@ -173,13 +190,15 @@ func (c Consent) FHIR(now time.Time) FHIRConsent {
 		}
 		prov.Actor = []FHIRActor{{Role: FHIRCodeableConcept{Coding: []FHIRCoding{{System: FHIRActorRoleSystem, Code: "IRCP", Display: "information recipient"}}}, Reference: ref}}
 	case PurposeTechnology:
+		// The technology is named, not referenced: the register is not
+		// served as Device resources.
 		prov.Actor = []FHIRActor{{Role: FHIRCodeableConcept{Coding: []FHIRCoding{{System: FHIRActorRoleSystem, Code: "DEV", Display: "device"}}},
-			Reference: FHIRReference{Reference: "Device/" + c.TechnologyID, Display: c.TechnologyName}}}
+			Reference: FHIRReference{Display: c.Target()}}}
 	case PurposeDigitalCommunication:
 		prov.Code[0].Text = c.Title()
 	}
 	for _, s := range c.Scope {
-		prov.Class = append(prov.Class, FHIRCoding{System: FHIRHearthScopeSystem, Code: s, Display: ScopeTitle(s)})
+		prov.Class = append(prov.Class, FHIRCoding{System: FHIRCodeSystem(base, FHIRScopeCodeSystem), Code: s, Display: ScopeTitle(s)})
 	}
 	out.Provision = prov
 	return out

@@ -13,6 +13,9 @@ import (
 	"hearth/internal/consent"
 )
 
+// testBase stands for a deployment's FHIR base URL.
+const testBase = "https://care.rowan.test/fhir"
+
 var update = flag.Bool("update", false, "rewrite the golden FHIR files")
 
 func TestFHIRConsentMatchesTheGoldenJSONAndRoundTrips(t *testing.T) {
@@ -34,7 +37,7 @@ func TestFHIRConsentMatchesTheGoldenJSONAndRoundTrips(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := json.MarshalIndent(tc.c.FHIR(tc.now), "", "  ")
+			got, err := json.MarshalIndent(tc.c.FHIR(tc.now, testBase), "", "  ")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,7 +58,7 @@ func TestFHIRConsentMatchesTheGoldenJSONAndRoundTrips(t *testing.T) {
 			if err := json.Unmarshal(got, &back); err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(back, tc.c.FHIR(tc.now)) {
+			if !reflect.DeepEqual(back, tc.c.FHIR(tc.now, testBase)) {
 				t.Fatal("FHIR Consent does not round-trip")
 			}
 		})

@@ -385,6 +385,14 @@ var owners = map[string][]string{
 	"DeviceUseStatement":       {"tech_uses"},
 	"Communication":            {"portal_messages"},
 	"Task":                     {"correction_requests"},
+	// FHIR names for entries the API serves under a type of their own
+	// (internal/fhir): daily notes, About Me entries and safety plans as
+	// documents; care plans' outcomes and fluid targets as goals; a
+	// person's audit events.
+	"DocumentReference": {"daily_notes", "about_me_entries", "safety_plan_versions"},
+	"SafetyPlan":        {"safety_plan_versions"},
+	"Goal":              {"care_plans", "fluid_targets"},
+	"AuditEvent":        {"audit_events"},
 	// Hearth's own records about a record, named by table.
 	"WithheldItem": {"withheld_items"},
 	"BreakGlass":   {"break_glass"},

@@ -184,6 +184,17 @@ func ListLocations(q door.Querier) ([]Location, error) {
 	return out, rows.Err()
 }
 
+// ProviderOf reads the provider from a scope or a Plain transaction:
+// organisation data.
+func ProviderOf(q door.Querier) (Provider, error) {
+	var p Provider
+	err := q.QueryRow(`SELECT id, name FROM providers ORDER BY created_at LIMIT 1`).Scan(&p.ID, &p.Name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, hearth.NotFound("The provider")
+	}
+	return p, err
+}
+
 // Provider returns the provider (Hearth holds one per database).
 func (s *Service) Provider(ctx context.Context) (Provider, error) {
 	var p Provider
@@ -249,27 +260,37 @@ func (n *NewPerson) validate(now time.Time) error {
 func (s *Service) Register(ctx context.Context, actor door.Actor, n NewPerson) (Person, error) {
 	var p Person
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
-		a, err := sc.Allow(door.Request{Action: access.ManagePeople, Purpose: access.DirectCare,
-			LocationID: n.LocationID, ResourceType: "Patient", Detail: "registered"})
-		if err != nil {
-			return err
-		}
-		if err := n.validate(sc.Now()); err != nil {
-			return err
-		}
-		p = Person{ID: hearth.NewID(), LocationID: n.LocationID, GivenName: n.GivenName, FamilyName: n.FamilyName,
-			PreferredName: n.PreferredName, DateOfBirth: n.DateOfBirth, NHSNumber: n.NHSNumber, Address: n.Address,
-			Postcode: n.Postcode, CreatedAt: sc.Now()}
-		a.PersonID, a.ResourceID = p.ID, p.ID
-		_, err = sc.Exec(`INSERT INTO people (id, location_id, given_name, family_name, preferred_name,
-			date_of_birth, nhs_number, address, postcode, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			p.ID, p.LocationID, p.GivenName, p.FamilyName, p.PreferredName, p.DateOfBirth, store.Null(p.NHSNumber),
-			p.Address, p.Postcode, p.CreatedAt, actor.ID)
-		if store.IsUniqueViolation(err) {
-			return hearth.Invalid("NHS number", "Someone with this NHS number is already registered")
-		}
+		var err error
+		p, err = RegisterIn(sc, n)
 		return err
 	})
+	return p, err
+}
+
+// RegisterIn registers a person inside a scope that holds other work too
+// (an import of many people and their history, all or nothing): decided
+// and audited as Register is.
+func RegisterIn(sc *door.Scope, n NewPerson) (Person, error) {
+	var p Person
+	a, err := sc.Allow(door.Request{Action: access.ManagePeople, Purpose: access.DirectCare,
+		LocationID: n.LocationID, ResourceType: "Patient", Detail: "registered"})
+	if err != nil {
+		return p, err
+	}
+	if err := n.validate(sc.Now()); err != nil {
+		return p, err
+	}
+	p = Person{ID: hearth.NewID(), LocationID: n.LocationID, GivenName: n.GivenName, FamilyName: n.FamilyName,
+		PreferredName: n.PreferredName, DateOfBirth: n.DateOfBirth, NHSNumber: n.NHSNumber, Address: n.Address,
+		Postcode: n.Postcode, CreatedAt: sc.Now()}
+	a.PersonID, a.ResourceID = p.ID, p.ID
+	_, err = sc.Exec(`INSERT INTO people (id, location_id, given_name, family_name, preferred_name,
+		date_of_birth, nhs_number, address, postcode, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.LocationID, p.GivenName, p.FamilyName, p.PreferredName, p.DateOfBirth, store.Null(p.NHSNumber),
+		p.Address, p.Postcode, p.CreatedAt, sc.Actor().ID)
+	if store.IsUniqueViolation(err) {
+		return p, hearth.Invalid("NHS number", "Someone with this NHS number is already registered")
+	}
 	return p, err
 }
 
@@ -347,6 +368,32 @@ func (s *Service) Visible(ctx context.Context, actor door.Actor) ([]Person, erro
 		return nil
 	})
 	return out, err
+}
+
+// InReach lists the people within the actor's reach (door.Scope.Reach)
+// who match cond (a condition on p, the people table, with its args), by
+// name: the candidates for a list, each of whom the caller then decides
+// with door.Filter. The scope must already have permitted the list.
+func InReach(sc *door.Scope, cond string, args ...any) ([]Person, error) {
+	reach, reachArgs := sc.Reach("p.id", "p.location_id")
+	if cond == "" {
+		cond = "1 = 1"
+	}
+	rows, err := sc.Query(`SELECT `+personColumns+` FROM people p JOIN locations l ON l.id = p.location_id
+		WHERE `+reach+` AND (`+cond+`) ORDER BY p.family_name, p.given_name, p.id`, append(reachArgs, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Person
+	for rows.Next() {
+		p, err := scanPerson(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }
 
 // Team returns a person's care team, current and past, inside an allowed

@@ -71,7 +71,7 @@ func TestARefusedEmergencyAccessByStaffIsShownToThePersonWithoutNameOrText(t *te
 		t.Fatalf("checked on the page: %+v %v", checked, err)
 	}
 
-	bundle, err := f.Portal.Bundle(f.Ctx, ann, f.Ann.ID)
+	bundle, err := f.FHIR.Copy(f.Ctx, ann, f.Ann.ID, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -489,7 +489,10 @@ type UseVersion struct {
 	Record      Record
 	ChangedAt   time.Time
 	ChangedName string
+	ChangedByID string // filled in by UsesOf
 	Reason      string
+	EndedAt     time.Time // a review ended the use (UsesOf)
+	EndedReason string
 }
 
 // UsePage is one use with everything about it.

@@ -121,8 +121,12 @@ const (
 	preSessionCookie    = "hearth_presession"
 )
 
-func (s *Server) sessionCookieName() string {
-	if s.cfg.SecureCookies {
+func (s *Server) sessionCookieName() string { return SessionCookieName(s.cfg.SecureCookies) }
+
+// SessionCookieName is the staff and portal session cookie's name: the
+// FHIR API, served beside the web interface, accepts a staff session too.
+func SessionCookieName(secure bool) string {
+	if secure {
 		return secureSessionCookie
 	}
 	return sessionCookie

@@ -541,7 +541,7 @@ func (ui *portalUI) copyHTML(w http.ResponseWriter, r *http.Request, c *call) er
 }
 
 func (ui *portalUI) copyFHIR(w http.ResponseWriter, r *http.Request, c *call) error {
-	b, err := ui.s.Portal.Bundle(r.Context(), c.actor, r.PathValue("id"))
+	b, err := ui.s.FHIR.Copy(r.Context(), c.actor, r.PathValue("id"), ui.s.FHIR.BaseFor(r))
 	if err != nil {
 		return ui.fail(w, r, c, err)
 	}

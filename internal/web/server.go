@@ -20,6 +20,7 @@ import (
 	"hearth/internal/breakglass"
 	"hearth/internal/care"
 	"hearth/internal/consent"
+	"hearth/internal/fhir"
 	"hearth/internal/governance"
 	"hearth/internal/partners"
 	"hearth/internal/people"
@@ -52,6 +53,7 @@ type Deps struct {
 	Portal     *portal.Service
 	Governance *governance.Service
 	Partners   *partners.Service
+	FHIR       *fhir.Server // the person's copy of everything is the API's own mapping
 	Clock      hearth.Clock
 	Log        *slog.Logger
 }
