@@ -104,6 +104,11 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	sess.Params = cfg.Passwords
 	a.Accounts = accounts.New(db, a.Audit, cfg.Clock, sess)
 	a.People = people.New(a.Door)
+	// The folded-name search key of people written before it existed.
+	if _, err := a.People.RefreshSearchKeys(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.BreakGlass = breakglass.New(a.Door, cfg.BreakGlassDuration)
 	a.Care = care.New(a.Door).WithObsConfig(cfg.CareObs)
 	a.Consent = consent.New(a.Door)

@@ -33,10 +33,16 @@ const (
 	// a new secure message"): the notice was written, decided and audited
 	// with the message; delivery only marks it sent.
 	NotificationDelivery
+	// SearchIndex fills in a derived index column (the folded name people
+	// are found by) for rows written before it existed. It reads names
+	// and writes only the index, never anything shown, and nothing leaves
+	// the database: every search that uses the index is decided and
+	// audited.
+	SearchIndex
 	exceptionCount
 )
 
-var exceptionNames = [exceptionCount]string{"", "organisation", "invitation-code", "account-preferences", "notification-delivery"}
+var exceptionNames = [exceptionCount]string{"", "organisation", "invitation-code", "account-preferences", "notification-delivery", "search-index"}
 
 func (e Exception) String() string {
 	if e > 0 && e < exceptionCount {

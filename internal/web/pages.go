@@ -38,7 +38,7 @@ type personView struct {
 // permissions (the door decides and audits either way).
 func (s *Server) personPage(w http.ResponseWriter, r *http.Request, c *call) error {
 	ctx, id := r.Context(), r.PathValue("id")
-	pg, err := s.People.LoadPage(ctx, c.actor, id, s.cfg.HistoryLimit)
+	pg, err := s.People.LoadPage(ctx, c.actor, id, pageOffset(r, "history", s.cfg.HistoryLimit), s.cfg.HistoryLimit)
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ var staticFiles embed.FS
 type Config struct {
 	SecureCookies bool   // set the Secure flag and the __Host- prefix (under TLS)
 	MaxBody       int64  // largest request body accepted, in bytes
-	HistoryLimit  int    // access-history rows on the person page
+	HistoryLimit  int    // access-history rows to a page (person page and the portal)
 	PublicURL     string // the origin people use, e.g. https://hearth.example.org: passkeys are bound to it (empty: the request's host)
 }
 
@@ -100,7 +100,7 @@ func New(deps Deps, cfg Config) (*Server, error) {
 		cfg.MaxBody = 1 << 20
 	}
 	if cfg.HistoryLimit == 0 {
-		cfg.HistoryLimit = 200
+		cfg.HistoryLimit = 50
 	}
 	if deps.Log == nil {
 		deps.Log = slog.New(slog.DiscardHandler)
