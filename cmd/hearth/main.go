@@ -27,10 +27,12 @@ Usage:
   hearth <command> [flags]
 
 Commands:
+  init           set up a new provider on an empty database (provider, locations, first manager)
   serve          run the web server
   demo           fill a database with a plausible provider and serve it
   migrate        apply database migrations and exit
   user           manage staff accounts (add, list, disable, reset-mfa)
+  import         import people, staff or care teams from a CSV file
   audit          check the tamper-evident audit log (verify, seal)
   totp           print the current code for a TOTP secret (for the demo)
 
@@ -54,6 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+		"init":    cmdInit,
 		"serve":   cmdServe,
 		"demo":    cmdDemo,
 		"migrate": cmdMigrate,

@@ -200,6 +200,27 @@ type NewInvitation struct {
 	LocationIDs []string
 }
 
+// problems are the rules an invitation must keep that need no database.
+func (n NewInvitation) problems() hearth.Problems {
+	var p hearth.Problems
+	p.Check(validUsername(normaliseUsername(n.Username)), "Username", "Username must be 3 to 64 letters, digits, dots, underscores or hyphens")
+	name, email := strings.TrimSpace(n.DisplayName), strings.TrimSpace(n.Email)
+	p.Check(name != "", "Name", "Enter their name")
+	p.Check(len(name) <= 200, "Name", "Name must be at most 200 characters")
+	if email != "" {
+		a, err := mail.ParseAddress(email)
+		p.Check(err == nil && a.Address == email && len(email) <= 254, "Email", "Enter an email address like name@example.org, or leave it empty")
+	}
+	p.Check(n.Role != access.RoleNone, "Role", "Choose a role")
+	p.Check(len(n.LocationIDs) > 0 || n.Role == access.Administrator || n.Role == access.RoleNone, "Locations", "Choose at least one location where they will work")
+	return p
+}
+
+// Check reports the rules an invitation breaks that can be checked before
+// anything is written (the command line checks before it sets up a
+// provider, so a bad username does not leave half a set-up).
+func (n NewInvitation) Check() error { return n.problems().Err() }
+
 func hashInvitation(token string) (string, bool) {
 	if len(token) != 43 {
 		return "", false
@@ -225,16 +246,7 @@ func (s *Service) Invite(ctx context.Context, by Actor, n NewInvitation, meta Me
 			return access.StaffFacts{NewRole: n.Role, SharesLocation: true, LocationsHeld: holds(mine, locations)}, nil
 		},
 		change: func(tx *store.Tx, now time.Time) (string, error) {
-			var p hearth.Problems
-			p.Check(validUsername(n.Username), "Username", "Username must be 3 to 64 letters, digits, dots, underscores or hyphens")
-			p.Check(n.DisplayName != "", "Name", "Enter their name")
-			p.Check(len(n.DisplayName) <= 200, "Name", "Name must be at most 200 characters")
-			if n.Email != "" {
-				a, err := mail.ParseAddress(n.Email)
-				p.Check(err == nil && a.Address == n.Email && len(n.Email) <= 254, "Email", "Enter an email address like name@example.org, or leave it empty")
-			}
-			p.Check(n.Role != access.RoleNone, "Role", "Choose a role")
-			p.Check(len(locations) > 0 || n.Role == access.Administrator || n.Role == access.RoleNone, "Locations", "Choose at least one location where they will work")
+			p := n.problems()
 			if err := checkLocations(ctx, tx, &p, locations); err != nil {
 				return "", err
 			}
