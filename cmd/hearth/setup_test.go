@@ -97,13 +97,13 @@ func TestInitOnATerminalAsksAndEnrolsTheManagerThere(t *testing.T) {
 	t.Setenv("HEARTH_AUDIT_KEY_FILE", filepath.Join(t.TempDir(), "audit.key"))
 	var out, errb strings.Builder
 	con := &scripted{t: t, out: &out, answers: map[string]string{
-		"Provider's name":                "Hearthside Care Ltd",
-		"First location":                 "Rowan House:care home",
+		"Provider's name":                 "Hearthside Care Ltd",
+		"First location":                  "Rowan House:care home",
 		"First registered manager's name": "Grace Obi",
-		"Their username":                 "grace.obi",
-		"Set the registered manager's":   "y",
-		"Password":                       "a long enough passphrase",
-		"The same password again":        "a long enough passphrase",
+		"Their username":                  "grace.obi",
+		"Set the registered manager's":    "y",
+		"Password":                        "a long enough passphrase",
+		"The same password again":         "a long enough passphrase",
 	}}
 	con.code = func() string {
 		m := regexp.MustCompile(`key:  ([A-Z2-7]+)`).FindStringSubmatch(out.String())
