@@ -20,9 +20,9 @@ func TestTheMenuOffersThePagesEachRoleCanUse(t *testing.T) {
 		want string
 	}{
 		{s.Carer, "Your people, My shift"},
-		{s.Manager, "Your people, My shift, Technology, Concerns, Training, Corrections, Withheld items"},
+		{s.Manager, "Your people, Admit someone, My shift, Technology, Concerns, Training, Corrections, Withheld items, Locations, Staff"},
 		{ig, "Your people, Technology, Break-glass reviews, Withheld items"},
-		{admin, "Your people"},
+		{admin, "Your people, Locations, Staff, Import"},
 	}
 	srv := s.Server()
 	for _, tc := range cases {

@@ -164,6 +164,7 @@ func menuFor(u accounts.User) []menuLink {
 		action access.Action
 		link   menuLink
 	}{
+		{access.ManagePeople, menuLink{"Admit someone", "/people/new"}},
 		{access.WriteRecord, menuLink{"My shift", "/shift"}},
 		{access.ManageTechRegister, menuLink{"Technology", "/governance/technology"}},
 		{access.ManageConcerns, menuLink{"Concerns", "/governance/technology-concerns"}},
@@ -171,6 +172,9 @@ func menuFor(u accounts.User) []menuLink {
 		{access.ManageCorrections, menuLink{"Corrections", "/corrections"}},
 		{access.ReviewBreakGlass, menuLink{"Break-glass reviews", "/governance/break-glass"}},
 		{access.ReviewWithheld, menuLink{"Withheld items", "/portal/withheld"}},
+		{access.ManageLocations, menuLink{"Locations", "/admin/locations"}},
+		{access.ManageStaff, menuLink{"Staff", "/staff"}},
+		{access.ImportRecords, menuLink{"Import", "/admin/import"}},
 	} {
 		if perms.Has(l.action) {
 			links = append(links, l.link)

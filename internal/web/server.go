@@ -155,6 +155,7 @@ func (s *Server) registerRoutes() {
 	s.careObsRoutes()
 	s.techRoutes()
 	s.passkeyRoutes()
+	s.setupRoutes()
 }
 
 // staticHandler serves embedded assets with long caching: their names change
