@@ -204,7 +204,7 @@ func (s *Service) CorrectNote(ctx context.Context, actor door.Actor, personID, n
 	var n Note
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		a, err := sc.Allow(door.Request{Action: access.WriteRecord, Purpose: people.Purpose(actor), PersonID: personID,
-			ResourceType: "Observation", ResourceID: noteID, Detail: "daily note corrected"})
+			ResourceType: "Observation", ResourceID: noteID, Detail: "daily note corrected", Correction: true})
 		if err != nil {
 			return err
 		}

@@ -333,7 +333,7 @@ func (s *Service) Record(ctx context.Context, actor door.Actor, personID string,
 	var o Observation
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		a, err := sc.Allow(door.Request{Action: access.WriteRecord, Purpose: people.Purpose(actor), PersonID: personID,
-			ResourceType: "Observation", Detail: "observation: " + in.Kind})
+			ResourceType: "Observation", Detail: "observation: " + in.Kind, Correction: strings.TrimSpace(in.Corrects) != ""})
 		if err != nil {
 			return err
 		}

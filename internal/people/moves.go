@@ -235,8 +235,8 @@ func (s *Service) EndCareTeam(ctx context.Context, actor door.Actor, personID, m
 		if ended.Valid && !ended.Time.After(now) {
 			return hearth.Errorf(hearth.KindConflict, "%s's membership has already ended", name)
 		}
-		if !ends.After(starts) {
-			return hearth.Invalid("End", "The end must be after the start")
+		if ends.Before(starts) {
+			return hearth.Invalid("End", "The end must not be before the start")
 		}
 		if _, err := sc.Exec(`UPDATE care_team SET ends_at = ? WHERE id = ?`, ends, memberID); err != nil {
 			return err

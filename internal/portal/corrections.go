@@ -68,7 +68,7 @@ func (s *Service) RequestCorrection(ctx context.Context, actor door.Actor, perso
 	var c Correction
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		a, err := sc.Allow(door.Request{Action: access.Contribute, Purpose: people.Purpose(actor), PersonID: personID,
-			ResourceType: "Task", Detail: "asked for a correction"})
+			ResourceType: "Task", Detail: "asked for a correction", Correction: true})
 		if err != nil {
 			return err
 		}
