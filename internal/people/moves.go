@@ -361,3 +361,24 @@ func (s *Service) TeamsAt(ctx context.Context, actor door.Actor, locationID stri
 	})
 	return lt, err
 }
+
+// AdmissionChoices lists the open locations the actor may admit people to:
+// a registered manager's own. Asking is audited as a provider-level query;
+// each admission is decided against its location when it is made.
+func (s *Service) AdmissionChoices(ctx context.Context, actor door.Actor) ([]Location, error) {
+	var out []Location
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		if _, err := sc.Allow(door.Request{Action: access.ListPeople, Purpose: Purpose(actor), ResourceType: "Location",
+			Detail: "locations to admit people to"}); err != nil {
+			return err
+		}
+		info := actor.Role.Info()
+		if actor.Kind != access.KindStaff || !info.LocationWide || !info.Permissions.Has(access.ManagePeople) {
+			return nil
+		}
+		var err error
+		out, err = queryLocations(sc, `l.closed_at IS NULL AND l.id IN (SELECT location_id FROM staff_locations WHERE user_id = ?)`, actor.ID)
+		return err
+	})
+	return out, err
+}

@@ -156,6 +156,7 @@ func (s *Server) registerRoutes() {
 	s.techRoutes()
 	s.passkeyRoutes()
 	s.setupRoutes()
+	s.admissionRoutes()
 }
 
 // staticHandler serves embedded assets with long caching: their names change

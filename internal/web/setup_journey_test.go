@@ -1,8 +1,11 @@
 package web_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 
 	"hearth/internal/access"
 	"hearth/internal/accounts"
@@ -149,4 +152,105 @@ func TestJourneyStaffAreInvitedChangedResetAndLeave(t *testing.T) {
 	if got := b.Text("[data-testid=status]"); got != "Left" {
 		t.Fatalf("after leaving the status reads %q", got)
 	}
+}
+
+// A registered manager admits Bryn from the menu (a wrong NHS number is
+// refused plainly), puts a care worker on his team, sees the team at the
+// home, moves him to a new nursing home and then ends his care. The care
+// worker finds him by part of his name while his care goes on, and not
+// after; the manager still finds him when asking for ended care too.
+func TestJourneyAManagerAdmitsMovesAndEndsCareAndACareWorkerFindsThem(t *testing.T) {
+	s := apptest.NewScenario(t)
+	srv := s.Server()
+	b := browsertest.New(t)
+	b.Base = srv.URL
+	staffSignIn(t, s, b, s.Manager)
+	b.Click("a.nhsuk-header__navigation-link[href='/people/new']")
+	b.MustSee("Admit someone")
+	b.Fill("#given_name", "Bryn")
+	b.Fill("#family_name", "Evans")
+	b.Fill("#dob_day", "2")
+	b.Fill("#dob_month", "9")
+	b.Fill("#dob_year", "1947")
+	b.Fill("#nhs_number", "401 023 2138")
+	b.Click("label[for=sex-male]")
+	b.Fill("#gender", "Man")
+	b.Fill("#gp_practice", "Riverside Surgery")
+	b.Click("#admit")
+	b.MustSee("NHS number must be 10 digits with a valid check digit")
+	b.Fill("#nhs_number", "401 023 2137")
+	b.Click("#admit")
+	b.MustSee("Bryn is admitted to Rowan House")
+	b.MustSee("Riverside Surgery")
+	b.Click("#add-member")
+	b.Fill("#user_id", s.OtherCarer.ID)
+	b.Click("#add-to-team")
+	if got := b.Text("[data-testid=care-team]"); !strings.Contains(got, "Test other – Care worker") {
+		t.Fatalf("Bryn's team reads %q", got)
+	}
+	bryn := strings.TrimPrefix(b.URL(), srv.URL+"/people/")
+	bryn = strings.Split(strings.Split(bryn, "?")[0], "#")[0]
+
+	b.Go("/locations/" + s.Home.ID + "/teams")
+	b.MustSee("Care teams at Rowan House")
+	if got := b.Text("[data-testid=teams]"); !strings.Contains(got, "Bryn Evans") || !strings.Contains(got, "Test other (Care worker)") ||
+		!strings.Contains(got, "Test carer (Care worker)") {
+		t.Fatalf("the teams at Rowan House read %q", got)
+	}
+	b.MustSee("Showing all 2 people")
+
+	w := browsertest.New(t)
+	w.Base = srv.URL
+	staffSignIn(t, s, w, s.OtherCarer)
+	w.Fill("#q", "bry")
+	w.Click("#search")
+	w.MustSee("Bryn Evans")
+	w.MustSee("Showing all 1 person")
+
+	b.Go("/admin/locations")
+	b.Fill("#name", "Elm Court")
+	b.Click("label[for=kind-nursing_home]")
+	b.Click("#open-location")
+	b.Go("/people/" + bryn)
+	b.Click("#move")
+	b.Run(setSelectByText("#location", "Elm Court"))
+	b.Fill("#reason", "Needs nursing care")
+	b.Click("#move-now")
+	if got := b.Text("[data-testid=placements]"); !strings.Contains(got, "Elm Court, from") || !strings.Contains(got, "(now): Needs nursing care") ||
+		!strings.Contains(got, "Rowan House, from") {
+		t.Fatalf("after the move, where Bryn has been reads %q", got)
+	}
+
+	b.Click("#end-care")
+	b.Click("#end-care-now")
+	b.MustSee("Choose why care ended")
+	b.Click("label[for=reason-discharged]")
+	b.Fill("#note", "Home to his family")
+	b.Click("#end-care-now")
+	b.MustSee("This record is kept and is read-only: only corrections can be made.")
+	b.MustSee("(Discharged): Home to his family")
+	if strings.Contains(b.Text("main"), "Move Bryn") || strings.Contains(b.Text("main"), "Add someone to the care team") {
+		t.Fatal("an ended record still offers changes")
+	}
+
+	w.Go("/")
+	w.Fill("#q", "bry")
+	w.Click("#search")
+	w.MustSee("Nobody you may see matches that")
+
+	b.Go("/")
+	b.Fill("#q", "evans")
+	b.Click("#search")
+	b.MustSee("Nobody you may see matches that")
+	b.Go("/search?q=evans&ended=yes")
+	b.MustSee("Bryn Evans")
+	b.MustSee("Care ended")
+}
+
+// setSelectByText chooses the option of a <select> whose text is text, as a
+// person picking from the list would (Fill chooses by value).
+func setSelectByText(selector, text string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector(` + strconv.Quote(selector) + `);
+		for (const o of s.options) { if (o.text.trim() === ` + strconv.Quote(text) + `) { s.value = o.value; } }
+		s.dispatchEvent(new Event('change', {bubbles: true})); })()`)
 }
