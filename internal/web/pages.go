@@ -8,6 +8,7 @@ import (
 
 	"hearth"
 	"hearth/internal/access"
+	"hearth/internal/breakglass"
 	"hearth/internal/care"
 	"hearth/internal/door"
 	"hearth/internal/people"
@@ -126,11 +127,12 @@ func (s *Server) openBreakGlass(w http.ResponseWriter, r *http.Request, c *call)
 }
 
 func (s *Server) breakGlassReviews(w http.ResponseWriter, r *http.Request, c *call) error {
-	list, err := s.BreakGlass.Unreviewed(r.Context(), c.actor)
+	q, err := s.BreakGlass.UnreviewedPage(r.Context(), c.actor, pageOffset(r, "page", queuePage), queuePage)
 	if err != nil {
 		return err
 	}
-	s.render(w, r, c, http.StatusOK, "reviews", "Break-glass uses to review", list)
+	s.render(w, r, c, http.StatusOK, "reviews", "Break-glass uses to review", reviewsView{List: q.Grants,
+		Pager: newPager(r, "page", q.Offset, queuePage, len(q.Grants), q.Total, "use", "uses")})
 	return nil
 }
 
@@ -140,4 +142,9 @@ func (s *Server) reviewBreakGlass(w http.ResponseWriter, r *http.Request, c *cal
 	}
 	http.Redirect(w, r, "/governance/break-glass", http.StatusSeeOther)
 	return nil
+}
+
+type reviewsView struct {
+	List  []breakglass.Grant
+	Pager pager
 }

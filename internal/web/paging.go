@@ -39,6 +39,8 @@ func (p pager) Showing() string {
 	switch {
 	case p.Total == 0:
 		return "No " + p.Noun
+	case p.From == 0:
+		return fmt.Sprintf("No more %s: all %d are on earlier pages", p.Noun, p.Total)
 	case p.From == 1 && p.To == p.Total:
 		return fmt.Sprintf("Showing all %d %s", p.Total, p.Noun)
 	}
@@ -78,6 +80,9 @@ func newPager(r *http.Request, param string, offset, size, shown, total int, one
 	}
 	if page > 1 {
 		p.Prev = link(page - 1)
+		if shown == 0 && total > 0 {
+			p.Prev = link((total-1)/max(size, 1) + 1) // past the end: back to the last page
+		}
 	}
 	if offset+shown < total && shown > 0 {
 		p.Next = link(page + 1)

@@ -254,3 +254,26 @@ func setSelectByText(selector, text string) chromedp.Action[chromedp.Void] {
 		for (const o of s.options) { if (o.text.trim() === ` + strconv.Quote(text) + `) { s.value = o.value; } }
 		s.dispatchEvent(new Event('change', {bubbles: true})); })()`)
 }
+
+// Who has seen Ann's record no longer stops without saying so: the page
+// says how many there are, and the next page shows the older ones.
+func TestJourneyTheAccessHistoryIsPagedWithACount(t *testing.T) {
+	s := apptest.NewScenario(t)
+	for range 60 {
+		if _, err := s.People.Get(s.Ctx, s.Carer.Actor, s.Ann.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := browsertest.New(t)
+	b.Base = s.Server().URL
+	staffSignIn(t, s, b, s.Manager)
+	b.Go("/people/" + s.Ann.ID)
+	if got := b.Text("[data-testid=pager-history] [data-testid=showing]"); !strings.HasPrefix(got, "Showing 1–50 of ") {
+		t.Fatalf("the history's count reads %q", got)
+	}
+	b.Click("[data-testid=pager-history] [data-testid=next-page]")
+	if got := b.Text("[data-testid=pager-history] [data-testid=showing]"); !strings.HasPrefix(got, "Showing 51–") {
+		t.Fatalf("the second page's count reads %q", got)
+	}
+	b.MustSee("Test carer (Care worker)")
+}
