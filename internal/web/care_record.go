@@ -145,7 +145,7 @@ func (s *Server) showNotes(w http.ResponseWriter, r *http.Request, c *call, stat
 	}
 	s.renderWith(w, r, c, status, "care_notes", page{Title: "Daily notes – " + pg.Person.FullName(), Error: herr,
 		Data: notesView{NotesPage: pg, Categories: care.NoteCategories, Form: form, LateHours: hoursText(pg.LateAfter),
-			Pager: newPager(r, "page", pg.Offset, pg.Limit, len(pg.Notes), pg.Total, "note", "notes"),
+			Pager:       newPager(r, "page", pg.Offset, pg.Limit, len(pg.Notes), pg.Total, "note", "notes"),
 			CanWithhold: s.Portal != nil && c.actor.Kind == access.KindStaff && c.actor.Role.Info().Permissions.Has(access.WithholdItem)}})
 	return nil
 }
