@@ -61,6 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"demo":    cmdDemo,
 		"migrate": cmdMigrate,
 		"user":    cmdUser,
+		"import":  cmdImport,
 		"audit":   cmdAudit,
 		"totp":    cmdTOTP,
 	}

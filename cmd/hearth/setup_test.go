@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -146,3 +147,73 @@ func (s *scripted) Line(prompt string) (string, error) {
 }
 
 func (s *scripted) Secret(prompt string) (string, error) { return s.Line(prompt) }
+
+func TestImportFromTheCommandLineChecksThenImportsWhole(t *testing.T) {
+	dsn := storetest.DSN(t)
+	dir := t.TempDir()
+	t.Setenv("HEARTH_AUDIT_KEY_FILE", filepath.Join(dir, "audit.key"))
+	if code, out, errOut := runHearth(t, "init", "--db", dsn, "--provider", "Hearthside Care Ltd", "--location", "Rowan House:care home",
+		"--manager-username", "grace", "--manager-name", "Grace Obi"); code != 0 {
+		t.Fatalf("init: %s%s", out, errOut)
+	}
+	for _, u := range [][]string{{"admin", "Alex Admin", "administrator"}, {"robin", "Robin Manager", "registered_manager"}, {"carer", "Casey Carer", "care_worker"}} {
+		if code, out, errOut := runHearth(t, "user", "add", "--db", dsn, "--username", u[0], "--name", u[1], "--role", u[2], "--location", "Rowan House"); code != 0 {
+			t.Fatalf("user add: %s%s", out, errOut)
+		}
+	}
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("people.csv", "\xef\xbb\xbfgiven_name,family_name,date_of_birth,nhs_number,location\n"+
+		"Siân,Llewellyn,14/02/1938,401 023 2137,Rowan House\nBryn,Evans,2/9/1947,,Rowan House\n")
+	bad := write("bad.csv", "given_name,family_name,date_of_birth,nhs_number,location\nSiân,Llewellyn,14/02/1938,401 023 2138,Rowan House\n"+
+		"Bryn,,2/9/1947,,Nowhere\n")
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr []string
+	}{
+		{"a dry run of a good file changes nothing", []string{"import", "people", good, "--db", dsn, "--as", "admin", "--dry-run"}, 0,
+			"people.csv is ready: 2 people would be imported. Nothing was changed (dry run).", nil},
+		{"a bad file names every problem by row and column", []string{"import", "people", bad, "--db", dsn, "--as", "admin"}, 1, "",
+			[]string{"Row 2, column nhs_number: NHS number must be 10 digits with a valid check digit", "Row 3, column location: There is no location called \"Nowhere\"",
+				"Row 3, column family_name: Enter the person's family name", "bad.csv has 3 problems, so nothing was imported"}},
+		{"a registered manager may not import", []string{"import", "people", good, "--db", dsn, "--as", "robin"}, 1, "", []string{"this role does not allow this action"}},
+		{"a file that is not there", []string{"import", "people", filepath.Join(dir, "missing.csv"), "--db", dsn, "--as", "admin"}, 1, "", []string{"cannot read"}},
+		{"no account to act as", []string{"import", "people", good, "--db", dsn}, 2, "", []string{"--as USERNAME"}},
+		{"the good file", []string{"import", "people", good, "--db", dsn, "--as", "admin"}, 0, "Imported 2 people from people.csv.", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runHearth(t, tc.args...)
+			if code != tc.code || !strings.Contains(out, tc.stdout) {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tc.code, out, errOut)
+			}
+			for _, w := range tc.stderr {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errOut)
+				}
+			}
+		})
+	}
+	staff := write("staff.csv", "username,name,role,locations\nsam.patel,Sam Patel,care worker,Rowan House\n")
+	code, out, errOut := runHearth(t, "import", "staff", staff, "--db", dsn, "--as", "admin", "--public-url", "https://care.example.org")
+	if code != 0 || !regexp.MustCompile(`sam\.patel\tSam Patel\thttps://care\.example\.org/invitation/[A-Za-z0-9_-]{43}`).MatchString(out) {
+		t.Fatalf("staff import: %d\n%s%s", code, out, errOut)
+	}
+	// Sam has only been invited; Casey has an account.
+	teams := write("teams.csv", "nhs_number,username,start\n4010232137,sam.patel,01/03/2026\n")
+	if code, _, errOut := runHearth(t, "import", "teams", teams, "--db", dsn, "--as", "admin"); code != 1 || !strings.Contains(errOut, "Row 2, column username: No member of staff has this username") {
+		t.Fatalf("a team member who has not joined yet: %d\n%s", code, errOut)
+	}
+	teams = write("teams.csv", "nhs_number,username,start\n4010232137,carer,01/03/2026\n")
+	if code, out, errOut := runHearth(t, "import", "teams", teams, "--db", dsn, "--as", "admin"); code != 0 || !strings.Contains(out, "Imported 1 care-team membership from teams.csv") {
+		t.Fatalf("teams import: %d\n%s%s", code, out, errOut)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"hearth/internal/care"
 	"hearth/internal/consent"
 	"hearth/internal/door"
+	"hearth/internal/imports"
 	"hearth/internal/people"
 	"hearth/internal/portal"
 	"hearth/internal/store"
@@ -64,6 +65,7 @@ type App struct {
 	Consent    *consent.Service
 	Tech       *tech.Service
 	Portal     *portal.Service
+	Imports    *imports.Service
 	Web        *web.Server
 }
 
@@ -117,8 +119,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Care.WithAccounts(a.Accounts).WithTech(a.Tech)
 	a.Portal = portal.New(a.Door, portal.Deps{Accounts: a.Accounts, Care: a.Care, Consent: a.Consent, Tech: a.Tech, Log: cfg.Log})
 	a.Door.AddSource(a.Portal)
+	a.Imports = imports.New(a.People, a.Accounts)
 	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care, Consent: a.Consent, Tech: a.Tech,
-		Portal: a.Portal, Clock: cfg.Clock, Log: cfg.Log},
+		Portal: a.Portal, Imports: a.Imports, Clock: cfg.Clock, Log: cfg.Log},
 		web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL})
 	if err != nil {
 		db.Close()

@@ -20,6 +20,7 @@ import (
 	"hearth/internal/breakglass"
 	"hearth/internal/care"
 	"hearth/internal/consent"
+	"hearth/internal/imports"
 	"hearth/internal/people"
 	"hearth/internal/portal"
 	"hearth/internal/tech"
@@ -35,6 +36,7 @@ var staticFiles embed.FS
 type Config struct {
 	SecureCookies bool   // set the Secure flag and the __Host- prefix (under TLS)
 	MaxBody       int64  // largest request body accepted, in bytes
+	MaxUpload     int64  // largest file upload accepted (the import page), in bytes
 	HistoryLimit  int    // access-history rows to a page (person page and the portal)
 	PublicURL     string // the origin people use, e.g. https://hearth.example.org: passkeys are bound to it (empty: the request's host)
 }
@@ -48,6 +50,7 @@ type Deps struct {
 	Consent    *consent.Service
 	Tech       *tech.Service
 	Portal     *portal.Service
+	Imports    *imports.Service
 	Clock      hearth.Clock
 	Log        *slog.Logger
 }
@@ -98,6 +101,9 @@ type Route struct {
 func New(deps Deps, cfg Config) (*Server, error) {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = 1 << 20
+	}
+	if cfg.MaxUpload == 0 {
+		cfg.MaxUpload = imports.MaxFileBytes + 64<<10 // the file and the form around it
 	}
 	if cfg.HistoryLimit == 0 {
 		cfg.HistoryLimit = 50
@@ -157,6 +163,7 @@ func (s *Server) registerRoutes() {
 	s.passkeyRoutes()
 	s.setupRoutes()
 	s.admissionRoutes()
+	s.importRoutes()
 }
 
 // staticHandler serves embedded assets with long caching: their names change

@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -276,4 +278,53 @@ func TestJourneyTheAccessHistoryIsPagedWithACount(t *testing.T) {
 		t.Fatalf("the second page's count reads %q", got)
 	}
 	b.MustSee("Test carer (Care worker)")
+}
+
+// The administrator imports people from a spreadsheet: a file with a
+// wrong date is refused with the row and column named and nothing
+// imported; the corrected file is checked (nothing changes) and then
+// imported, and a registered manager finds the people it brought.
+func TestJourneyTheAdministratorImportsPeopleFromACSVFile(t *testing.T) {
+	s := apptest.NewScenario(t)
+	admin := s.Staff("admin", access.Administrator)
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	header := "given_name,family_name,date_of_birth,nhs_number,location\n"
+	bad := write("residents.csv", header+"Siân,Llewellyn,14/02/1938,401 023 2137,Rowan House\nBryn,Evans,31/02/1947,,Rowan House\n")
+	b := browsertest.New(t)
+	b.Base = s.Server().URL
+	staffSignIn(t, s, b, admin)
+	b.Click("a.nhsuk-header__navigation-link[href='/admin/import']")
+	b.MustSee("Import records")
+	b.Click("label[for=dry_run]") // untick: import for real
+	b.Run(chromedp.SetUploadFiles("#file", []string{bad}))
+	b.Click("#send-file")
+	b.MustSee("residents.csv has 1 problem, so nothing was imported")
+	if got := b.Text("[data-testid=import-problem]"); !strings.Contains(got, "3") || !strings.Contains(got, "date_of_birth") ||
+		!strings.Contains(got, `"31/02/1947" is not a date`) {
+		t.Fatalf("the problem reads %q", got)
+	}
+	// Put right in the spreadsheet and saved again, under the same name.
+	good := write("residents.csv", header+"Siân,Llewellyn,14/02/1938,401 023 2137,Rowan House\nBryn,Evans,28/02/1947,,Rowan House\n")
+	b.Click("label[for=dry_run]") // tick: only check
+	b.Run(chromedp.SetUploadFiles("#file", []string{good}))
+	b.Click("#send-file")
+	b.MustSee("residents.csv is ready: 2 rows would be imported. Nothing was changed.")
+	b.Click("label[for=dry_run]")
+	b.Run(chromedp.SetUploadFiles("#file", []string{good}))
+	b.Click("#send-file")
+	b.MustSee("Imported 2 rows from residents.csv")
+
+	m := browsertest.New(t)
+	m.Base = b.Base
+	staffSignIn(t, s, m, s.Manager)
+	m.Fill("#q", "sian")
+	m.Click("#search")
+	m.MustSee("Siân Llewellyn")
 }
