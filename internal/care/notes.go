@@ -91,14 +91,16 @@ type NoteDraft struct {
 
 // NotesPage is the daily notes page.
 type NotesPage struct {
-	Person    people.Person
-	Notes     []Note // newest care first
-	Days      int
-	CanWrite  bool
-	LateAfter time.Duration
-	Total     int // every note in those days, of which Notes is the page from Offset
-	Offset    int
-	Limit     int // zero: every note
+	Person   people.Person
+	Notes    []Note // newest care first
+	Days     int
+	CanWrite bool // add a note
+	// CanCorrect: correct a note, which stays allowed once care has ended.
+	CanCorrect bool
+	LateAfter  time.Duration
+	Total      int // every note in those days, of which Notes is the page from Offset
+	Offset     int
+	Limit      int // zero: every note
 }
 
 // Notes reads the notes whose care was in the last days days (7 when zero;
@@ -121,7 +123,7 @@ func (s *Service) NotesPaged(ctx context.Context, actor door.Actor, personID str
 		if err != nil {
 			return err
 		}
-		pg.Person, pg.CanWrite = p, recMay(actor, access.WriteRecord)
+		pg.Person, pg.CanWrite, pg.CanCorrect = p, recMayFor(actor, p, access.WriteRecord), recMay(actor, access.WriteRecord)
 		out, err := sc.Unwithheld(door.Request{Action: access.ReadRecord, Purpose: people.Purpose(actor), PersonID: personID,
 			Detail: "a withheld daily note"}, "DailyNote")
 		if err != nil {
@@ -175,7 +177,12 @@ func (s *Service) NoteForm(ctx context.Context, actor door.Actor, personID, note
 	var n Note
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		var err error
-		if _, p, err = recOpen(sc, access.WriteRecord, personID, "Observation", noteID, "open a note to correct it"); err != nil {
+		// A correction: still allowed once care has ended.
+		if _, err = sc.Allow(door.Request{Action: access.WriteRecord, Purpose: people.Purpose(actor), PersonID: personID,
+			ResourceType: "Observation", ResourceID: noteID, Detail: "open a note to correct it", Correction: true}); err != nil {
+			return err
+		}
+		if p, err = people.Load(sc, personID); err != nil {
 			return err
 		}
 		n, err = loadNote(sc, personID, noteID)

@@ -632,6 +632,7 @@ type ObsPage struct {
 	Alerts                                   []Alert
 	CanSetTarget                             bool
 	CanRecord                                bool
+	CanCorrect                               bool                   // corrections stay allowed once care has ended
 	Originals                                map[string]Observation // for each correction shown, the entry it corrected
 	FluidsCheckAt                            time.Duration
 }
@@ -711,8 +712,9 @@ func (s *Service) ObservationsPaged(ctx context.Context, actor door.Actor, perso
 			return err
 		}
 		perms := actor.Role.Info().Permissions
-		pg.CanSetTarget = actor.Kind == access.KindStaff && perms.Has(access.WritePlan)
-		pg.CanRecord = actor.Kind == access.KindStaff && perms.Has(access.WriteRecord)
+		pg.CanSetTarget = actor.Kind == access.KindStaff && perms.Has(access.WritePlan) && !pg.Person.Ended()
+		pg.CanRecord = actor.Kind == access.KindStaff && perms.Has(access.WriteRecord) && !pg.Person.Ended()
+		pg.CanCorrect = actor.Kind == access.KindStaff && perms.Has(access.WriteRecord)
 		pg.Originals = map[string]Observation{}
 		for _, list := range [][]Observation{pg.Fluids, pg.FoodToday, pg.Weights.Readings, pg.WeightReadings, pg.Vitals, pg.Falls} {
 			for _, o := range list {
