@@ -552,3 +552,27 @@ func plural(n int, one, many string) string {
 	}
 	return fmt.Sprintf("%d %s", n, many)
 }
+
+// UpdateProvider changes the provider's name and registration numbers, for
+// whoever may manage locations.
+func (s *Service) UpdateProvider(ctx context.Context, actor door.Actor, np NewProvider) error {
+	return s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		a, err := s.manageLocations(sc, "", "changed the provider's details")
+		if err != nil {
+			return err
+		}
+		if err := np.validate(); err != nil {
+			return err
+		}
+		res, err := sc.Exec(`UPDATE providers SET name = ?, cqc_provider_id = ?, ods_code = ?
+			WHERE id = (SELECT id FROM providers ORDER BY created_at LIMIT 1)`, np.Name, np.CQCProviderID, np.ODSCode)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return hearth.NotFound("The provider")
+		}
+		a.Detail = fmt.Sprintf("changed the provider's details: %s, CQC %q, ODS %q", np.Name, np.CQCProviderID, np.ODSCode)
+		return nil
+	})
+}

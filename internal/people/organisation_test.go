@@ -97,6 +97,15 @@ func TestOnlyTheRolesThatSetUpTheProviderManageLocations(t *testing.T) {
 			_, err := s.People.OpenLocation(s.Ctx, w.Actor, people.NewLocation{Name: " ", Kind: "hospital"})
 			return err
 		}, hearth.KindInvalid},
+		{"a care worker cannot change the provider's details", s.Carer, func(w apptest.Staff) error {
+			return s.People.UpdateProvider(s.Ctx, w.Actor, people.NewProvider{Name: "Mine now"})
+		}, hearth.KindForbidden},
+		{"an ODS code is 3 to 6 letters or digits", admin, func(w apptest.Staff) error {
+			return s.People.UpdateProvider(s.Ctx, w.Actor, people.NewProvider{Name: "Test Care Ltd", ODSCode: "TOO-LONG-1"})
+		}, hearth.KindInvalid},
+		{"the administrator changes the provider's details", admin, func(w apptest.Staff) error {
+			return s.People.UpdateProvider(s.Ctx, w.Actor, people.NewProvider{Name: "Test Care Ltd", CQCProviderID: "1-101234567", ODSCode: "vnx12"})
+		}, 0},
 		{"a CQC location ID is 1- and digits", s.Manager, func(w apptest.Staff) error {
 			_, err := s.People.OpenLocation(s.Ctx, w.Actor, people.NewLocation{Name: "Y", Kind: people.CareHome, CQCLocationID: "123"})
 			return err

@@ -17,6 +17,7 @@ import (
 // resets) and accepting an invitation.
 func (s *Server) setupRoutes() {
 	s.handle("GET", "/admin/locations", Personal, s.locationsPage)
+	s.handle("POST", "/admin/provider", Personal, s.updateProvider)
 	s.handle("POST", "/admin/locations", Personal, s.openLocation)
 	s.handle("GET", "/admin/locations/{id}", Personal, s.locationPage)
 	s.handle("POST", "/admin/locations/{id}/rename", Personal, s.renameLocation)
@@ -55,8 +56,26 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, c *call, err 
 
 type locationsView struct {
 	people.LocationsAdmin
-	Settings []people.Choice
-	Form     url.Values
+	Settings     []people.Choice
+	Form         url.Values
+	ProviderForm url.Values // what was typed into the provider's details, when refused
+}
+
+// Provider is a value for the provider form: what was typed, or what is
+// recorded.
+func (v locationsView) ProviderField(field string) string {
+	if v.ProviderForm != nil {
+		return v.ProviderForm.Get(field)
+	}
+	switch field {
+	case "provider_name":
+		return v.LocationsAdmin.Provider.Name
+	case "cqc_provider_id":
+		return v.LocationsAdmin.Provider.CQCProviderID
+	case "ods_code":
+		return v.LocationsAdmin.Provider.ODSCode
+	}
+	return ""
 }
 
 func settingChoices() []people.Choice {
@@ -73,6 +92,21 @@ func (s *Server) locationsPage(w http.ResponseWriter, r *http.Request, c *call) 
 		return err
 	}
 	s.render(w, r, c, http.StatusOK, "admin_locations", "Locations", locationsView{LocationsAdmin: pg, Settings: settingChoices(), Form: url.Values{}})
+	return nil
+}
+
+func (s *Server) updateProvider(w http.ResponseWriter, r *http.Request, c *call) error {
+	f := r.PostFormValue
+	err := s.People.UpdateProvider(r.Context(), c.actor, people.NewProvider{Name: f("provider_name"), CQCProviderID: f("cqc_provider_id"), ODSCode: f("ods_code")})
+	if err != nil {
+		pg, lerr := s.People.LocationsAdmin(r.Context(), c.actor)
+		if lerr != nil {
+			return err
+		}
+		return s.formError(w, r, c, err, "admin_locations", "Locations", locationsView{LocationsAdmin: pg, Settings: settingChoices(),
+			Form: url.Values{}, ProviderForm: r.PostForm})
+	}
+	http.Redirect(w, r, "/admin/locations", http.StatusSeeOther)
 	return nil
 }
 

@@ -26,6 +26,15 @@ func TestJourneyAManagerOpensRenamesAndClosesALocation(t *testing.T) {
 	b.Click("a.nhsuk-header__navigation-link[href='/admin/locations']")
 	b.MustSee("Open a location")
 	b.MustSee("Rowan House")
+	// The provider's registration numbers, checked as typed.
+	b.Click("#provider-details")
+	b.Fill("#cqc_provider_id", "101234567")
+	b.Click("#save-provider")
+	b.MustSee(`CQC provider ID must be "1-" followed by digits`)
+	b.Fill("#cqc_provider_id", "1-101234567")
+	b.Fill("#ods_code", "vnx12")
+	b.Click("#save-provider")
+	b.MustSee("Test Care Ltd · CQC 1-101234567 · ODS VNX12")
 	b.Fill("#name", "Elm Court")
 	b.Click("label[for=kind-nursing_home]")
 	b.Fill("#cqc_location_id", "CQC-99")
@@ -192,6 +201,29 @@ func TestJourneyAManagerAdmitsMovesAndEndsCareAndACareWorkerFindsThem(t *testing
 	}
 	bryn := strings.TrimPrefix(b.URL(), srv.URL+"/people/")
 	bryn = strings.Split(strings.Split(bryn, "?")[0], "#")[0]
+	// A second membership, ended the same day, with its dates shown.
+	b.Click("#add-member")
+	b.Fill("#user_id", s.Carer.ID)
+	b.Click("#add-to-team")
+	b.Click("button[id^=end-]:not([id='end-care'])")
+	if got := b.Text("[data-testid=care-team]"); !strings.Contains(got, "Test carer – Care worker, from 3 March 2026 to 3 March 2026") {
+		t.Fatalf("after ending a membership Bryn's team reads %q", got)
+	}
+
+	// Another Bryn Evans born the same day: a warning, then confirmed.
+	b.Go("/people/new")
+	b.Fill("#given_name", "Bryn")
+	b.Fill("#family_name", "Evans")
+	b.Fill("#dob_day", "2")
+	b.Fill("#dob_month", "9")
+	b.Fill("#dob_year", "1947")
+	b.Click("#admit")
+	b.MustSee("They may already be registered")
+	b.MustSee("1 person has the same name and date of birth")
+	b.Click("label[for=confirm_new]")
+	b.Click("#admit")
+	b.MustSee("Bryn is admitted to Rowan House")
+	b.Go("/people/" + bryn)
 
 	b.Go("/locations/" + s.Home.ID + "/teams")
 	b.MustSee("Care teams at Rowan House")
@@ -199,7 +231,7 @@ func TestJourneyAManagerAdmitsMovesAndEndsCareAndACareWorkerFindsThem(t *testing
 		!strings.Contains(got, "Test carer (Care worker)") {
 		t.Fatalf("the teams at Rowan House read %q", got)
 	}
-	b.MustSee("Showing all 2 people")
+	b.MustSee("Showing all 3 people")
 
 	w := browsertest.New(t)
 	w.Base = srv.URL
@@ -240,12 +272,17 @@ func TestJourneyAManagerAdmitsMovesAndEndsCareAndACareWorkerFindsThem(t *testing
 	w.Click("#search")
 	w.MustSee("Nobody you may see matches that")
 
+	// The manager finds only the other Bryn Evans, unless asking for ended
+	// care too.
 	b.Go("/")
 	b.Fill("#q", "evans")
 	b.Click("#search")
-	b.MustSee("Nobody you may see matches that")
+	b.MustSee("Showing all 1 person")
+	if strings.Contains(b.Text("[data-testid=people]"), "Care ended") {
+		t.Fatal("the ended Bryn is on the manager's list")
+	}
 	b.Go("/search?q=evans&ended=yes")
-	b.MustSee("Bryn Evans")
+	b.MustSee("Showing all 2 people")
 	b.MustSee("Care ended")
 }
 
