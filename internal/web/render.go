@@ -110,6 +110,8 @@ func actionTitle(action string) string {
 		return "Opened the record in an emergency"
 	case "contribute":
 		return "Added to their own record"
+	case "import-records":
+		return "Added to Hearth by an import"
 	}
 	return strings.ReplaceAll(action, "-", " ")
 }
