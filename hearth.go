@@ -127,3 +127,51 @@ type Clock func() time.Time
 // SystemClock is the real clock, in UTC to the microsecond (the precision
 // both storage engines keep).
 func SystemClock() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// ParseUKDate reads a calendar date as people in the UK type it: day, then
+// month, then a four-digit year, separated by '/', '-', '.' or spaces
+// (14/06/1941, 14/6/1941, 14-06-1941, 14 6 1941). An ISO 8601 date
+// (1941-06-14), as a date input and the wire send it, is read too. It
+// returns midnight UTC, or false when s is not a real date.
+func ParseUKDate(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, true
+	}
+	parts := strings.FieldsFunc(s, func(r rune) bool { return r == '/' || r == '-' || r == '.' || r == ' ' })
+	if len(parts) != 3 || len(parts[2]) != 4 || len(parts[0]) > 2 || len(parts[1]) > 2 {
+		return time.Time{}, false
+	}
+	return DateOf(parts[0], parts[1], parts[2])
+}
+
+// DateOf makes a calendar date from a day, month and year as typed in the
+// three boxes of a date input, or false when they are not a real date
+// (31 February is refused, not moved into March).
+func DateOf(day, month, year string) (time.Time, bool) {
+	num := func(s string, max int) (int, bool) {
+		s = strings.TrimSpace(s)
+		if s == "" || len(s) > max {
+			return 0, false
+		}
+		n := 0
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, true
+	}
+	d, ok1 := num(day, 2)
+	m, ok2 := num(month, 2)
+	y, ok3 := num(year, 4)
+	if !ok1 || !ok2 || !ok3 || len(strings.TrimSpace(year)) != 4 || m < 1 || m > 12 || d < 1 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Day() != d || t.Month() != time.Month(m) {
+		return time.Time{}, false
+	}
+	return t, true
+}

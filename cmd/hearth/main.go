@@ -27,11 +27,13 @@ Usage:
   hearth <command> [flags]
 
 Commands:
+  init           set up a new provider on an empty database (provider, locations, first manager)
   serve          run the web server
   demo           fill a database with a plausible provider and serve it
   migrate        apply database migrations and exit
   user           manage staff and inspector accounts (add, list, disable, reset-mfa)
   partner        manage partner systems for the FHIR API (add, list, disable)
+  import         import people, staff or care teams from a CSV file
   audit          check the tamper-evident audit log (verify, seal)
   totp           print the current code for a TOTP secret (for the demo)
 
@@ -55,11 +57,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+		"init":    cmdInit,
 		"serve":   cmdServe,
 		"demo":    cmdDemo,
 		"migrate": cmdMigrate,
 		"user":    cmdUser,
 		"partner": cmdPartner,
+		"import":  cmdImport,
 		"audit":   cmdAudit,
 		"totp":    cmdTOTP,
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"hearth"
 	"hearth/internal/app"
 	"hearth/internal/governance"
 	"hearth/internal/portal"
@@ -63,6 +64,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer a.Close()
+	// An empty database would serve an empty, broken app: nobody could do
+	// anything. Say what to run instead.
+	if _, err := a.People.Provider(ctx); hearth.KindOf(err) == hearth.KindNotFound {
+		return exitError{1, "this database has no provider yet, so there is nothing to serve. Set one up first with:\n\n" +
+			"  hearth init --provider NAME --location \"NAME:KIND\" --manager-username USER --manager-name NAME\n\n" +
+			"with the same --db. hearth init --help says more; hearth demo serves a made-up provider to try Hearth out."}
+	} else if err != nil {
+		return err
+	}
 	return serve(ctx, a, sf, log)
 }
 

@@ -20,7 +20,7 @@ const userUsage = `Manage staff and inspector accounts. Every change is audited,
 operating-system user who ran the command.
 
 Usage:
-  hearth user add --username NAME --name "Display Name" --role ROLE [--location ID]... [--password P]
+  hearth user add --username NAME --name "Display Name" --role ROLE [--location NAME-OR-ID]... [--password P]
   hearth user add --kind inspector --username NAME --name "Display Name" [--password P]
   hearth user list
   hearth user disable USERNAME
@@ -57,7 +57,7 @@ func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		name = f.String("name", "", "name shown to colleagues and in the audit log")
 		role = f.String("role", "", "one of: "+strings.Join(roles, ", "))
 		password = f.String("password", "", "initial password (default: a random one, printed once)")
-		f.FlagSet.Var(&locations, "location", "location ID where a location-wide role applies (repeatable)")
+		f.FlagSet.Var(&locations, "location", "a location where they work, by name or ID; a location-wide role covers everyone there (repeatable)")
 	}
 	if err := f.Parse(rest); err != nil {
 		return err
@@ -82,6 +82,9 @@ func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		case access.KindStaff:
 			if r = access.ParseRole(*role); r == access.RoleNone {
 				return exitError{2, fmt.Sprintf("user add: --role must be one of %s", strings.Join(roles, ", "))}
+			}
+			if locations, err = locationIDs(ctx, a, locations); err != nil {
+				return err
 			}
 		case access.KindInspector:
 			if *role != "" || len(locations) > 0 {
@@ -170,4 +173,27 @@ func randomPassword() string {
 	var b [15]byte
 	_, _ = rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// locationIDs turns locations given by name into their IDs; IDs and names
+// that match no location are passed on for the accounts service to refuse.
+func locationIDs(ctx context.Context, a *app.App, given []string) ([]string, error) {
+	if len(given) == 0 {
+		return given, nil
+	}
+	all, err := a.People.Locations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(given))
+	for _, g := range given {
+		id := g
+		for _, l := range all {
+			if strings.EqualFold(strings.TrimSpace(g), l.Name) && l.Open() {
+				id = l.ID
+			}
+		}
+		out = append(out, id)
+	}
+	return out, nil
 }

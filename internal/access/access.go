@@ -101,7 +101,7 @@ var roles = [roleCount]RoleInfo{
 		ViewPerson, ReadRecord, WriteRecord, WritePlan, ReadMedicines, AdministerMedicines, ManageMedicines,
 		ReadConsent, RecordConsent, ReadTechUse, RecordTechUse, OperateTechUse, ReadAccessLog, ManagePeople,
 		BreakGlass, ManageTechRegister, ViewGovernance, ReviewWithheld, ListPeople, RaiseConcern, ManageConcerns,
-		WithholdItem, ManageCorrections, ExportRecord, SendMessage, ManageTraining, GiveFeedback)},
+		WithholdItem, ManageCorrections, ExportRecord, SendMessage, ManageTraining, GiveFeedback, ManageLocations, ManageStaff)},
 	// The information governance lead sees who has accessed records,
 	// reviews break-glass and withheld items, grants inspectors their
 	// time-limited read-only access, and records, reviews and ends the
@@ -113,8 +113,10 @@ var roles = [roleCount]RoleInfo{
 	// Separation of duties: the administrator manages accounts. Care-record
 	// permissions count only through a care-team assignment, never a
 	// location, so an administrator off every care team reads nothing.
+	// The administrator also sets the provider up: locations, staff and
+	// imports of existing records (each person created is audited).
 	Administrator: {Name: "administrator", Title: "Administrator", Permissions: perms(
-		ManageAccounts, ViewPerson, ReadRecord, ListPeople, GiveFeedback)},
+		ManageAccounts, ViewPerson, ReadRecord, ListPeople, GiveFeedback, ManageLocations, ManageStaff, ImportRecords)},
 }
 
 // Roles lists every staff role, for forms and the CLI.
@@ -188,6 +190,9 @@ const (
 	ManageInspections // grant, end and review inspectors' time-limited read-only access
 	GiveFeedback      // a member of staff's feedback about a technology in the register: a write, so never an inspector's
 	ManageAgreements  // data-sharing agreements with partner organisations
+	ManageLocations   // open, rename and close locations
+	ManageStaff       // invite staff, change their role and locations, record a leaver, ask for and approve an MFA reset
+	ImportRecords     // import people, staff and care teams from a file
 	actionCount
 )
 
@@ -197,7 +202,7 @@ var actionNames = [actionCount]string{
 	"record-tech-use", "operate-tech-use", "read-access-log", "manage-people", "break-glass",
 	"contribute", "review-withheld", "raise-concern", "manage-concerns", "withhold-item", "manage-corrections",
 	"export-record", "send-message", "list-people", "manage-training", "manage-accounts", "review-break-glass", "manage-tech-register",
-	"view-governance", "manage-inspections", "give-feedback", "manage-agreements",
+	"view-governance", "manage-inspections", "give-feedback", "manage-agreements", "manage-locations", "manage-staff", "import-records",
 }
 
 func (a Action) String() string {
@@ -330,12 +335,21 @@ type Facts struct {
 	Basis      Basis     // consent or another lawful basis for data leaving the care team
 	Withheld   bool      // the item is withheld from the person and their representatives
 	Agreement  Agreement // a partner system's data-sharing agreement
+	CareEnded  bool      // the person's care has ended: the record is read-only except for corrections
 }
 
 // Resource is what is acted upon.
 type Resource struct {
 	PersonID string // empty for provider-level resources
-	Facts    Facts
+	// LocationID names the one location a provider-level action concerns
+	// (renaming or closing it): a location-wide role may act only on its
+	// own locations. Facts.Exists and Facts.AtLocation are then about it.
+	LocationID string
+	Facts      Facts
+	// Correction marks a write that corrects an entry already in the record
+	// (a new version pointing at the old one, or a request to correct): the
+	// one kind of change still allowed once care has ended.
+	Correction bool
 }
 
 // Reason is the machine-readable reason for a decision.
@@ -369,6 +383,11 @@ const (
 	DenyNotPersonScoped
 	DenyNoAgreement
 	DenyOutsideAgreement
+	DenyCareEnded
+	DenyRoleCeiling
+	DenyOtherLocation
+	DenySameApprover
+	DenyOwnAccount
 	reasonCount
 )
 
@@ -400,6 +419,11 @@ var reasons = [reasonCount]reasonText{
 	{"not-person-scoped", "Denied: this action is not about one person."},
 	{"no-agreement", "Denied: no data-sharing agreement with this partner is in force."},
 	{"outside-agreement", "Denied: the data-sharing agreement with this partner does not cover this information."},
+	{"care-ended", "Denied: this person's care has ended; their record is read-only except for corrections."},
+	{"role-ceiling", "Denied: this role may not give or change that role."},
+	{"other-location", "Denied: not a location this account manages."},
+	{"same-approver", "Denied: a second senior account must approve this, not the one who asked for it."},
+	{"own-account", "Denied: someone else must make this change to your own account."},
 }
 
 // String is the reason's stable machine-readable code.
@@ -459,7 +483,7 @@ func Decide(s Subject, a Action, r Resource, p Purpose) Decision {
 		return deny(DenyUnknownSubject)
 	}
 	if !a.PersonScoped() {
-		return decideProvider(s, a)
+		return decideProvider(s, a, r)
 	}
 	if r.PersonID == "" {
 		return deny(DenyNotFound)
@@ -467,22 +491,44 @@ func Decide(s Subject, a Action, r Resource, p Purpose) Decision {
 	if !f.Exists {
 		return deny(DenyNotFound)
 	}
+	var d Decision
 	switch s.Kind {
 	case KindStaff:
-		return decideStaff(s, a, f, p)
+		d = decideStaff(s, a, f, p)
 	case KindPerson:
-		return decidePerson(a, f, p)
+		d = decidePerson(a, f, p)
 	case KindRepresentative:
-		return decideRepresentative(a, f, p)
+		d = decideRepresentative(a, f, p)
 	case KindInspector:
-		return decideInspector(a, f, p)
+		d = decideInspector(a, f, p)
 	case KindSystem:
-		return decideSystem(a, f, p)
+		d = decideSystem(a, f, p)
+	default:
+		return deny(DenyUnknownSubject)
 	}
-	return deny(DenyUnknownSubject)
+	// Once care has ended the record is kept (for the retention schedule)
+	// and stays readable to those with a relationship, but nothing is
+	// added to it except corrections. Checked after the relationship, so
+	// someone without one still learns nothing.
+	if d.Permit && f.CareEnded && !r.Correction && !afterCareEnds.Has(a) {
+		return deny(DenyCareEnded)
+	}
+	return d
 }
 
-func decideProvider(s Subject, a Action) Decision {
+// afterCareEnds are the actions still allowed on the record of someone
+// whose care has ended: reading it (by those whose relationship or
+// authority still stands), a copy of it (subject access), emergency access
+// to read it, deciding correction requests and reviewing what is withheld.
+var afterCareEnds = perms(ViewPerson, ReadRecord, ReadMedicines, ReadConsent, ReadTechUse, ReadAccessLog, ViewGovernance,
+	ExportRecord, BreakGlass, ManageCorrections, ReviewWithheld)
+
+// AllowedAfterCareEnds reports whether a is still allowed once a person's
+// care has ended (corrections aside), for pages that offer only what may
+// be done.
+func AllowedAfterCareEnds(a Action) bool { return afterCareEnds.Has(a) }
+
+func decideProvider(s Subject, a Action, r Resource) Decision {
 	if s.Kind != KindStaff {
 		switch {
 		case s.Kind == KindInspector && inspectionActions.Has(a):
@@ -503,8 +549,19 @@ func decideProvider(s Subject, a Action) Decision {
 	if a == ActionNone || a >= actionCount {
 		return deny(DenyNotPersonScoped)
 	}
-	if !s.Role.Info().Permissions.Has(a) {
+	info := s.Role.Info()
+	if !info.Permissions.Has(a) {
 		return deny(DenyNoPermission)
+	}
+	if r.LocationID != "" && info.LocationWide {
+		// One location named: a location-wide role reaches its own.
+		switch {
+		case !r.Facts.Exists:
+			return deny(DenyNotFound)
+		case !r.Facts.AtLocation:
+			return deny(DenyOtherLocation)
+		}
+		return permit(PermitLocationRole, "")
 	}
 	return permit(PermitProviderRole, "")
 }

@@ -29,3 +29,27 @@ func (s *Service) ProvisionTOTP(ctx context.Context, userID, secret string, by A
 		return "authenticator provisioned by an operator; recovery codes and sessions ended", err
 	})
 }
+
+// EnrolTOTP enrols an account with an authenticator the operator has just
+// set up at the command line (`hearth init` on a terminal): the code from
+// it must be right, and the account's ten recovery codes are returned, to
+// show once. Audited as "mfa-enrol".
+func (s *Service) EnrolTOTP(ctx context.Context, userID, secret, code string, by Actor, meta Meta) ([]string, error) {
+	if key, err := decodeSecret(secret); err != nil || len(key) < 10 {
+		return nil, hearth.Invalid("Secret", "The secret must be base32 and at least 80 bits long")
+	}
+	st, result := checkTOTP(secret, normaliseCode(code), s.clock(), 0)
+	if result != totpOK {
+		return nil, hearth.Invalid("Code", "That code is not right. Check the time on your phone is set automatically, then enter the code it shows now.")
+	}
+	var codes []string
+	err := s.adminChange(ctx, userID, by, "mfa-enrol", meta, func(tx *store.Tx, a account, now time.Time) (string, error) {
+		if _, err := tx.Exec(ctx, `UPDATE users SET totp_secret = ?, totp_enrolled_at = ?, totp_last_step = ? WHERE id = ?`, secret, now, st, a.ID); err != nil {
+			return "", err
+		}
+		var err error
+		codes, err = replaceRecoveryCodes(ctx, tx, a.ID)
+		return "authenticator set up at the command line with its first code; ten recovery codes made", err
+	})
+	return codes, err
+}

@@ -391,43 +391,27 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 	return u, nil
 }
 
-// Disable stops an account from signing in and ends all its sessions. The
-// row stays: audit events and care entries still name who did them.
+// Disable stops an account from signing in, ends all its sessions and
+// ends every care-team membership it holds. The row stays: audit events and
+// care entries still name who did them.
 func (s *Service) Disable(ctx context.Context, userID string, by Actor, meta Meta) error {
 	return s.adminChange(ctx, userID, by, "account-disable", meta, func(tx *store.Tx, a account, now time.Time) (string, error) {
 		if by.ID == a.ID {
 			return "", hearth.Errorf(hearth.KindForbidden, "You cannot disable your own account")
 		}
-		if a.Disabled {
-			return "", hearth.Errorf(hearth.KindConflict, "That account is already disabled")
-		}
-		if _, err := tx.Exec(ctx, `UPDATE users SET disabled_at = ? WHERE id = ?`, now, a.ID); err != nil {
-			return "", fmt.Errorf("accounts: disable: %w", err)
-		}
-		n, err := deleteSessions(ctx, tx, a.ID)
-		return fmt.Sprintf("disabled account %s; ended %s", a.Username, plural(n, "session")), err
+		return disableStaff(ctx, tx, a.ID, now)
 	})
 }
 
 // ResetMFA removes the account's authenticator and recovery codes and ends
 // its sessions, so that the next sign-in enrols a new authenticator. It is
 // how someone who has lost both their phone and their codes gets back in,
-// after the administrator has checked who they are.
+// after the administrator has checked who they are. In the web interface a
+// reset takes two senior accounts (RequestMFAReset, ApproveMFAReset); this
+// is the command line operator's.
 func (s *Service) ResetMFA(ctx context.Context, userID string, by Actor, meta Meta) error {
 	return s.adminChange(ctx, userID, by, "mfa-reset", meta, func(tx *store.Tx, a account, now time.Time) (string, error) {
-		if _, err := tx.Exec(ctx, `UPDATE users SET totp_secret = '', totp_enrolled_at = NULL, totp_last_step = 0
-			WHERE id = ?`, a.ID); err != nil {
-			return "", fmt.Errorf("accounts: reset MFA: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, a.ID); err != nil {
-			return "", fmt.Errorf("accounts: reset MFA: %w", err)
-		}
-		keys, err := removePasskeys(ctx, tx, a.ID)
-		if err != nil {
-			return "", err
-		}
-		n, err := deleteSessions(ctx, tx, a.ID)
-		return fmt.Sprintf("removed the authenticator, recovery codes and %s of %s; ended %s", plural(keys, "passkey"), a.Username, plural(n, "session")), err
+		return resetSecondFactor(ctx, tx, a.ID)
 	})
 }
 

@@ -22,6 +22,7 @@ import (
 	"hearth/internal/door"
 	"hearth/internal/fhir"
 	"hearth/internal/governance"
+	"hearth/internal/imports"
 	"hearth/internal/partners"
 	"hearth/internal/people"
 	"hearth/internal/portal"
@@ -73,6 +74,7 @@ type App struct {
 	Governance *governance.Service
 	Partners   *partners.Service
 	FHIR       *fhir.Server
+	Imports    *imports.Service
 	Web        *web.Server
 	// Handler serves everything: the FHIR API under /fhir/ and the web
 	// interface beside it.
@@ -116,6 +118,11 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	sess.Params = cfg.Passwords
 	a.Accounts = accounts.New(db, a.Audit, cfg.Clock, sess)
 	a.People = people.New(a.Door)
+	// The folded-name search key of people written before it existed.
+	if _, err := a.People.RefreshSearchKeys(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.BreakGlass = breakglass.New(a.Door, cfg.BreakGlassDuration)
 	a.Care = care.New(a.Door).WithObsConfig(cfg.CareObs)
 	a.Consent = consent.New(a.Door)
@@ -133,8 +140,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.FHIR = fhir.New(fhir.Deps{Door: a.Door, Accounts: a.Accounts, People: a.People, Care: a.Care, Consent: a.Consent, Tech: a.Tech,
 		Portal: a.Portal, Clock: cfg.Clock, Log: cfg.Log}, fhir.Config{Base: fhirBase, SessionCookie: web.SessionCookieName(cfg.SecureCookies)})
+	a.Imports = imports.New(a.People, a.Accounts)
 	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care, Consent: a.Consent, Tech: a.Tech,
-		Portal: a.Portal, Governance: a.Governance, Partners: a.Partners, FHIR: a.FHIR, Clock: cfg.Clock, Log: cfg.Log},
+		Portal: a.Portal, Governance: a.Governance, Partners: a.Partners, FHIR: a.FHIR, Imports: a.Imports, Clock: cfg.Clock, Log: cfg.Log},
 		web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL})
 	if err != nil {
 		db.Close()

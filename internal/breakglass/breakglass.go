@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -128,15 +129,40 @@ func scanGrant(row interface{ Scan(...any) error }) (Grant, error) {
 // Unreviewed lists grants awaiting review, oldest first, for the
 // information governance lead. Each person named is an audited read.
 func (s *Service) Unreviewed(ctx context.Context, actor door.Actor) ([]Grant, error) {
-	var out []Grant
+	q, err := s.UnreviewedPage(ctx, actor, 0, 0)
+	return q.Grants, err
+}
+
+// ReviewQueue is a page of break-glass uses waiting for review.
+type ReviewQueue struct {
+	Grants []Grant
+	Total  int // every use waiting that the actor may review
+	Offset int
+	Limit  int // zero: all of them
+}
+
+// UnreviewedPage is a page of Unreviewed, oldest first (a stable order),
+// with how many are waiting in all.
+func (s *Service) UnreviewedPage(ctx context.Context, actor door.Actor, offset, limit int) (ReviewQueue, error) {
+	q := ReviewQueue{Offset: max(offset, 0), Limit: max(limit, 0)}
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
-		if _, err := sc.Allow(door.Request{Action: access.ReviewBreakGlass, Purpose: access.Governance, ResourceType: "AuditEvent", Detail: "break-glass review list"}); err != nil {
+		list, err := sc.Allow(door.Request{Action: access.ReviewBreakGlass, Purpose: access.Governance, ResourceType: "AuditEvent", Detail: "break-glass review list"})
+		if err != nil {
 			return err
 		}
 		reach, args := sc.Reach("b.person_id", "p.location_id")
+		where := `b.reviewed_at IS NULL AND ` + reach
+		if err := sc.QueryRow(`SELECT COUNT(*) FROM break_glass b JOIN people p ON p.id = b.person_id WHERE `+where, args...).Scan(&q.Total); err != nil {
+			return err
+		}
+		page := ""
+		if q.Limit > 0 {
+			page = fmt.Sprintf(" LIMIT %d OFFSET %d", q.Limit, q.Offset)
+		}
+		list.Detail = fmt.Sprintf("break-glass review list: %d waiting", q.Total)
 		rows, err := sc.Query(`SELECT `+grantColumns+` FROM break_glass b JOIN users u ON u.id = b.user_id
 			JOIN people p ON p.id = b.person_id LEFT JOIN users r ON r.id = b.reviewed_by
-			WHERE b.reviewed_at IS NULL AND `+reach+` ORDER BY b.starts_at, b.id`, args...)
+			WHERE `+where+` ORDER BY b.starts_at, b.id`+page, args...)
 		if err != nil {
 			return err
 		}
@@ -153,11 +179,11 @@ func (s *Service) Unreviewed(ctx context.Context, actor door.Actor) ([]Grant, er
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		out, err = door.Filter(sc, door.Request{Action: access.ReadAccessLog, Purpose: access.Governance, ResourceType: "AuditEvent",
+		q.Grants, err = door.Filter(sc, door.Request{Action: access.ReadAccessLog, Purpose: access.Governance, ResourceType: "AuditEvent",
 			Detail: "break-glass review"}, all, func(g Grant) string { return g.PersonID })
 		return err
 	})
-	return out, err
+	return q, err
 }
 
 // Review records that the information governance lead has looked at a

@@ -89,7 +89,7 @@ func (s *Service) AboutMe(ctx context.Context, actor door.Actor, personID string
 		if err != nil {
 			return err
 		}
-		pg.Person, pg.CanWrite = p, recMay(actor, writeAction(actor))
+		pg.Person, pg.CanWrite = p, recMayFor(actor, p, writeAction(actor))
 		out, err := sc.Unwithheld(door.Request{Action: access.ReadRecord, Purpose: people.Purpose(actor), PersonID: personID,
 			Detail: "a withheld About Me entry"}, "QuestionnaireResponse")
 		if err != nil {

@@ -200,7 +200,7 @@ func loadLocation(sc *door.Scope, id string) (people.Location, error) {
 // with, by name. The caller decides each before reading anything about them.
 func personIDsAt(sc *door.Scope, locationID string) ([]string, error) {
 	reach, args := sc.Reach("p.id", "p.location_id")
-	rows, err := sc.Query(`SELECT p.id FROM people p WHERE p.location_id = ? AND `+reach+`
+	rows, err := sc.Query(`SELECT p.id FROM people p WHERE p.location_id = ? AND p.ended_at IS NULL AND `+reach+`
 		ORDER BY p.family_name, p.given_name, p.id`, append([]any{locationID}, args...)...)
 	if err != nil {
 		return nil, err

@@ -80,7 +80,7 @@ func NotesOf(sc *door.Scope, personID string, w Window) ([]Note, error) {
 	if w.all() {
 		cond, inArgs = `1 = 1`, nil
 	}
-	return loadNotes(sc, `n.person_id = ? AND `+cond+` AND `+notWithheld, append(append([]any{personID}, inArgs...), args...)...)
+	return loadNotes(sc, `n.person_id = ? AND `+cond+` AND `+notWithheld, "", append(append([]any{personID}, inArgs...), args...)...)
 }
 
 // PlanVersionsOf reads every version of every care plan, by plan and

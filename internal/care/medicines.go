@@ -910,7 +910,7 @@ func (s *Service) CorrectDose(ctx context.Context, actor door.Actor, personID, d
 	var d Dose
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		a, err := sc.Allow(door.Request{Action: access.AdministerMedicines, Purpose: people.Purpose(actor), PersonID: personID,
-			ResourceType: "MedicationAdministration", ResourceID: doseID, Detail: "dose corrected: " + why})
+			ResourceType: "MedicationAdministration", ResourceID: doseID, Detail: "dose corrected: " + why, Correction: true})
 		if err != nil {
 			return err
 		}

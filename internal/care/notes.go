@@ -91,35 +91,55 @@ type NoteDraft struct {
 
 // NotesPage is the daily notes page.
 type NotesPage struct {
-	Person    people.Person
-	Notes     []Note // newest care first
-	Days      int
-	CanWrite  bool
-	LateAfter time.Duration
+	Person   people.Person
+	Notes    []Note // newest care first
+	Days     int
+	CanWrite bool // add a note
+	// CanCorrect: correct a note, which stays allowed once care has ended.
+	CanCorrect bool
+	LateAfter  time.Duration
+	Total      int // every note in those days, of which Notes is the page from Offset
+	Offset     int
+	Limit      int // zero: every note
 }
 
 // Notes reads the notes whose care was in the last days days (7 when zero;
 // at most a year), newest first, corrections beside what they correct.
 func (s *Service) Notes(ctx context.Context, actor door.Actor, personID string, days int) (NotesPage, error) {
+	return s.NotesPaged(ctx, actor, personID, days, 0, 0)
+}
+
+// NotesPaged reads a page of those notes, from offset for up to limit (all
+// of them when limit is zero), with how many there are in all: the order
+// is stable, so pages neither repeat nor skip a note.
+func (s *Service) NotesPaged(ctx context.Context, actor door.Actor, personID string, days, offset, limit int) (NotesPage, error) {
 	if days <= 0 {
 		days = 7
 	}
 	days = min(days, 366)
-	pg := NotesPage{Days: days, LateAfter: s.LateNoteAfter()}
+	pg := NotesPage{Days: days, LateAfter: s.LateNoteAfter(), Offset: max(offset, 0), Limit: max(limit, 0)}
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		_, p, err := recOpen(sc, access.ReadRecord, personID, "Observation", "", fmt.Sprintf("daily notes, last %d days", days))
 		if err != nil {
 			return err
 		}
-		pg.Person, pg.CanWrite = p, recMay(actor, access.WriteRecord)
+		pg.Person, pg.CanWrite, pg.CanCorrect = p, recMayFor(actor, p, access.WriteRecord), recMay(actor, access.WriteRecord)
 		out, err := sc.Unwithheld(door.Request{Action: access.ReadRecord, Purpose: people.Purpose(actor), PersonID: personID,
 			Detail: "a withheld daily note"}, "DailyNote")
 		if err != nil {
 			return err
 		}
 		notWithheld, args := out.Not("n.id")
-		pg.Notes, err = loadNotes(sc, `n.person_id = ? AND n.care_at >= ? AND `+notWithheld,
-			append([]any{personID, sc.Now().Add(-time.Duration(days) * 24 * time.Hour)}, args...)...)
+		where := `n.person_id = ? AND n.care_at >= ? AND ` + notWithheld
+		args = append([]any{personID, sc.Now().Add(-time.Duration(days) * 24 * time.Hour)}, args...)
+		if err := sc.QueryRow(`SELECT COUNT(*) FROM daily_notes n WHERE `+where, args...).Scan(&pg.Total); err != nil {
+			return err
+		}
+		page := ""
+		if pg.Limit > 0 {
+			page = fmt.Sprintf(` LIMIT %d OFFSET %d`, pg.Limit, pg.Offset)
+		}
+		pg.Notes, err = loadNotes(sc, where, page, args...)
 		return err
 	})
 	return pg, err
@@ -128,9 +148,12 @@ func (s *Service) Notes(ctx context.Context, actor door.Actor, personID string, 
 const noteColumns = `n.id, n.person_id, n.category, n.body, n.care_at, n.recorded_at, n.late, n.imported,
 	COALESCE(n.corrects_id, ''), n.reason, COALESCE(c.id, ''), n.author_id, n.author_name, n.author_role`
 
-func loadNotes(sc *door.Scope, where string, args ...any) ([]Note, error) {
+// loadNotes reads the notes matching where, newest care first (a stable
+// order: ties broken by when written, then ID), limited by page ("" or a
+// LIMIT and OFFSET clause).
+func loadNotes(sc *door.Scope, where, page string, args ...any) ([]Note, error) {
 	rows, err := sc.Query(`SELECT `+noteColumns+` FROM daily_notes n LEFT JOIN daily_notes c ON c.corrects_id = n.id
-		WHERE `+where+` ORDER BY n.care_at DESC, n.recorded_at DESC, n.id DESC`, args...)
+		WHERE `+where+` ORDER BY n.care_at DESC, n.recorded_at DESC, n.id DESC`+page, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +177,12 @@ func (s *Service) NoteForm(ctx context.Context, actor door.Actor, personID, note
 	var n Note
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		var err error
-		if _, p, err = recOpen(sc, access.WriteRecord, personID, "Observation", noteID, "open a note to correct it"); err != nil {
+		// A correction: still allowed once care has ended.
+		if _, err = sc.Allow(door.Request{Action: access.WriteRecord, Purpose: people.Purpose(actor), PersonID: personID,
+			ResourceType: "Observation", ResourceID: noteID, Detail: "open a note to correct it", Correction: true}); err != nil {
+			return err
+		}
+		if p, err = people.Load(sc, personID); err != nil {
 			return err
 		}
 		n, err = loadNote(sc, personID, noteID)
@@ -167,7 +195,7 @@ func loadNote(sc *door.Scope, personID, noteID string) (Note, error) {
 	if !hearth.ValidID(noteID) {
 		return Note{}, hearth.NotFound("That note")
 	}
-	list, err := loadNotes(sc, `n.person_id = ? AND n.id = ?`, personID, noteID)
+	list, err := loadNotes(sc, `n.person_id = ? AND n.id = ?`, "", personID, noteID)
 	if err != nil {
 		return Note{}, err
 	}
@@ -204,7 +232,7 @@ func (s *Service) CorrectNote(ctx context.Context, actor door.Actor, personID, n
 	var n Note
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		a, err := sc.Allow(door.Request{Action: access.WriteRecord, Purpose: people.Purpose(actor), PersonID: personID,
-			ResourceType: "Observation", ResourceID: noteID, Detail: "daily note corrected"})
+			ResourceType: "Observation", ResourceID: noteID, Detail: "daily note corrected", Correction: true})
 		if err != nil {
 			return err
 		}

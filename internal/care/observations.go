@@ -343,7 +343,7 @@ func (s *Service) Record(ctx context.Context, actor door.Actor, personID string,
 // all or nothing): decided and audited as Record is.
 func (s *Service) RecordIn(sc *door.Scope, personID string, in ObsInput) (Observation, error) {
 	a, err := sc.Allow(door.Request{Action: access.WriteRecord, Purpose: people.Purpose(sc.Actor()), PersonID: personID,
-		ResourceType: "Observation", Detail: "observation: " + in.Kind})
+		ResourceType: "Observation", Detail: "observation: " + in.Kind, Correction: strings.TrimSpace(in.Corrects) != ""})
 	if err != nil {
 		return Observation{}, err
 	}
@@ -476,20 +476,38 @@ func scanObs(row interface{ Scan(...any) error }) (Observation, error) {
 // listObs reads current (uncorrected) observations of the given kinds taken
 // in [from, to), newest first, inside an allowed scope.
 func listObs(sc *door.Scope, personID string, from, to time.Time, limit int, kinds ...string) ([]Observation, error) {
-	q := `SELECT ` + obsColumns + ` FROM observations o JOIN users u ON u.id = o.recorded_by
-		WHERE o.person_id = ? AND o.taken_at >= ? AND o.taken_at < ?` + obsCurrent + ` AND o.kind IN (`
+	list, _, err := pageObs(sc, personID, from, to, limit, 0, false, kinds...)
+	return list, err
+}
+
+// pageObs is listObs from offset, with how many there are in all when
+// counted is true: pages in a stable order (newest first, then by ID).
+func pageObs(sc *door.Scope, personID string, from, to time.Time, limit, offset int, counted bool, kinds ...string) ([]Observation, int, error) {
+	where := ` WHERE o.person_id = ? AND o.taken_at >= ? AND o.taken_at < ?` + obsCurrent + ` AND o.kind IN (`
 	args := []any{personID, from.UTC(), to.UTC()}
 	for i, k := range kinds {
 		if i > 0 {
-			q += ", "
+			where += ", "
 		}
-		q += "?"
+		where += "?"
 		args = append(args, k)
 	}
-	q += `) ORDER BY o.taken_at DESC, o.id DESC`
-	if limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", limit)
+	where += `)`
+	total := 0
+	if counted {
+		if err := sc.QueryRow(`SELECT COUNT(*) FROM observations o`+where, args...).Scan(&total); err != nil {
+			return nil, 0, err
+		}
 	}
+	q := `SELECT ` + obsColumns + ` FROM observations o JOIN users u ON u.id = o.recorded_by` + where + ` ORDER BY o.taken_at DESC, o.id DESC`
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d OFFSET %d", limit, max(offset, 0))
+	}
+	list, err := queryObs(sc, q, args...)
+	return list, total, err
+}
+
+func queryObs(sc *door.Scope, q string, args ...any) ([]Observation, error) {
 	rows, err := sc.Query(q, args...)
 	if err != nil {
 		return nil, err
@@ -603,22 +621,27 @@ func weightTrend(sc *door.Scope, personID string, now time.Time) (WeightTrend, e
 // ObsPage is a person's observations: today's fluids and food against the
 // target, weights, the latest vital signs, falls, and the alerts.
 type ObsPage struct {
-	Person        people.Person
-	Now           time.Time
-	DayStart      time.Time
-	TargetML      int
-	IntakeML      int
-	OutputML      int
-	Fluids        []Observation // today, newest first
-	FoodToday     []Observation
-	Weights       WeightTrend
-	Vitals        []Observation // the last 10
-	Falls         []Observation // the last 10
-	Alerts        []Alert
-	CanSetTarget  bool
-	CanRecord     bool
-	Originals     map[string]Observation // for each correction shown, the entry it corrected
-	FluidsCheckAt time.Duration
+	Person         people.Person
+	Now            time.Time
+	DayStart       time.Time
+	TargetML       int
+	IntakeML       int
+	OutputML       int
+	Fluids         []Observation // today, newest first
+	FoodToday      []Observation
+	Weights        WeightTrend
+	Vitals         []Observation // a page of them, newest first
+	Falls          []Observation // a page of them, newest first
+	WeightReadings []Observation // a page of weights, newest first
+	// How many there are in all, and where each page starts.
+	VitalsTotal, FallsTotal, WeightsTotal    int
+	VitalsOffset, FallsOffset, WeightsOffset int
+	Alerts                                   []Alert
+	CanSetTarget                             bool
+	CanRecord                                bool
+	CanCorrect                               bool                   // corrections stay allowed once care has ended
+	Originals                                map[string]Observation // for each correction shown, the entry it corrected
+	FluidsCheckAt                            time.Duration
 }
 
 // TargetPct is today's intake as a percentage of the target (for the bar).
@@ -633,9 +656,25 @@ func (p ObsPage) TargetPct() int {
 	return pct
 }
 
-// Observations reads a person's observations page.
+// ObsPageSize is how many vital signs, falls or weights a page shows.
+const ObsPageSize = 10
+
+// ObsPaging says which page of each list of the observations page to show:
+// where vital signs, falls and weights start.
+type ObsPaging struct {
+	Vitals, Falls, Weights int
+}
+
+// Observations reads a person's observations page, each list at its first
+// page.
 func (s *Service) Observations(ctx context.Context, actor door.Actor, personID string) (ObsPage, error) {
-	var pg ObsPage
+	return s.ObservationsPaged(ctx, actor, personID, ObsPaging{})
+}
+
+// ObservationsPaged reads a person's observations page with the pages of
+// vital signs, falls and weights asked for.
+func (s *Service) ObservationsPaged(ctx context.Context, actor door.Actor, personID string, paging ObsPaging) (ObsPage, error) {
+	pg := ObsPage{VitalsOffset: max(paging.Vitals, 0), FallsOffset: max(paging.Falls, 0), WeightsOffset: max(paging.Weights, 0)}
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		purpose := people.Purpose(actor)
 		if _, err := sc.Allow(door.Request{Action: access.ReadRecord, Purpose: purpose, PersonID: personID,
@@ -667,20 +706,24 @@ func (s *Service) Observations(ctx context.Context, actor door.Actor, personID s
 		if pg.Weights, err = weightTrend(sc, personID, now); err != nil {
 			return err
 		}
-		if pg.Vitals, err = listObs(sc, personID, time.Time{}, dayEnd, 10, VitalSign); err != nil {
+		if pg.Vitals, pg.VitalsTotal, err = pageObs(sc, personID, time.Time{}, dayEnd, ObsPageSize, pg.VitalsOffset, true, VitalSign); err != nil {
 			return err
 		}
-		if pg.Falls, err = listObs(sc, personID, time.Time{}, dayEnd, 10, Fall); err != nil {
+		if pg.Falls, pg.FallsTotal, err = pageObs(sc, personID, time.Time{}, dayEnd, ObsPageSize, pg.FallsOffset, true, Fall); err != nil {
+			return err
+		}
+		if pg.WeightReadings, pg.WeightsTotal, err = pageObs(sc, personID, time.Time{}, dayEnd, ObsPageSize, pg.WeightsOffset, true, Weight); err != nil {
 			return err
 		}
 		if pg.Alerts, err = s.alertsFor(sc, personID, now); err != nil {
 			return err
 		}
 		perms := actor.Role.Info().Permissions
-		pg.CanSetTarget = actor.Kind == access.KindStaff && perms.Has(access.WritePlan)
-		pg.CanRecord = actor.Kind == access.KindStaff && perms.Has(access.WriteRecord)
+		pg.CanSetTarget = actor.Kind == access.KindStaff && perms.Has(access.WritePlan) && !pg.Person.Ended()
+		pg.CanRecord = actor.Kind == access.KindStaff && perms.Has(access.WriteRecord) && !pg.Person.Ended()
+		pg.CanCorrect = actor.Kind == access.KindStaff && perms.Has(access.WriteRecord)
 		pg.Originals = map[string]Observation{}
-		for _, list := range [][]Observation{pg.Fluids, pg.FoodToday, pg.Weights.Readings, pg.Vitals, pg.Falls} {
+		for _, list := range [][]Observation{pg.Fluids, pg.FoodToday, pg.Weights.Readings, pg.WeightReadings, pg.Vitals, pg.Falls} {
 			for _, o := range list {
 				if o.Corrects == "" {
 					continue

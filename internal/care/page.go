@@ -241,6 +241,13 @@ func recMay(a door.Actor, action access.Action) bool {
 	return false
 }
 
+// recMayFor is recMay for a person's record: once their care has ended
+// nothing is offered but what is still allowed (access.Decide refuses the
+// rest whatever the page offers).
+func recMayFor(a door.Actor, p people.Person, action access.Action) bool {
+	return recMay(a, action) && (!p.Ended() || access.AllowedAfterCareEnds(action))
+}
+
 func recNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 // writeAction is what a write of an entry to the record asks for: staff

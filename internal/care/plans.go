@@ -127,7 +127,7 @@ func (s *Service) CarePlans(ctx context.Context, actor door.Actor, personID stri
 		if err != nil {
 			return err
 		}
-		pg.Person, pg.CanWrite = p, recMay(actor, access.WritePlan)
+		pg.Person, pg.CanWrite = p, recMayFor(actor, p, access.WritePlan)
 		out, err := sc.Unwithheld(door.Request{Action: access.ReadRecord, Purpose: people.Purpose(actor), PersonID: personID,
 			Detail: "a withheld care plan"}, "CarePlan")
 		if err != nil {
@@ -203,7 +203,7 @@ func (s *Service) CarePlan(ctx context.Context, actor door.Actor, personID, plan
 		if err != nil {
 			return err
 		}
-		pg.Person, pg.CanWrite = p, recMay(actor, access.WritePlan)
+		pg.Person, pg.CanWrite = p, recMayFor(actor, p, access.WritePlan)
 		return loadPlan(ctx, sc, personID, planID, version, &pg)
 	})
 	return pg, err

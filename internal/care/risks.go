@@ -180,7 +180,7 @@ func (s *Service) Risks(ctx context.Context, actor door.Actor, personID string) 
 		if err != nil {
 			return err
 		}
-		pg.Person, pg.CanWrite = p, recMay(actor, access.WritePlan)
+		pg.Person, pg.CanWrite = p, recMayFor(actor, p, access.WritePlan)
 		rows, err := sc.Query(`SELECT `+riskColumns+` FROM risk_versions v
 			WHERE v.person_id = ? AND v.version = (SELECT MAX(version) FROM risk_versions m WHERE m.risk_id = v.risk_id)
 			ORDER BY v.risk_id`, personID)
@@ -225,7 +225,7 @@ func (s *Service) Risk(ctx context.Context, actor door.Actor, personID, riskID s
 		if err != nil {
 			return err
 		}
-		pg.Person, pg.CanWrite = p, recMay(actor, access.WritePlan)
+		pg.Person, pg.CanWrite = p, recMayFor(actor, p, access.WritePlan)
 		return loadRisk(ctx, sc, personID, riskID, version, &pg)
 	})
 	return pg, err
@@ -369,7 +369,7 @@ func (s *Service) SafetyPlan(ctx context.Context, actor door.Actor, personID str
 		if err != nil {
 			return err
 		}
-		pg.Person, pg.CanWrite = p, recMay(actor, access.WritePlan)
+		pg.Person, pg.CanWrite = p, recMayFor(actor, p, access.WritePlan)
 		return loadSafety(ctx, sc, personID, version, &pg)
 	})
 	return pg, err

@@ -42,8 +42,10 @@ func (s *Service) MyShift(ctx context.Context, actor door.Actor) (Shift, error) 
 		sh.Now = now
 		// My shift is the people whose care team I am on (not everyone I
 		// could reach through a location role or break-glass).
+		// Nor anyone whose care has ended: their record is kept, read-only.
 		rows, err := sc.Query(`SELECT p.id FROM people p WHERE p.id IN (SELECT person_id FROM care_team WHERE user_id = ?
-			AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?)) ORDER BY p.family_name, p.given_name, p.id`, actor.ID, now, now)
+			AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?)) AND p.ended_at IS NULL
+			ORDER BY p.family_name, p.given_name, p.id`, actor.ID, now, now)
 		if err != nil {
 			return err
 		}
@@ -94,7 +96,7 @@ func (s *Service) MyShift(ctx context.Context, actor door.Actor) (Shift, error) 
 			sh.People = append(sh.People, sp)
 		}
 		from := ukDayStart(now)
-		visits, err := s.loadVisits(sc, `v.assigned_to = ? AND v.window_start >= ? AND v.window_start < ?`, now,
+		visits, err := s.loadVisits(sc, `v.assigned_to = ? AND v.window_start >= ? AND v.window_start < ? AND `+visitBeforeCareEnded, now,
 			actor.ID, from, ukDayStart(from.Add(26*time.Hour)))
 		if err != nil {
 			return err

@@ -367,6 +367,11 @@ const visitColumns = `v.id, v.person_id, p.given_name || ' ' || p.family_name, v
 	COALESCE(l.use_version, 0), COALESCE(l.technology_name, ''), COALESCE(l.basis_kind, ''), COALESCE(l.basis_id, ''),
 	COALESCE(l.basis_text, ''), l.recorded_at, v.created_at`
 
+// visitBeforeCareEnded leaves out the visits of someone whose care has
+// ended that were due after it ended: they leave every visit list, and
+// the visits that happened stay in the record.
+const visitBeforeCareEnded = `(p.ended_at IS NULL OR v.window_start < p.ended_at)`
+
 func (s *Service) loadVisits(sc *door.Scope, where string, now time.Time, args ...any) ([]Visit, error) {
 	for i, a := range args {
 		if t, ok := a.(time.Time); ok {
@@ -520,7 +525,7 @@ func (s *Service) VisitsAt(ctx context.Context, actor door.Actor, locationID str
 		from := ukDayStart(day)
 		to := ukDayStart(from.Add(26 * time.Hour))
 		reach, args := sc.Reach("v.person_id", "p.location_id")
-		all, err := s.loadVisits(sc, `p.location_id = ? AND v.window_start >= ? AND v.window_start < ? AND `+reach, now,
+		all, err := s.loadVisits(sc, `p.location_id = ? AND v.window_start >= ? AND v.window_start < ? AND `+visitBeforeCareEnded+` AND `+reach, now,
 			append([]any{locationID, from, to}, args...)...)
 		if err != nil {
 			return err

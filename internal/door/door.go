@@ -65,6 +65,9 @@ type Request struct {
 	ResourceID   string // the entry, when one is named: a withheld entry is refused to the person
 	Recipient    string // for sharing: who the data goes to
 	Detail       string // a note for the audit log, such as a break-glass reason
+	// Correction marks a write that corrects an entry already in the
+	// record: still allowed once the person's care has ended.
+	Correction bool
 }
 
 // FactQuery is what a FactSource is asked about.
@@ -250,7 +253,7 @@ func (s *Scope) AllowEach(req Request, personIDs []string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		dec := access.Decide(s.actor.Subject, r.Action, access.Resource{PersonID: id, Facts: f}, r.Purpose)
+		dec := access.Decide(s.actor.Subject, r.Action, access.Resource{PersonID: id, Facts: f, Correction: r.Correction}, r.Purpose)
 		if dec.Permit {
 			s.permits++
 			s.events = append(s.events, &Access{Decision: dec, req: r, PersonID: id, ResourceID: r.ResourceID, Detail: r.Detail})
@@ -328,7 +331,7 @@ func (s *Scope) DecideFor(userID string, req Request, as string) (Party, error) 
 			return p, err
 		}
 	}
-	p.Decision = access.Decide(sub, req.Action, access.Resource{PersonID: req.PersonID, Facts: f}, req.Purpose)
+	p.Decision = access.Decide(sub, req.Action, access.Resource{PersonID: req.PersonID, Facts: f, Correction: req.Correction}, req.Purpose)
 	name := p.Name
 	if name == "" {
 		name = "an unknown account"
@@ -344,7 +347,8 @@ func (s *Scope) DecideFor(userID string, req Request, as string) (Party, error) 
 
 func (s *Scope) decide(actor Actor, req Request) (*Access, error) {
 	var f access.Facts
-	if req.Action.PersonScoped() {
+	aboutLocation := !req.Action.PersonScoped() && req.LocationID != ""
+	if req.Action.PersonScoped() || aboutLocation {
 		var err error
 		if f, err = s.loadFacts(actor, req); err != nil {
 			return nil, err
@@ -355,7 +359,11 @@ func (s *Scope) decide(actor Actor, req Request) (*Access, error) {
 		// Registering someone new: decided against the location they join.
 		personID = "new"
 	}
-	dec := access.Decide(actor.Subject, req.Action, access.Resource{PersonID: personID, Facts: f}, req.Purpose)
+	res := access.Resource{PersonID: personID, Facts: f, Correction: req.Correction}
+	if aboutLocation {
+		res.LocationID = req.LocationID
+	}
+	dec := access.Decide(actor.Subject, req.Action, res, req.Purpose)
 	a := &Access{Decision: dec, req: req, PersonID: req.PersonID, ResourceID: req.ResourceID, Detail: req.Detail, denied: !dec.Permit}
 	if dec.Permit {
 		s.permits++

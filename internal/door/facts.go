@@ -39,15 +39,19 @@ func (s *Scope) loadFacts(actor Actor, req Request) (access.Facts, error) {
 			s.facts[key] = f
 			return f, nil
 		}
-		err := tx.QueryRow(ctx, `SELECT location_id FROM people WHERE id = ?`+s.personLock(req), req.PersonID).Scan(&location)
+		var ended int
+		err := tx.QueryRow(ctx, `SELECT location_id, CASE WHEN ended_at IS NULL THEN 0 ELSE 1 END FROM people WHERE id = ?`+s.personLock(req),
+			req.PersonID).Scan(&location, &ended)
 		if err != nil && !isNoRows(err) {
 			return f, fmt.Errorf("door: load person: %w", err)
 		}
-		f.Exists = err == nil
+		f.Exists, f.CareEnded = err == nil, ended == 1
 	} else if location != "" {
 		var n int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM locations WHERE id = ?`, location).Scan(&n); err != nil {
-			return f, fmt.Errorf("door: load location: %w", err)
+		if hearth.ValidID(location) {
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM locations WHERE id = ?`, location).Scan(&n); err != nil {
+				return f, fmt.Errorf("door: load location: %w", err)
+			}
 		}
 		f.Exists = n > 0
 	}

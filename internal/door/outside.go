@@ -46,10 +46,16 @@ const (
 	// access a partner makes to a person's record is decided by the door,
 	// and token issue and refusal are audited (Plain.Note).
 	PartnerSystems
+	// SearchIndex fills in a derived index column (the folded name people
+	// are found by) for rows written before it existed. It reads names
+	// and writes only the index, never anything shown, and nothing leaves
+	// the database: every search that uses the index is decided and
+	// audited.
+	SearchIndex
 	exceptionCount
 )
 
-var exceptionNames = [exceptionCount]string{"", "organisation", "invitation-code", "account-preferences", "notification-delivery", "partner-systems"}
+var exceptionNames = [exceptionCount]string{"", "organisation", "invitation-code", "account-preferences", "notification-delivery", "partner-systems", "search-index"}
 
 func (e Exception) String() string {
 	if e > 0 && e < exceptionCount {

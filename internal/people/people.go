@@ -20,36 +20,6 @@ import (
 	"hearth/internal/store"
 )
 
-// Location kinds.
-const (
-	CareHome          = "care_home"
-	DomiciliaryBranch = "domiciliary_branch"
-	InpatientWard     = "inpatient_ward"
-)
-
-// LocationKindTitle is a location kind in words.
-func LocationKindTitle(kind string) string {
-	switch kind {
-	case CareHome:
-		return "Care home"
-	case DomiciliaryBranch:
-		return "Home care branch"
-	case InpatientWard:
-		return "Inpatient ward"
-	}
-	return kind
-}
-
-// Provider is the registered care provider.
-type Provider struct {
-	ID, Name string
-}
-
-// Location is a care home, home care branch or inpatient ward.
-type Location struct {
-	ID, ProviderID, Name, Kind string
-}
-
 // Person is someone who draws on care.
 type Person struct {
 	ID            string
@@ -62,7 +32,44 @@ type Person struct {
 	NHSNumber     string
 	Address       string
 	Postcode      string
+	Sex           string // one of Sexes' values, or "" when not recorded
+	Gender        string // as the person describes it, in their words
+	GPPractice    string
+	CareStartsOn  time.Time // zero when not recorded (people registered before it was asked)
 	CreatedAt     time.Time
+	End           EndOfCare // zero while their care goes on
+}
+
+// Ended reports whether the person's care has ended: their record is kept,
+// read-only except for corrections.
+func (p Person) Ended() bool { return !p.End.RecordedAt.IsZero() }
+
+// SexTitle is the person's recorded sex in words.
+func (p Person) SexTitle() string { return choiceTitle(Sexes, p.Sex) }
+
+// Choice is one option of a fixed list: the stored value and its words.
+type Choice struct{ Value, Title string }
+
+// Sexes are the options for sex, mapped one-to-one to FHIR
+// AdministrativeGender. Gender is asked separately, in the person's words.
+var Sexes = []Choice{{"female", "Female"}, {"male", "Male"}, {"other", "Another description"}, {"unknown", "Not known or not said"}}
+
+func choiceTitle(list []Choice, v string) string {
+	for _, c := range list {
+		if c.Value == v {
+			return c.Title
+		}
+	}
+	return v
+}
+
+func validChoice(list []Choice, v string) bool {
+	for _, c := range list {
+		if c.Value == v {
+			return true
+		}
+	}
+	return false
 }
 
 // FullName is the person's given and family names.
@@ -124,66 +131,6 @@ func Purpose(a door.Actor) access.Purpose {
 	return access.DirectCare
 }
 
-// CreateProvider records the provider. Organisation data, not personal data.
-func (s *Service) CreateProvider(ctx context.Context, name string, now time.Time) (Provider, error) {
-	p := Provider{ID: hearth.NewID(), Name: strings.TrimSpace(name)}
-	if p.Name == "" {
-		return p, hearth.Invalid("Name", "Enter the provider's name")
-	}
-	err := s.door.Outside(ctx, door.Organisation, func(q *door.Plain) error {
-		_, err := q.Exec(`INSERT INTO providers (id, name, created_at) VALUES (?, ?, ?)`, p.ID, p.Name, now)
-		return err
-	})
-	return p, err
-}
-
-// CreateLocation records a location of the provider.
-func (s *Service) CreateLocation(ctx context.Context, providerID, name, kind string, now time.Time) (Location, error) {
-	l := Location{ID: hearth.NewID(), ProviderID: providerID, Name: strings.TrimSpace(name), Kind: kind}
-	var pr hearth.Problems
-	pr.Check(l.Name != "", "Name", "Enter the location's name")
-	pr.Check(kind == CareHome || kind == DomiciliaryBranch || kind == InpatientWard, "Kind", "Choose care home, home care branch or inpatient ward")
-	if err := pr.Err(); err != nil {
-		return l, err
-	}
-	err := s.door.Outside(ctx, door.Organisation, func(q *door.Plain) error {
-		_, err := q.Exec(`INSERT INTO locations (id, provider_id, name, kind, created_at) VALUES (?, ?, ?, ?, ?)`,
-			l.ID, l.ProviderID, l.Name, l.Kind, now)
-		return err
-	})
-	return l, err
-}
-
-// Locations lists every location.
-func (s *Service) Locations(ctx context.Context) ([]Location, error) {
-	var out []Location
-	err := s.door.Outside(ctx, door.Organisation, func(q *door.Plain) error {
-		var err error
-		out, err = ListLocations(q)
-		return err
-	})
-	return out, err
-}
-
-// ListLocations reads every location, by name, from a scope or a Plain
-// transaction: organisation data.
-func ListLocations(q door.Querier) ([]Location, error) {
-	rows, err := q.Query(`SELECT id, provider_id, name, kind FROM locations ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Location
-	for rows.Next() {
-		var l Location
-		if err := rows.Scan(&l.ID, &l.ProviderID, &l.Name, &l.Kind); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
-}
-
 // ProviderOf reads the provider from a scope or a Plain transaction:
 // organisation data.
 func ProviderOf(q door.Querier) (Provider, error) {
@@ -195,19 +142,7 @@ func ProviderOf(q door.Querier) (Provider, error) {
 	return p, err
 }
 
-// Provider returns the provider (Hearth holds one per database).
-func (s *Service) Provider(ctx context.Context) (Provider, error) {
-	var p Provider
-	err := s.door.Outside(ctx, door.Organisation, func(q *door.Plain) error {
-		return q.QueryRow(`SELECT id, name FROM providers ORDER BY created_at LIMIT 1`).Scan(&p.ID, &p.Name)
-	})
-	if errors.Is(err, sql.ErrNoRows) {
-		return p, hearth.NotFound("The provider")
-	}
-	return p, err
-}
-
-// NewPerson is what registering a person needs.
+// NewPerson is what registering (admitting) a person needs.
 type NewPerson struct {
 	LocationID    string
 	GivenName     string
@@ -217,6 +152,14 @@ type NewPerson struct {
 	NHSNumber     string
 	Address       string
 	Postcode      string
+	Sex           string
+	Gender        string
+	GPPractice    string
+	CareStartsOn  time.Time // the day care starts; today when zero
+	// ConfirmedNotDuplicate: whoever admits the person has checked that
+	// someone already registered with the same name and date of birth is
+	// someone else.
+	ConfirmedNotDuplicate bool
 }
 
 // Limits on free text, so a form cannot flood the record.
@@ -225,17 +168,18 @@ const (
 	maxAddress = 300
 )
 
+// validate checks n and tidies it. It names fields as the admission form
+// does; an import maps them to its columns.
 func (n *NewPerson) validate(now time.Time) error {
 	var p hearth.Problems
 	n.GivenName, n.FamilyName = strings.TrimSpace(n.GivenName), strings.TrimSpace(n.FamilyName)
 	n.PreferredName, n.Address, n.Postcode = strings.TrimSpace(n.PreferredName), strings.TrimSpace(n.Address), strings.ToUpper(strings.TrimSpace(n.Postcode))
+	n.Sex, n.Gender, n.GPPractice = strings.TrimSpace(n.Sex), strings.TrimSpace(n.Gender), strings.TrimSpace(n.GPPractice)
 	p.Check(n.GivenName != "", "Given name", "Enter the person's given name")
 	p.Check(utf8.RuneCountInString(n.GivenName) <= maxName, "Given name", fmt.Sprintf("Given name must be %d characters or fewer", maxName))
 	p.Check(n.FamilyName != "", "Family name", "Enter the person's family name")
 	p.Check(utf8.RuneCountInString(n.FamilyName) <= maxName, "Family name", fmt.Sprintf("Family name must be %d characters or fewer", maxName))
 	p.Check(utf8.RuneCountInString(n.PreferredName) <= maxName, "Preferred name", fmt.Sprintf("Preferred name must be %d characters or fewer", maxName))
-	p.Check(utf8.RuneCountInString(n.Address) <= maxAddress, "Address", fmt.Sprintf("Address must be %d characters or fewer", maxAddress))
-	p.Check(utf8.RuneCountInString(n.Postcode) <= 10, "Postcode", "Postcode must be 10 characters or fewer")
 	switch {
 	case n.DateOfBirth.IsZero():
 		p.Add("Date of birth", "Enter the date of birth")
@@ -251,12 +195,44 @@ func (n *NewPerson) validate(now time.Time) error {
 			n.NHSNumber = NormaliseNHSNumber(n.NHSNumber)
 		}
 	}
+	p.Check(n.Sex == "" || validChoice(Sexes, n.Sex), "Sex", "Choose female, male, another description, or not known")
+	p.Check(utf8.RuneCountInString(n.Gender) <= maxName, "Gender", fmt.Sprintf("Gender must be %d characters or fewer", maxName))
+	p.Check(utf8.RuneCountInString(n.Address) <= maxAddress, "Address", fmt.Sprintf("Address must be %d characters or fewer", maxAddress))
+	p.Check(utf8.RuneCountInString(n.Postcode) <= 10, "Postcode", "Postcode must be 10 characters or fewer")
+	p.Check(utf8.RuneCountInString(n.GPPractice) <= 200, "GP practice", "GP practice must be 200 characters or fewer")
+	if n.CareStartsOn.IsZero() {
+		n.CareStartsOn = day(now)
+	}
+	switch {
+	case !n.DateOfBirth.IsZero() && n.CareStartsOn.Before(n.DateOfBirth):
+		p.Add("Start of care", "Start of care must be after the date of birth")
+	case n.CareStartsOn.After(now.AddDate(1, 0, 0)):
+		p.Add("Start of care", "Start of care must be within the next year")
+	}
 	p.Check(n.LocationID != "", "Location", "Choose a location")
 	return p.Err()
 }
 
-// Register records a new person at a location. Only a role with a
-// relationship to that location (a registered manager there) may.
+// day is the calendar day of t, as stored for dates without a time.
+func day(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// errPossibleDuplicate marks the warning that someone with the same name
+// and date of birth is already registered.
+var errPossibleDuplicate = errors.New("possible duplicate")
+
+// IsPossibleDuplicate reports whether err is the warning that someone with
+// the same name and date of birth is already registered: the admission
+// can go ahead once whoever is admitting confirms it is someone else.
+func IsPossibleDuplicate(err error) bool { return errors.Is(err, errPossibleDuplicate) }
+
+// Register admits a new person at a location. Only a role with a
+// relationship to that location (a registered manager there) may: anyone
+// else is refused, and the refusal is audited. The NHS number, when given,
+// must be new to the provider; the same name and date of birth as someone
+// already registered needs confirming (NewPerson.ConfirmedNotDuplicate).
 func (s *Service) Register(ctx context.Context, actor door.Actor, n NewPerson) (Person, error) {
 	var p Person
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
@@ -267,41 +243,167 @@ func (s *Service) Register(ctx context.Context, actor door.Actor, n NewPerson) (
 	return p, err
 }
 
-// RegisterIn registers a person inside a scope that holds other work too
-// (an import of many people and their history, all or nothing): decided
-// and audited as Register is.
+// RegisterIn admits a person inside a scope that may hold other work too
+// (an import of many people and their history, all or nothing): decided,
+// checked and audited as Register is.
 func RegisterIn(sc *door.Scope, n NewPerson) (Person, error) {
 	var p Person
 	a, err := sc.Allow(door.Request{Action: access.ManagePeople, Purpose: access.DirectCare,
-		LocationID: n.LocationID, ResourceType: "Patient", Detail: "registered"})
+		LocationID: n.LocationID, ResourceType: "Patient", Detail: "admitted"})
+	if door.IsDenial(err) && hearth.KindOf(err) == hearth.KindNotFound {
+		// No role at that location: said in words on the form. A refusal
+		// for another reason (an inspector's read-only access) stands.
+		return p, hearth.Invalid("Location", "You can only admit people to a location you manage")
+	}
 	if err != nil {
 		return p, err
 	}
 	if err := n.validate(sc.Now()); err != nil {
 		return p, err
 	}
-	p = Person{ID: hearth.NewID(), LocationID: n.LocationID, GivenName: n.GivenName, FamilyName: n.FamilyName,
-		PreferredName: n.PreferredName, DateOfBirth: n.DateOfBirth, NHSNumber: n.NHSNumber, Address: n.Address,
-		Postcode: n.Postcode, CreatedAt: sc.Now()}
-	a.PersonID, a.ResourceID = p.ID, p.ID
-	_, err = sc.Exec(`INSERT INTO people (id, location_id, given_name, family_name, preferred_name,
-		date_of_birth, nhs_number, address, postcode, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.LocationID, p.GivenName, p.FamilyName, p.PreferredName, p.DateOfBirth, store.Null(p.NHSNumber),
-		p.Address, p.Postcode, p.CreatedAt, sc.Actor().ID)
-	if store.IsUniqueViolation(err) {
+	if err := checkOpenLocation(sc, n.LocationID, "Location"); err != nil {
+		return p, err
+	}
+	taken, err := nhsTaken(sc, []string{n.NHSNumber})
+	if err != nil {
+		return p, err
+	}
+	if taken[n.NHSNumber] {
 		return p, hearth.Invalid("NHS number", "Someone with this NHS number is already registered")
 	}
+	if !n.ConfirmedNotDuplicate {
+		same, err := sameNameAndBirth(sc, n)
+		if err != nil {
+			return p, err
+		}
+		if same > 0 {
+			return p, &hearth.Error{Kind: hearth.KindConflict, Err: errPossibleDuplicate,
+				Message: fmt.Sprintf("%s %s, born %s, may already be registered: %s the same name and date of birth. Check this is someone else, then confirm.",
+					n.GivenName, n.FamilyName, n.DateOfBirth.Format("2 January 2006"), plural(same, "person has", "people have")),
+				Problems: []hearth.Problem{{Field: "Confirm", Message: "Confirm this is not someone already registered"}}}
+		}
+	}
+	p, err = insertPerson(sc, n, sc.Actor().ID)
+	a.PersonID, a.ResourceID = p.ID, p.ID
+	a.Detail = "admitted to " + p.LocationName
 	return p, err
 }
 
+// insertPerson writes a validated new person and their first placement.
+func insertPerson(sc *door.Scope, n NewPerson, by string) (Person, error) {
+	now := sc.Now()
+	p := Person{ID: hearth.NewID(), LocationID: n.LocationID, GivenName: n.GivenName, FamilyName: n.FamilyName,
+		PreferredName: n.PreferredName, DateOfBirth: n.DateOfBirth, NHSNumber: n.NHSNumber, Address: n.Address,
+		Postcode: n.Postcode, Sex: n.Sex, Gender: n.Gender, GPPractice: n.GPPractice, CareStartsOn: n.CareStartsOn, CreatedAt: now}
+	if err := sc.QueryRow(`SELECT name FROM locations WHERE id = ?`, p.LocationID).Scan(&p.LocationName); err != nil {
+		return p, err
+	}
+	_, err := sc.Exec(`INSERT INTO people (id, location_id, given_name, family_name, preferred_name,
+		date_of_birth, nhs_number, address, postcode, sex, gender, gp_practice, care_starts_on, search_key, created_at, created_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.LocationID, p.GivenName, p.FamilyName, p.PreferredName, p.DateOfBirth, store.Null(p.NHSNumber),
+		p.Address, p.Postcode, p.Sex, p.Gender, p.GPPractice, p.CareStartsOn, SearchKey(p.GivenName, p.FamilyName, p.PreferredName), p.CreatedAt, by)
+	if store.IsUniqueViolation(err) {
+		return p, hearth.Invalid("NHS number", "Someone with this NHS number is already registered")
+	}
+	if err != nil {
+		return p, err
+	}
+	_, err = sc.Exec(`INSERT INTO person_placements (id, person_id, location_id, starts_at, reason, created_by) VALUES (?, ?, ?, ?, ?, ?)`,
+		hearth.NewID(), p.ID, p.LocationID, p.CareStartsOn, "admitted", by)
+	return p, err
+}
+
+// checkOpenLocation reads whether a location exists and is open.
+func checkOpenLocation(sc *door.Scope, id, field string) error {
+	var closed sql.NullTime
+	err := sc.QueryRow(`SELECT closed_at FROM locations WHERE id = ?`, id).Scan(&closed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return hearth.Invalid(field, "Choose a location that exists")
+	}
+	if err != nil {
+		return err
+	}
+	if closed.Valid {
+		return hearth.Invalid(field, "That location has closed: choose one that is open")
+	}
+	return nil
+}
+
+// nhsTaken reports which of the NHS numbers are already registered: a
+// check made only to refuse a second record, never shown as a list.
+func nhsTaken(sc *door.Scope, numbers []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	var args []any
+	for _, n := range numbers {
+		if n != "" {
+			args = append(args, n)
+		}
+	}
+	for start := 0; start < len(args); start += 500 {
+		chunk := args[start:min(start+500, len(args))]
+		rows, err := sc.Query(`SELECT nhs_number FROM people WHERE nhs_number IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")+`)`, chunk...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[n] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// sameNameAndBirth counts people already registered with n's date of
+// birth whose given and family names fold to the same as n's.
+func sameNameAndBirth(sc *door.Scope, n NewPerson) (int, error) {
+	rows, err := sc.Query(`SELECT given_name, family_name FROM people WHERE date_of_birth = ?`, n.DateOfBirth)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	same := 0
+	given, family := Fold(n.GivenName), Fold(n.FamilyName)
+	for rows.Next() {
+		var g, f string
+		if err := rows.Scan(&g, &f); err != nil {
+			return 0, err
+		}
+		if Fold(g) == given && Fold(f) == family {
+			same++
+		}
+	}
+	return same, rows.Err()
+}
+
 const personColumns = `p.id, p.location_id, l.name, p.given_name, p.family_name, p.preferred_name, p.date_of_birth,
-	COALESCE(p.nhs_number, ''), p.address, p.postcode, p.created_at`
+	COALESCE(p.nhs_number, ''), p.address, p.postcode, p.sex, p.gender, p.gp_practice, p.care_starts_on, p.created_at,
+	p.care_ended_on, p.end_reason, p.end_note, p.ended_at`
 
 func scanPerson(row interface{ Scan(...any) error }) (Person, error) {
 	var p Person
+	var starts, endedOn, endedAt sql.NullTime
 	err := row.Scan(&p.ID, &p.LocationID, &p.LocationName, &p.GivenName, &p.FamilyName, &p.PreferredName,
-		&p.DateOfBirth, &p.NHSNumber, &p.Address, &p.Postcode, &p.CreatedAt)
+		&p.DateOfBirth, &p.NHSNumber, &p.Address, &p.Postcode, &p.Sex, &p.Gender, &p.GPPractice, &starts, &p.CreatedAt,
+		&endedOn, &p.End.Reason, &p.End.Note, &endedAt)
 	p.DateOfBirth = p.DateOfBirth.UTC()
+	if starts.Valid {
+		p.CareStartsOn = starts.Time.UTC()
+	}
+	if endedOn.Valid {
+		p.End.On = endedOn.Time.UTC()
+	}
+	if endedAt.Valid {
+		p.End.RecordedAt = endedAt.Time.UTC()
+	}
 	return p, err
 }
 
@@ -425,23 +527,33 @@ func Team(sc *door.Scope, personID string) ([]TeamMember, error) {
 	return out, rows.Err()
 }
 
-// Page is what the person page shows: who the person is, who supports them,
-// and who has seen their record.
+// Page is what the person page shows: who the person is, where they have
+// been placed, who supports them, and who has seen their record.
 type Page struct {
-	Person      Person
-	Team        []TeamMember
-	Access      []audit.Event
-	AccessTotal int // every event about the person, of which Access is the newest
-	CanSeeLog   bool
-	BreakGlass  bool // this view relies on break-glass access
-	Decision    access.Decision
+	Person        Person
+	Team          []TeamMember
+	Placements    []Placement
+	Access        []audit.Event
+	AccessTotal   int // every event about the person, of which Access is the page from AccessOffset
+	AccessOffset  int
+	AccessLimit   int
+	CanSeeLog     bool
+	CanManage     bool          // the actor's role may change the registration and care team, and care goes on
+	StaffOptions  []StaffOption // who can be put on the care team, when CanManage
+	BreakGlass    bool          // this view relies on break-glass access
+	Decision      access.Decision
+	LocationNames map[string]string // open locations the actor may move people to, by ID, when CanManage
 }
 
-// LoadPage reads the person page. Viewing the person and reading their
-// access history are two decisions, each audited; the history includes this
-// very visit.
-func (s *Service) LoadPage(ctx context.Context, actor door.Actor, id string, historyLimit int) (Page, error) {
-	var pg Page
+// LoadPage reads the person page, with the page of access history that
+// starts at historyOffset. Viewing the person and reading their access
+// history are two decisions, each audited; the history includes this very
+// visit.
+func (s *Service) LoadPage(ctx context.Context, actor door.Actor, id string, historyOffset, historyLimit int) (Page, error) {
+	pg := Page{AccessOffset: max(historyOffset, 0), AccessLimit: historyLimit}
+	if pg.AccessLimit <= 0 {
+		pg.AccessLimit = 50
+	}
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		purpose := Purpose(actor)
 		a, err := sc.Allow(door.Request{Action: access.ViewPerson, Purpose: purpose, PersonID: id, ResourceType: "Patient", ResourceID: id})
@@ -455,20 +567,27 @@ func (s *Service) LoadPage(ctx context.Context, actor door.Actor, id string, his
 		if pg.Team, err = Team(sc, id); err != nil {
 			return err
 		}
+		if pg.Placements, err = Placements(sc, id); err != nil {
+			return err
+		}
+		// What to offer is the role's permission; the change itself is
+		// decided and audited when it is asked for.
+		pg.CanManage = actor.Kind == access.KindStaff && actor.Role.Info().Permissions.Has(access.ManagePeople) && !pg.Person.Ended()
+		if pg.CanManage {
+			if pg.StaffOptions, err = staffOptions(sc); err != nil {
+				return err
+			}
+			if pg.LocationNames, err = movableTo(sc); err != nil {
+				return err
+			}
+		}
 		logAccess, err := sc.Check(door.Request{Action: access.ReadAccessLog, Purpose: purpose, PersonID: id, ResourceType: "AuditEvent"})
 		if err != nil {
 			return err
 		}
 		if pg.CanSeeLog = logAccess.Decision.Permit; pg.CanSeeLog {
-			// This visit's own events are appended when the scope commits;
-			// they are shown first, from the scope, so the list is complete.
-			past, total, err := sc.AccessHistory(id, 0, historyLimit)
-			if err != nil {
-				return err
-			}
-			pg.Access = append(sc.Pending(), past...)
-			pg.AccessTotal = total + len(sc.Pending())
-			if !actor.Role.Info().Permissions.Has(access.ReviewBreakGlass) {
+			pg.Access, pg.AccessTotal, err = historyPage(sc, id, pg.AccessOffset, pg.AccessLimit)
+			if err == nil && !actor.Role.Info().Permissions.Has(access.ReviewBreakGlass) {
 				// What someone refused typed (a break-glass reason is free
 				// text) is for the information governance lead, who reviews
 				// it; other staff see who was refused, when and why.
@@ -477,9 +596,49 @@ func (s *Service) LoadPage(ctx context.Context, actor door.Actor, id string, his
 				}
 			}
 		}
-		return nil
+		return err
 	})
 	return pg, err
+}
+
+// historyPage is one page of a person's access history, newest first. This
+// visit's own events are appended when the scope commits; they come first,
+// from the scope, so the history is complete and the count is true.
+func historyPage(sc *door.Scope, id string, offset, limit int) ([]audit.Event, int, error) {
+	pending := sc.Pending()
+	var page []audit.Event
+	if offset < len(pending) {
+		page = append(page, pending[offset:min(len(pending), offset+limit)]...)
+	}
+	past, total, err := sc.AccessHistory(id, max(offset-len(pending), 0), limit-len(page))
+	if err != nil {
+		return nil, 0, err
+	}
+	if limit-len(page) > 0 {
+		page = append(page, past...)
+	}
+	return page, total + len(pending), nil
+}
+
+// movableTo lists the open locations the actor's role reaches, for the
+// transfer form: every open location for a provider-wide role, their own
+// for a location-wide one. Organisation data.
+func movableTo(sc *door.Scope) (map[string]string, error) {
+	mine, err := managedLocations(sc)
+	if err != nil {
+		return nil, err
+	}
+	locs, err := queryLocations(sc, `l.closed_at IS NULL`)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, l := range locs {
+		if mine == nil || mine[l.ID] {
+			out[l.ID] = l.Name
+		}
+	}
+	return out, nil
 }
 
 // AssignCareTeam puts a staff member on a person's care team from starts to
@@ -493,7 +652,10 @@ func (s *Service) AssignCareTeam(ctx context.Context, actor door.Actor, personID
 		p.Check(!starts.IsZero(), "Start", "Enter when the assignment starts")
 		p.Check(ends.IsZero() || ends.After(starts), "End", "The end must be after the start")
 		var kind, role string
-		err := sc.QueryRow(`SELECT kind, role FROM users WHERE id = ? AND disabled_at IS NULL`, userID).Scan(&kind, &role)
+		var err error = sql.ErrNoRows
+		if hearth.ValidID(userID) {
+			err = sc.QueryRow(`SELECT kind, role FROM users WHERE id = ? AND disabled_at IS NULL`, userID).Scan(&kind, &role)
+		}
 		if errors.Is(err, sql.ErrNoRows) {
 			p.Add("Staff member", "Choose an active staff member")
 		} else if err != nil {
@@ -503,6 +665,20 @@ func (s *Service) AssignCareTeam(ctx context.Context, actor door.Actor, personID
 		}
 		if err := p.Err(); err != nil {
 			return err
+		}
+		// An overlapping membership already covers them.
+		overlap, args := `SELECT COUNT(*) FROM care_team WHERE person_id = ? AND user_id = ? AND (ends_at IS NULL OR ends_at > ?)`,
+			[]any{personID, userID, starts}
+		if !ends.IsZero() {
+			overlap += ` AND starts_at < ?`
+			args = append(args, ends)
+		}
+		var open int
+		if err := sc.QueryRow(overlap, args...).Scan(&open); err != nil {
+			return err
+		}
+		if open > 0 {
+			return hearth.Invalid("Staff member", "They are already on the care team for those dates")
 		}
 		m.Role = access.ParseRole(role)
 		_, err = sc.Exec(`INSERT INTO care_team (id, person_id, user_id, starts_at, ends_at, created_at, created_by)

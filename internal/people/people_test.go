@@ -93,8 +93,14 @@ func TestOnlyAManagerAtTheLocationMayRegisterSomeoneThere(t *testing.T) {
 	s := apptest.NewScenario(t)
 	branch := s.Location("Riverside", people.DomiciliaryBranch)
 	n := people.NewPerson{LocationID: branch.ID, GivenName: "Bryn", FamilyName: "Evans", DateOfBirth: time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC)}
-	if _, err := s.People.Register(s.Ctx, s.Manager.Actor, n); hearth.KindOf(err) != hearth.KindNotFound {
-		t.Errorf("a manager of another location: got %v, want not found", err)
+	// Refused, saying which field and why (locations are no one's secret),
+	// and audited as a denial.
+	if _, err := s.People.Register(s.Ctx, s.Manager.Actor, n); hearth.KindOf(err) != hearth.KindInvalid ||
+		!strings.Contains(err.Error(), "You can only admit people to a location you manage") {
+		t.Errorf("a manager of another location: got %v, want refused", err)
+	}
+	if n := s.Count(`SELECT COUNT(*) FROM audit_events WHERE actor_id = ? AND action = 'manage-people' AND decision = 'deny'`, s.Manager.ID); n != 1 {
+		t.Errorf("%d denied admissions audited, want 1", n)
 	}
 	if _, err := s.People.Register(s.Ctx, s.Carer.Actor, people.NewPerson{LocationID: s.Home.ID, GivenName: "B", FamilyName: "E",
 		DateOfBirth: time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC)}); err == nil {

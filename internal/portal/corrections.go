@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -68,7 +67,7 @@ func (s *Service) RequestCorrection(ctx context.Context, actor door.Actor, perso
 	var c Correction
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		a, err := sc.Allow(door.Request{Action: access.Contribute, Purpose: people.Purpose(actor), PersonID: personID,
-			ResourceType: "Task", Detail: "asked for a correction"})
+			ResourceType: "Task", Detail: "asked for a correction", Correction: true})
 		if err != nil {
 			return err
 		}
@@ -116,8 +115,12 @@ func scanCorrection(row interface{ Scan(...any) error }) (Correction, error) {
 }
 
 func corrections(sc *door.Scope, where string, args ...any) ([]Correction, error) {
+	return correctionsOrdered(sc, where, ` ORDER BY c.requested_at DESC, c.id DESC`, args...)
+}
+
+func correctionsOrdered(sc *door.Scope, where, order string, args ...any) ([]Correction, error) {
 	rows, err := sc.Query(`SELECT `+correctionColumns+` FROM correction_requests c JOIN people p ON p.id = c.person_id
-		WHERE `+where+` ORDER BY c.requested_at DESC, c.id DESC`, args...)
+		WHERE `+where+order, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -151,27 +154,50 @@ func (s *Service) Corrections(ctx context.Context, actor door.Actor, personID st
 // CorrectionQueue lists open correction requests the staff member may
 // decide, oldest first. The query is audited, then each person on it.
 func (s *Service) CorrectionQueue(ctx context.Context, actor door.Actor) ([]Correction, error) {
-	var out []Correction
+	q, err := s.CorrectionQueuePage(ctx, actor, 0, 0)
+	return q.Corrections, err
+}
+
+// CorrectionPage is a page of the correction queue.
+type CorrectionPage struct {
+	Corrections []Correction
+	Total       int // every open request the actor may decide
+	Offset      int
+	Limit       int // zero: all of them
+}
+
+// CorrectionQueuePage is a page of CorrectionQueue, oldest first (a stable
+// order), with how many are open in all.
+func (s *Service) CorrectionQueuePage(ctx context.Context, actor door.Actor, offset, limit int) (CorrectionPage, error) {
+	pg := CorrectionPage{Offset: max(offset, 0), Limit: max(limit, 0)}
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		q, err := sc.Allow(door.Request{Action: access.ListPeople, Purpose: people.Purpose(actor), ResourceType: "Task", Detail: "correction queue"})
 		if err != nil {
 			return err
 		}
 		reach, args := sc.Reach("c.person_id", "p.location_id")
-		all, err := corrections(sc, `c.status = ? AND `+reach, append([]any{CorrectionOpen}, args...)...)
+		where := `c.status = ? AND ` + reach
+		args = append([]any{CorrectionOpen}, args...)
+		if err := sc.QueryRow(`SELECT COUNT(*) FROM correction_requests c JOIN people p ON p.id = c.person_id WHERE `+where, args...).Scan(&pg.Total); err != nil {
+			return err
+		}
+		page := ""
+		if pg.Limit > 0 {
+			page = fmt.Sprintf(" LIMIT %d OFFSET %d", pg.Limit, pg.Offset)
+		}
+		all, err := correctionsOrdered(sc, where, ` ORDER BY c.requested_at, c.id`+page, args...)
 		if err != nil {
 			return err
 		}
-		slices.Reverse(all) // oldest first
-		out, err = door.Filter(sc, door.Request{Action: access.ManageCorrections, Purpose: people.Purpose(actor),
+		pg.Corrections, err = door.Filter(sc, door.Request{Action: access.ManageCorrections, Purpose: people.Purpose(actor),
 			ResourceType: "Task", Detail: "correction queue"}, all, func(c Correction) string { return c.PersonID })
 		if err != nil {
 			return err
 		}
-		q.Detail = fmt.Sprintf("correction queue: %d open", len(out))
+		q.Detail = fmt.Sprintf("correction queue: %d open", pg.Total)
 		return nil
 	})
-	return out, err
+	return pg, err
 }
 
 // DecideCorrection records the outcome of a request: corrected (saying what

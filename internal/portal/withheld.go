@@ -132,8 +132,14 @@ const withheldColumns = `w.id, w.person_id, p.given_name || ' ' || p.family_name
 	w.withheld_by_name, w.withheld_at, w.review_outcome, w.review_note, w.reviewed_by_name, w.reviewed_at`
 
 func withheldWhere(sc *door.Scope, where string, args ...any) ([]Withheld, error) {
+	return withheldOrdered(sc, where+` ORDER BY w.withheld_at, w.id`, args...)
+}
+
+// withheldOrdered reads the marks matching where, which carries its own
+// ORDER BY (and LIMIT, for a page).
+func withheldOrdered(sc *door.Scope, where string, args ...any) ([]Withheld, error) {
 	rows, err := sc.Query(`SELECT `+withheldColumns+` FROM withheld_items w JOIN people p ON p.id = w.person_id
-		WHERE `+where+` ORDER BY w.withheld_at, w.id`, args...)
+		WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -170,26 +176,49 @@ func (s *Service) WithheldOf(sc *door.Scope, personID string) ([]Withheld, error
 // information governance lead (ReviewWithheld). The query is audited, then
 // each person on it.
 func (s *Service) WithheldReviews(ctx context.Context, actor door.Actor) ([]Withheld, error) {
-	var out []Withheld
+	pg, err := s.WithheldReviewPage(ctx, actor, 0, 0)
+	return pg.Items, err
+}
+
+// WithheldPage is a page of withheld items waiting for review.
+type WithheldPage struct {
+	Items  []Withheld
+	Total  int // every mark waiting that the actor may review
+	Offset int
+	Limit  int // zero: all of them
+}
+
+// WithheldReviewPage is a page of WithheldReviews, oldest first (a stable
+// order), with how many are waiting in all.
+func (s *Service) WithheldReviewPage(ctx context.Context, actor door.Actor, offset, limit int) (WithheldPage, error) {
+	pg := WithheldPage{Offset: max(offset, 0), Limit: max(limit, 0)}
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		q, err := sc.Allow(door.Request{Action: access.ListPeople, Purpose: people.Purpose(actor), ResourceType: "Consent", Detail: "withheld items to review"})
 		if err != nil {
 			return err
 		}
 		reach, args := sc.Reach("w.person_id", "p.location_id")
-		all, err := withheldWhere(sc, `w.reviewed_at IS NULL AND `+reach, args...)
+		where := `w.reviewed_at IS NULL AND ` + reach
+		if err := sc.QueryRow(`SELECT COUNT(*) FROM withheld_items w JOIN people p ON p.id = w.person_id WHERE `+where, args...).Scan(&pg.Total); err != nil {
+			return err
+		}
+		where += ` ORDER BY w.withheld_at, w.id`
+		if pg.Limit > 0 {
+			where += fmt.Sprintf(` LIMIT %d OFFSET %d`, pg.Limit, pg.Offset)
+		}
+		all, err := withheldOrdered(sc, where, args...)
 		if err != nil {
 			return err
 		}
-		out, err = door.Filter(sc, door.Request{Action: access.ReviewWithheld, Purpose: people.Purpose(actor),
+		pg.Items, err = door.Filter(sc, door.Request{Action: access.ReviewWithheld, Purpose: people.Purpose(actor),
 			ResourceType: "Consent", Detail: "withheld items to review"}, all, func(w Withheld) string { return w.PersonID })
 		if err != nil {
 			return err
 		}
-		q.Detail = fmt.Sprintf("withheld items to review: %d", len(out))
+		q.Detail = fmt.Sprintf("withheld items to review: %d", pg.Total)
 		return nil
 	})
-	return out, err
+	return pg, err
 }
 
 // ReviewWithheld records the information governance lead's review: the

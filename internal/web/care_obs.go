@@ -63,6 +63,8 @@ type obsView struct {
 	Open            string // which form to show open: the one refused
 	Now             string // "2026-03-03T14:30", UK, for the time fields
 	CheckAt         string
+	// The pages of the lists that grow.
+	VitalsPager, FallsPager, WeightsPager pager
 }
 
 func (s *Server) observationsPage(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -70,14 +72,20 @@ func (s *Server) observationsPage(w http.ResponseWriter, r *http.Request, c *cal
 }
 
 func (s *Server) showObservations(w http.ResponseWriter, r *http.Request, c *call, status int, herr *hearth.Error, form url.Values, open string) error {
-	pg, err := s.Care.Observations(r.Context(), c.actor, r.PathValue("id"))
+	pg, err := s.Care.ObservationsPaged(r.Context(), c.actor, r.PathValue("id"), care.ObsPaging{
+		Vitals:  pageOffset(r, "vitals", care.ObsPageSize),
+		Falls:   pageOffset(r, "falls", care.ObsPageSize),
+		Weights: pageOffset(r, "weights", care.ObsPageSize)})
 	if err != nil {
 		return err
 	}
 	check := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Add(pg.FluidsCheckAt)
 	s.renderWith(w, r, c, status, "care_obs_observations", page{Title: "Observations – " + pg.Person.FullName(), Error: herr,
 		Data: obsView{ObsPage: pg, Meals: care.Meals, Portions: care.Portions, ACVPU: care.ACVPULevels, Form: form, Open: open,
-			Now: pg.Now.In(london).Format("2006-01-02T15:04"), CheckAt: strings.ToLower(check.Format("3:04pm"))}})
+			VitalsPager:  newPager(r, "vitals", pg.VitalsOffset, care.ObsPageSize, len(pg.Vitals), pg.VitalsTotal, "vital signs reading", "vital signs readings"),
+			FallsPager:   newPager(r, "falls", pg.FallsOffset, care.ObsPageSize, len(pg.Falls), pg.FallsTotal, "fall", "falls"),
+			WeightsPager: newPager(r, "weights", pg.WeightsOffset, care.ObsPageSize, len(pg.WeightReadings), pg.WeightsTotal, "weight", "weights"),
+			Now:          pg.Now.In(london).Format("2006-01-02T15:04"), CheckAt: strings.ToLower(check.Format("3:04pm"))}})
 	return nil
 }
 

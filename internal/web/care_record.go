@@ -123,7 +123,11 @@ type notesView struct {
 	// CanWithhold offers a link from each note to withhold it from the
 	// person on the portal page (which decides and audits).
 	CanWithhold bool
+	Pager       pager
 }
+
+// notesPage is how many daily notes a page shows.
+const notesPage = 25
 
 func (s *Server) notesPage(w http.ResponseWriter, r *http.Request, c *call) error {
 	return s.showNotes(w, r, c, http.StatusOK, nil, nil)
@@ -131,7 +135,7 @@ func (s *Server) notesPage(w http.ResponseWriter, r *http.Request, c *call) erro
 
 func (s *Server) showNotes(w http.ResponseWriter, r *http.Request, c *call, status int, herr *hearth.Error, form url.Values) error {
 	days, _ := strconv.Atoi(r.URL.Query().Get("days"))
-	pg, err := s.Care.Notes(r.Context(), c.actor, r.PathValue("id"), days)
+	pg, err := s.Care.NotesPaged(r.Context(), c.actor, r.PathValue("id"), days, pageOffset(r, "page", notesPage), notesPage)
 	if err != nil {
 		return err
 	}
@@ -141,6 +145,7 @@ func (s *Server) showNotes(w http.ResponseWriter, r *http.Request, c *call, stat
 	}
 	s.renderWith(w, r, c, status, "care_notes", page{Title: "Daily notes – " + pg.Person.FullName(), Error: herr,
 		Data: notesView{NotesPage: pg, Categories: care.NoteCategories, Form: form, LateHours: hoursText(pg.LateAfter),
+			Pager:       newPager(r, "page", pg.Offset, pg.Limit, len(pg.Notes), pg.Total, "note", "notes"),
 			CanWithhold: s.Portal != nil && c.actor.Kind == access.KindStaff && c.actor.Role.Info().Permissions.Has(access.WithholdItem)}})
 	return nil
 }

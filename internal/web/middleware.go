@@ -70,11 +70,12 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			// or the browser's back-forward history on a shared device.
 			h.Set("Cache-Control", "no-store")
 		}
-		if r.ContentLength > s.cfg.MaxBody {
-			s.renderError(w, r, nil, tooLarge(s.cfg.MaxBody))
+		limit := s.bodyLimit(r)
+		if r.ContentLength > limit {
+			s.renderError(w, r, nil, tooLarge(limit))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		rec := &statusRecorder{ResponseWriter: w, status: 200}
 		defer func() {
 			if p := recover(); p != nil {
@@ -91,7 +92,23 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 var errBodyTooLarge = errors.New("request body too large")
 
 func tooLarge(limit int64) error {
-	return &hearth.Error{Kind: hearth.KindInvalid, Message: fmt.Sprintf("The form sent was too large: the limit is %d KB", limit/1024), Err: errBodyTooLarge}
+	size := fmt.Sprintf("%d KB", limit/1024)
+	if limit >= 1<<20 {
+		size = fmt.Sprintf("%d MB", limit>>20)
+	}
+	return &hearth.Error{Kind: hearth.KindInvalid, Message: "The file or form sent was too large: the limit is " + size, Err: errBodyTooLarge}
+}
+
+// uploadPath is the one page that takes files: the import page.
+const uploadPath = "/admin/import"
+
+// bodyLimit is the largest body a request may send: more for a file sent
+// to the upload page than for any form.
+func (s *Server) bodyLimit(r *http.Request) int64 {
+	if r.Method == http.MethodPost && r.URL.Path == uploadPath {
+		return s.cfg.MaxUpload
+	}
+	return s.cfg.MaxBody
 }
 
 type statusRecorder struct {
@@ -188,10 +205,17 @@ func (s *Server) wrap(acc Access, h handler) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost {
-			if err := r.ParseForm(); err != nil {
+			var err error
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+				// A file upload: kept in memory up to the page's limit.
+				err = r.ParseMultipartForm(s.bodyLimit(r))
+			} else {
+				err = r.ParseForm()
+			}
+			if err != nil {
 				var mbe *http.MaxBytesError
 				if errors.As(err, &mbe) {
-					s.renderError(w, r, c, tooLarge(s.cfg.MaxBody))
+					s.renderError(w, r, c, tooLarge(s.bodyLimit(r)))
 					return
 				}
 				s.renderError(w, r, c, hearth.Errorf(hearth.KindInvalid, "The form could not be read"))

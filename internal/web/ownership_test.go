@@ -20,7 +20,7 @@ import (
 // entries are one person's entries of each kind a request can name.
 type entries struct {
 	plan, note, noteToWithhold, risk, use, concern, obs, prn, dose, stoppable, visit string
-	consent, repConsent, ownConsent, rep, endableRep, event, visitTask               string
+	consent, repConsent, ownConsent, rep, endableRep, event, visitTask, member       string
 }
 
 // ownedEntries records one of each kind of entry for p, as the manager.
@@ -90,6 +90,8 @@ func ownedEntries(t *testing.T, s *apptest.Scenario, p people.Person, bed tech.T
 			StartsOn: now.AddDate(0, -1, 0), VerifiedBy: "Grace Obi", VerifiedOn: now.AddDate(0, 0, -20)})
 		*dst = ok(r.ID, err)
 	}
+	tm, err := s.People.AssignCareTeam(ctx, m, p.ID, s.OtherCarer.ID, now.AddDate(0, 0, -1), time.Time{})
+	e.member = ok(tm.ID, err)
 	if _, err := s.People.Get(ctx, m, p.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -192,6 +194,8 @@ func TestAnEntryOfAnotherPersonLooksExactlyLikeAMissingOne(t *testing.T) {
 		{"A technology concern is taken forward only under its own person", named{route: "POST /people/{id}/technology/concerns/{concern}"}, staff,
 			url.Values{"status": {"investigating"}, "outcome": {"Looking into it"}, "version": {"1"}}, annE.concern, bobE.concern,
 			`SELECT COALESCE(SUM(version), 0) FROM tech_concerns`},
+		{"A care team membership is ended only under its own person", named{route: "POST /people/{id}/care-team/{member}/end"}, staff,
+			url.Values{}, annE.member, bobE.member, `SELECT COUNT(*) FROM care_team WHERE ends_at IS NOT NULL`},
 		{"The person sees only her own technology use", named{route: "GET /my/{id}/technology/{use}"}, own, nil, annE.use, bobE.use, ""},
 		{"The person's PDF copy is only of her own technology use", named{route: "GET /my/{id}/technology/{use}/copy.pdf"}, own, nil, annE.use, bobE.use, ""},
 

@@ -2,9 +2,13 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
+	"time"
 
 	"hearth"
 	"hearth/internal/access"
+	"hearth/internal/breakglass"
 	"hearth/internal/care"
 	"hearth/internal/door"
 	"hearth/internal/people"
@@ -12,18 +16,45 @@ import (
 )
 
 type homeView struct {
-	People []people.Person
+	People    []people.Person
+	Results   people.Results
+	Pager     pager
+	Query     string
+	Location  string
+	Ended     bool
+	Locations []people.Location // to filter by
+	Searched  bool
 }
 
+const peoplePage = 20
+
+// home is the people the actor supports, and the search for them: by part
+// of a name, an NHS number or a date of birth, within a location, with or
+// without people whose care has ended. A page at a time, with the count.
 func (s *Server) home(w http.ResponseWriter, r *http.Request, c *call) error {
 	if c.actor.Kind == access.KindInspector {
 		return s.inspectorHome(w, r, c)
 	}
-	list, err := s.People.Visible(r.Context(), c.actor)
+	q := r.URL.Query()
+	v := homeView{Query: strings.TrimSpace(q.Get("q")), Location: q.Get("location"), Ended: q.Get("ended") == "yes"}
+	v.Searched = v.Query != "" || v.Location != "" || v.Ended
+	res, err := s.People.Search(r.Context(), c.actor, people.Query{Text: v.Query, LocationID: v.Location, IncludeEnded: v.Ended,
+		Offset: pageOffset(r, "page", peoplePage), Limit: peoplePage})
 	if err != nil {
 		return err
 	}
-	s.render(w, r, c, http.StatusOK, "home", "Your people", homeView{People: list})
+	v.Results, v.People = res, res.People
+	v.Pager = newPager(r, "page", res.Offset, res.Limit, len(res.People), res.Total, "person", "people")
+	locs, err := s.People.Locations(r.Context())
+	if err != nil {
+		return err
+	}
+	for _, l := range locs {
+		if l.Open() {
+			v.Locations = append(v.Locations, l)
+		}
+	}
+	s.render(w, r, c, http.StatusOK, "home", "Your people", v)
 	return nil
 }
 
@@ -32,6 +63,19 @@ type personView struct {
 	Sections   []section
 	Alerts     []care.Alert // from the observations: fluids, weight, NEWS2
 	Technology []tech.Use   // stopped uses and overdue reviews
+	Pager      pager        // the access history's pages
+	Form       url.Values   // what was typed into a form on the page that was refused
+	Admitted   bool
+	Today      time.Time
+}
+
+// Date is a date input on the person page's forms.
+func (v personView) Date(prefix, label string, fields map[string]string) dateField {
+	var def time.Time
+	if prefix == "team_start" || prefix == "ends" {
+		def = v.Today
+	}
+	return dateOf(v.Form, prefix, label, "For example, "+v.Today.Format("2 1 2006"), fields, def)
 }
 
 // personPage shows who the person is, who supports them, what needs
@@ -40,25 +84,35 @@ type personView struct {
 // read of the technology use records, asked only of roles that hold those
 // permissions (the door decides and audits either way).
 func (s *Server) personPage(w http.ResponseWriter, r *http.Request, c *call) error {
-	ctx, id := r.Context(), r.PathValue("id")
-	pg, err := s.People.LoadPage(ctx, c.actor, id, s.cfg.HistoryLimit)
+	v, err := s.personView(r, c, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	v := personView{Page: pg, Sections: s.sections}
+	v.Admitted = r.URL.Query().Get("admitted") == "1"
+	s.render(w, r, c, http.StatusOK, "person", v.Person.FullName(), v)
+	return nil
+}
+
+func (s *Server) personView(r *http.Request, c *call, id string) (personView, error) {
+	ctx := r.Context()
+	pg, err := s.People.LoadPage(ctx, c.actor, id, pageOffset(r, "history", s.cfg.HistoryLimit), s.cfg.HistoryLimit)
+	if err != nil {
+		return personView{}, err
+	}
+	v := personView{Page: pg, Sections: s.sections, Today: s.Clock().In(london)}
+	v.Pager = newPager(r, "history", pg.AccessOffset, pg.AccessLimit, len(pg.Access), pg.AccessTotal, "entry", "entries")
 	perms := c.actor.Role.Info().Permissions
 	if perms.Has(access.ReadRecord) {
 		if v.Alerts, err = s.Care.Alerts(ctx, c.actor, id); err != nil && !door.IsDenial(err) {
-			return err
+			return v, err
 		}
 	}
 	if perms.Has(access.ReadTechUse) {
 		if v.Technology, err = s.Tech.Attention(ctx, c.actor, []string{id}); err != nil && !door.IsDenial(err) {
-			return err
+			return v, err
 		}
 	}
-	s.render(w, r, c, http.StatusOK, "person", pg.Person.FullName(), v)
-	return nil
+	return v, nil
 }
 
 func (s *Server) openBreakGlass(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -76,11 +130,12 @@ func (s *Server) openBreakGlass(w http.ResponseWriter, r *http.Request, c *call)
 }
 
 func (s *Server) breakGlassReviews(w http.ResponseWriter, r *http.Request, c *call) error {
-	list, err := s.BreakGlass.Unreviewed(r.Context(), c.actor)
+	q, err := s.BreakGlass.UnreviewedPage(r.Context(), c.actor, pageOffset(r, "page", queuePage), queuePage)
 	if err != nil {
 		return err
 	}
-	s.render(w, r, c, http.StatusOK, "reviews", "Break-glass uses to review", list)
+	s.render(w, r, c, http.StatusOK, "reviews", "Break-glass uses to review", reviewsView{List: q.Grants,
+		Pager: newPager(r, "page", q.Offset, queuePage, len(q.Grants), q.Total, "use", "uses")})
 	return nil
 }
 
@@ -90,4 +145,9 @@ func (s *Server) reviewBreakGlass(w http.ResponseWriter, r *http.Request, c *cal
 	}
 	http.Redirect(w, r, "/governance/break-glass", http.StatusSeeOther)
 	return nil
+}
+
+type reviewsView struct {
+	List  []breakglass.Grant
+	Pager pager
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"hearth"
@@ -53,7 +52,7 @@ func (s *Server) portalRoutes() {
 	for _, name := range []string{"home", "overview", "record", "consent", "history", "check", "corrections", "messages", "copy",
 		"invitation", "message", "techuse"} {
 		t, err := template.New("portal_layout.html").Funcs(funcs).ParseFS(templateFiles,
-			"templates/portal_layout.html", "templates/portal_"+name+".html")
+			"templates/portal_layout.html", "templates/partials.html", "templates/portal_"+name+".html")
 		if err != nil {
 			panic(fmt.Sprintf("portal template %s: %v", name, err)) // embedded at build time: a test catches it
 		}
@@ -330,16 +329,21 @@ func (ui *portalUI) addAboutMe(w http.ResponseWriter, r *http.Request, c *call) 
 
 type historyView struct {
 	portal.History
-	Key string
+	Key   string
+	Pager pager
 }
 
+// history is who has seen the record, a page at a time with the count: it
+// never stops without saying so.
 func (ui *portalUI) history(w http.ResponseWriter, r *http.Request, c *call) error {
-	from, _ := strconv.Atoi(r.URL.Query().Get("from"))
-	h, err := ui.s.Portal.History(r.Context(), c.actor, r.PathValue("id"), max(from, 0), ui.s.cfg.HistoryLimit)
+	limit := ui.s.cfg.HistoryLimit
+	offset := pageOffset(r, "page", limit)
+	h, err := ui.s.Portal.History(r.Context(), c.actor, r.PathValue("id"), offset, limit)
 	if err != nil {
 		return ui.fail(w, r, c, err)
 	}
-	ui.render(w, r, c, http.StatusOK, "history", portalPage{Title: "Who has seen your record", Data: historyView{History: h}})
+	ui.render(w, r, c, http.StatusOK, "history", portalPage{Title: "Who has seen your record", Data: historyView{History: h,
+		Pager: newPager(r, "page", h.Offset, limit, len(h.Events), h.Total, "entry", "entries")}})
 	return nil
 }
 
@@ -627,12 +631,20 @@ func (ui *portalUI) withhold(w http.ResponseWriter, r *http.Request, c *call) er
 	return nil
 }
 
+// queuePage is how many requests or marks a review queue shows at once.
+const queuePage = 25
+
+func (ui *portalUI) correctionQueue(r *http.Request, c *call) (queueView, error) {
+	q, err := ui.s.Portal.CorrectionQueuePage(r.Context(), c.actor, pageOffset(r, "page", queuePage), queuePage)
+	return queueView{List: q.Corrections, Pager: newPager(r, "page", q.Offset, queuePage, len(q.Corrections), q.Total, "request", "requests")}, err
+}
+
 func (ui *portalUI) queue(w http.ResponseWriter, r *http.Request, c *call) error {
-	list, err := ui.s.Portal.CorrectionQueue(r.Context(), c.actor)
+	v, err := ui.correctionQueue(r, c)
 	if err != nil {
 		return err
 	}
-	ui.s.renderWith(w, r, c, http.StatusOK, "portal_queue", page{Title: "Requests to correct a record", Data: queueView{List: list}})
+	ui.s.renderWith(w, r, c, http.StatusOK, "portal_queue", page{Title: "Requests to correct a record", Data: v})
 	return nil
 }
 
@@ -640,12 +652,12 @@ func (ui *portalUI) decideCorrection(w http.ResponseWriter, r *http.Request, c *
 	err := ui.s.Portal.DecideCorrection(r.Context(), c.actor, r.PathValue("id"), r.PostFormValue("decision"), r.PostFormValue("outcome"))
 	if err != nil {
 		if k := hearth.KindOf(err); k == hearth.KindInvalid || k == hearth.KindConflict {
-			list, lerr := ui.s.Portal.CorrectionQueue(r.Context(), c.actor)
+			v, lerr := ui.correctionQueue(r, c)
 			if lerr != nil {
 				return lerr
 			}
-			ui.s.renderWith(w, r, c, statusOf(err), "portal_queue", page{Title: "Requests to correct a record", Error: err.(*hearth.Error),
-				Data: queueView{List: list, Form: map[string]string{"id": r.PathValue("id"), "outcome": r.PostFormValue("outcome")}}})
+			v.Form = map[string]string{"id": r.PathValue("id"), "outcome": r.PostFormValue("outcome")}
+			ui.s.renderWith(w, r, c, statusOf(err), "portal_queue", page{Title: "Requests to correct a record", Error: err.(*hearth.Error), Data: v})
 			return nil
 		}
 		return err
@@ -654,12 +666,17 @@ func (ui *portalUI) decideCorrection(w http.ResponseWriter, r *http.Request, c *
 	return nil
 }
 
+func (ui *portalUI) withheldQueue(r *http.Request, c *call) (withheldView, error) {
+	q, err := ui.s.Portal.WithheldReviewPage(r.Context(), c.actor, pageOffset(r, "page", queuePage), queuePage)
+	return withheldView{List: q.Items, Pager: newPager(r, "page", q.Offset, queuePage, len(q.Items), q.Total, "item", "items")}, err
+}
+
 func (ui *portalUI) withheldReviews(w http.ResponseWriter, r *http.Request, c *call) error {
-	list, err := ui.s.Portal.WithheldReviews(r.Context(), c.actor)
+	v, err := ui.withheldQueue(r, c)
 	if err != nil {
 		return err
 	}
-	ui.s.renderWith(w, r, c, http.StatusOK, "portal_withheld", page{Title: "Withheld items to review", Data: withheldView{List: list}})
+	ui.s.renderWith(w, r, c, http.StatusOK, "portal_withheld", page{Title: "Withheld items to review", Data: v})
 	return nil
 }
 
@@ -667,12 +684,12 @@ func (ui *portalUI) reviewWithheld(w http.ResponseWriter, r *http.Request, c *ca
 	err := ui.s.Portal.ReviewWithheld(r.Context(), c.actor, r.PathValue("id"), r.PostFormValue("outcome"), r.PostFormValue("note"))
 	if err != nil {
 		if k := hearth.KindOf(err); k == hearth.KindInvalid || k == hearth.KindConflict {
-			list, lerr := ui.s.Portal.WithheldReviews(r.Context(), c.actor)
+			v, lerr := ui.withheldQueue(r, c)
 			if lerr != nil {
 				return lerr
 			}
-			ui.s.renderWith(w, r, c, statusOf(err), "portal_withheld", page{Title: "Withheld items to review", Error: err.(*hearth.Error),
-				Data: withheldView{List: list, Form: map[string]string{"id": r.PathValue("id"), "note": r.PostFormValue("note")}}})
+			v.Form = map[string]string{"id": r.PathValue("id"), "note": r.PostFormValue("note")}
+			ui.s.renderWith(w, r, c, statusOf(err), "portal_withheld", page{Title: "Withheld items to review", Error: err.(*hearth.Error), Data: v})
 			return nil
 		}
 		return err
@@ -682,13 +699,15 @@ func (ui *portalUI) reviewWithheld(w http.ResponseWriter, r *http.Request, c *ca
 }
 
 type queueView struct {
-	List []portal.Correction
-	Form map[string]string
+	List  []portal.Correction
+	Form  map[string]string
+	Pager pager
 }
 
 type withheldView struct {
-	List []portal.Withheld
-	Form map[string]string
+	List  []portal.Withheld
+	Form  map[string]string
+	Pager pager
 }
 
 // --- Consent --------------------------------------------------------------

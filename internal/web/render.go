@@ -128,6 +128,8 @@ func actionTitle(action string) string {
 		return "Opened the record in an emergency"
 	case "contribute":
 		return "Added to their own record"
+	case "import-records":
+		return "Added to Hearth by an import"
 	}
 	return strings.ReplaceAll(action, "-", " ")
 }
@@ -188,6 +190,7 @@ func menuFor(u accounts.User) []menuLink {
 		action access.Action
 		link   menuLink
 	}{
+		{access.ManagePeople, menuLink{"Admit someone", "/people/new"}},
 		{access.WriteRecord, menuLink{"My shift", "/shift"}},
 		{access.ManageTechRegister, menuLink{"Technology", "/governance/technology"}},
 		{access.ManageConcerns, menuLink{"Concerns", "/governance/technology-concerns"}},
@@ -198,6 +201,9 @@ func menuFor(u accounts.User) []menuLink {
 		{access.ManageInspections, menuLink{"Inspections", "/governance/inspections"}},
 		{access.ManageAgreements, menuLink{"Data-sharing agreements", "/governance/agreements"}},
 		{access.ManageAccounts, menuLink{"Partner systems", "/governance/partners"}},
+		{access.ManageLocations, menuLink{"Locations", "/admin/locations"}},
+		{access.ManageStaff, menuLink{"Staff", "/staff"}},
+		{access.ImportRecords, menuLink{"Import", "/admin/import"}},
 	} {
 		if perms.Has(l.action) {
 			links = append(links, l.link)

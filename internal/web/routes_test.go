@@ -32,6 +32,8 @@ var exempt = map[string]string{
 	"POST /signout/everywhere": "own sessions: audited by accounts as sign-out-everywhere",
 	"GET /portal/invitation":   "the portal invitation form: no one's data",
 	"POST /portal/invitation":  "invitation code check: audited by accounts as account-create and by the door when linked",
+	"GET /invitation/{token}":  "the staff invitation form: before the account exists; no one's data",
+	"POST /invitation/{token}": "staff invitation token check: audited by accounts as invitation-accept and account-create",
 
 	// Passkeys: the account's own credentials, audited by accounts.
 	"GET /portal/passkeys":                   "own passkeys: no one else's data",

@@ -22,6 +22,7 @@ import (
 	"hearth/internal/consent"
 	"hearth/internal/fhir"
 	"hearth/internal/governance"
+	"hearth/internal/imports"
 	"hearth/internal/partners"
 	"hearth/internal/people"
 	"hearth/internal/portal"
@@ -38,7 +39,8 @@ var staticFiles embed.FS
 type Config struct {
 	SecureCookies bool   // set the Secure flag and the __Host- prefix (under TLS)
 	MaxBody       int64  // largest request body accepted, in bytes
-	HistoryLimit  int    // access-history rows on the person page
+	MaxUpload     int64  // largest file upload accepted (the import page), in bytes
+	HistoryLimit  int    // access-history rows to a page (person page and the portal)
 	PublicURL     string // the origin people use, e.g. https://hearth.example.org: passkeys are bound to it (empty: the request's host)
 }
 
@@ -54,6 +56,7 @@ type Deps struct {
 	Governance *governance.Service
 	Partners   *partners.Service
 	FHIR       *fhir.Server // the person's copy of everything is the API's own mapping
+	Imports    *imports.Service
 	Clock      hearth.Clock
 	Log        *slog.Logger
 }
@@ -105,8 +108,11 @@ func New(deps Deps, cfg Config) (*Server, error) {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = 1 << 20
 	}
+	if cfg.MaxUpload == 0 {
+		cfg.MaxUpload = imports.MaxFileBytes + 64<<10 // the file and the form around it
+	}
 	if cfg.HistoryLimit == 0 {
-		cfg.HistoryLimit = 200
+		cfg.HistoryLimit = 50
 	}
 	if deps.Log == nil {
 		deps.Log = slog.New(slog.DiscardHandler)
@@ -163,6 +169,9 @@ func (s *Server) registerRoutes() {
 	s.inspectionRoutes()
 	s.passkeyRoutes()
 	s.partnerRoutes()
+	s.setupRoutes()
+	s.admissionRoutes()
+	s.importRoutes()
 }
 
 // staticHandler serves embedded assets with long caching: their names change
