@@ -71,8 +71,10 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 		}
 	} else {
 		db.dialect = SQLite
-		db.sql, err = sql.Open("sqlite", sqliteDSN(dsn))
-		if err == nil {
+		// Through the statement cache (stmtcache.go): the driver itself
+		// parses every statement afresh.
+		db.sql = sql.OpenDB(cachingConnector{dsn: sqliteDSN(dsn), drv: &sqlite.Driver{}})
+		{
 			// WAL lets readers run beside the one writer; writers queue on
 			// the busy timeout because every transaction begins IMMEDIATE.
 			db.sql.SetMaxOpenConns(8)
