@@ -36,6 +36,7 @@ Commands:
   audit          check the tamper-evident audit log (verify, seal)
   totp           print the current code for a TOTP secret (for the demo)
   gen            generate a synthetic provider at scale into a new database (for benchmarks)
+  bench          drive Hearth over HTTP and report every figure against the machine's limits
 
 Every command takes --db (HEARTH_DB): a SQLite file (default ./hearth.db)
 or a postgres:// DSN. Run 'hearth <command> --help' for a command's flags.
@@ -65,6 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"audit":   cmdAudit,
 		"totp":    cmdTOTP,
 		"gen":     cmdGen,
+		"bench":   cmdBench,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
