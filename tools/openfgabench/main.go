@@ -73,9 +73,11 @@ func main() {
 			tuples = append(tuples, &openfgav1.TupleKey{User: fmt.Sprintf("user:carer%d", (p+c)%40), Relation: "care_team", Object: fmt.Sprintf("person:p%d", p)})
 		}
 	}
-	_, err = srv.Write(ctx, &openfgav1.WriteRequest{StoreId: st.GetId(), AuthorizationModelId: am.GetAuthorizationModelId(),
-		Writes: &openfgav1.WriteRequestWrites{TupleKeys: tuples}})
-	check(err)
+	for start := 0; start < len(tuples); start += 100 { // OpenFGA takes at most 100 writes a request
+		_, err = srv.Write(ctx, &openfgav1.WriteRequest{StoreId: st.GetId(), AuthorizationModelId: am.GetAuthorizationModelId(),
+			Writes: &openfgav1.WriteRequestWrites{TupleKeys: tuples[start:min(start+100, len(tuples))]}})
+		check(err)
+	}
 	req := &openfgav1.CheckRequest{StoreId: st.GetId(), AuthorizationModelId: am.GetAuthorizationModelId(),
 		TupleKey: &openfgav1.CheckRequestTupleKey{User: "user:carer7", Relation: "can_read_record", Object: "person:p7"}}
 	resp, err := srv.Check(ctx, req)
