@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -37,8 +38,20 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	decisions := f.String("decisions", "", "JSON from tools/openfgabench (access.Decide beside OpenFGA), for the document")
 	verify := f.Bool("verify", false, "also time `audit verify` on each data set against the machine's hashing limit")
 	keep := f.String("keep", "", "a Markdown file of earlier go test -bench figures to include at the end of the document")
+	profile := f.String("cpu-profile", "", "write a CPU profile of the whole run (client and, with --data, server) to this file")
 	if err := f.Parse(args); err != nil {
 		return err
+	}
+	if *profile != "" {
+		pf, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	cfg := bench.Config{Duration: *duration, Sessions: *sessions, Password: demo.Password, Secret: demo.Secret, Progress: stderr}
 	for _, m := range strings.Split(*mixes, ",") {

@@ -22,6 +22,7 @@ var mayQueryStore = map[string]string{
 	"hearth/internal/apptest":         "builds a whole Hearth for a test and counts rows as a test does (test support, never in the binary)",
 	"hearth/internal/audit":           "the audit log itself: appends in the door's transaction, seals, verifies, issues receipts",
 	"hearth/internal/accounts":        "sign-in, sessions, second factors and account records (no care record); every change audited through audit.Log",
+	"hearth/internal/bench":           "measures the engine's raw commit rate in a scratch database or schema of its own, beside the load it drives over HTTP (no one's record)",
 	"hearth/internal/gen":             "generates synthetic scale data for benchmarks; never run on a provider's database (it refuses one that holds a provider)",
 }
 

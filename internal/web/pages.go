@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"hearth"
 	"hearth/internal/access"
@@ -35,29 +36,58 @@ type personView struct {
 }
 
 // personPage shows who the person is, who supports them, what needs
-// attention now, and who has seen their record. Each part is its own
-// decision: the alerts are a read of the care record and the technology a
+// attention now, and who has seen their record lately. It is one scope, so
+// one transaction and one commit of its audit events: each part is still
+// its own decision (the alerts a read of the care record, the technology a
 // read of the technology use records, asked only of roles that hold those
-// permissions (the door decides and audits either way).
+// permissions; the door decides and audits either way).
 func (s *Server) personPage(w http.ResponseWriter, r *http.Request, c *call) error {
 	ctx, id := r.Context(), r.PathValue("id")
-	pg, err := s.People.LoadPage(ctx, c.actor, id, s.cfg.HistoryLimit)
+	var v personView
+	perms := c.actor.Role.Info().Permissions
+	pg, err := s.People.LoadPage(ctx, c.actor, id, s.cfg.RecentLimit, func(sc *door.Scope) error {
+		var err error
+		if perms.Has(access.ReadRecord) {
+			if v.Alerts, err = s.Care.AlertsIn(sc, id); err != nil {
+				return err
+			}
+		}
+		if perms.Has(access.ReadTechUse) {
+			if v.Technology, err = s.Tech.AttentionIn(sc, []string{id}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	v := personView{Page: pg, Sections: s.sections}
-	perms := c.actor.Role.Info().Permissions
-	if perms.Has(access.ReadRecord) {
-		if v.Alerts, err = s.Care.Alerts(ctx, c.actor, id); err != nil && !door.IsDenial(err) {
-			return err
-		}
-	}
-	if perms.Has(access.ReadTechUse) {
-		if v.Technology, err = s.Tech.Attention(ctx, c.actor, []string{id}); err != nil && !door.IsDenial(err) {
-			return err
-		}
-	}
+	v.Page, v.Sections = pg, s.sections
 	s.render(w, r, c, http.StatusOK, "person", pg.Person.FullName(), v)
+	return nil
+}
+
+// historyPage is a page of a person's access history with its place in it.
+type historyPage struct {
+	people.History
+	Prev, Next int // offsets of the newer and older pages; -1 for none
+}
+
+// personHistory is the whole of who has seen the record, a page at a time.
+func (s *Server) personHistory(w http.ResponseWriter, r *http.Request, c *call) error {
+	from, _ := strconv.Atoi(r.URL.Query().Get("from"))
+	h, err := s.People.History(r.Context(), c.actor, r.PathValue("id"), max(from, 0), s.cfg.HistoryLimit)
+	if err != nil {
+		return err
+	}
+	v := historyPage{History: h, Prev: -1, Next: -1}
+	if h.Offset > 0 {
+		v.Prev = max(h.Offset-s.cfg.HistoryLimit, 0)
+	}
+	if h.Offset+len(h.Access) < h.Total {
+		v.Next = h.Offset + len(h.Access)
+	}
+	s.render(w, r, c, http.StatusOK, "person_history", "Who has seen "+h.Person.FullName()+"'s record", v)
 	return nil
 }
 
