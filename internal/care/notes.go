@@ -105,8 +105,9 @@ func (s *Service) Notes(ctx context.Context, actor door.Actor, personID string, 
 		days = 7
 	}
 	days = min(days, 366)
-	pg := NotesPage{Days: days, LateAfter: s.LateNoteAfter()}
-	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+	var pg NotesPage
+	err := s.door.Read(ctx, actor, func(sc *door.Scope) error {
+		pg = NotesPage{Days: days, LateAfter: s.LateNoteAfter()}
 		_, p, err := recOpen(sc, access.ReadRecord, personID, "Observation", "", fmt.Sprintf("daily notes, last %d days", days))
 		if err != nil {
 			return err

@@ -636,7 +636,8 @@ func (p ObsPage) TargetPct() int {
 // Observations reads a person's observations page.
 func (s *Service) Observations(ctx context.Context, actor door.Actor, personID string) (ObsPage, error) {
 	var pg ObsPage
-	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+	err := s.door.Read(ctx, actor, func(sc *door.Scope) error {
+		pg = ObsPage{}
 		purpose := people.Purpose(actor)
 		if _, err := sc.Allow(door.Request{Action: access.ReadRecord, Purpose: purpose, PersonID: personID,
 			ResourceType: "Observation", Detail: "observations"}); err != nil {

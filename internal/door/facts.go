@@ -153,10 +153,18 @@ func (s *Scope) personLock(req Request) string {
 	if s.tx.Dialect() != store.Postgres {
 		return ""
 	}
-	if !req.Action.IsRead() || req.Purpose == access.Sharing || req.Purpose == access.ProxyAccess {
+	if needsOrder(req) {
 		return " FOR UPDATE"
 	}
 	return ""
+}
+
+// needsOrder reports whether a decision must be made where writes are
+// ordered (the writer; on PostgreSQL, under the person's row lock): any
+// change, and any read whose permit rests on consent or a
+// representative's authority. A Read scope hands such a request to Run.
+func needsOrder(req Request) bool {
+	return !req.Action.IsRead() || req.Purpose == access.Sharing || req.Purpose == access.ProxyAccess
 }
 
 // lockPeople takes the lock req calls for (personLock) on every one of ids

@@ -447,7 +447,9 @@ type Page struct {
 // historyLimit is zero or less).
 func (s *Service) LoadPage(ctx context.Context, actor door.Actor, id string, historyLimit int, also ...func(sc *door.Scope) error) (Page, error) {
 	var pg Page
-	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+	// A read: a snapshot, then its events through the writer (door.Read).
+	err := s.door.Read(ctx, actor, func(sc *door.Scope) error {
+		pg = Page{}
 		purpose := Purpose(actor)
 		a, err := sc.Allow(door.Request{Action: access.ViewPerson, Purpose: purpose, PersonID: id, ResourceType: "Patient", ResourceID: id})
 		if err != nil {
@@ -515,7 +517,8 @@ type History struct {
 // visit first.
 func (s *Service) History(ctx context.Context, actor door.Actor, id string, offset, limit int) (History, error) {
 	var h History
-	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+	err := s.door.Read(ctx, actor, func(sc *door.Scope) error {
+		h = History{}
 		if _, err := sc.Allow(door.Request{Action: access.ReadAccessLog, Purpose: Purpose(actor), PersonID: id,
 			ResourceType: "AuditEvent", Detail: "access history"}); err != nil {
 			return err

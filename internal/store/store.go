@@ -45,6 +45,7 @@ type DB struct {
 	sql     *sql.DB
 	dialect Dialect
 	log     *slog.Logger
+	writer  *groupWriter // SQLite's group-commit writer (writer.go); nil on PostgreSQL
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a
@@ -90,6 +91,9 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 		db.sql.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", db.dialect, err)
 	}
+	if db.dialect == SQLite {
+		db.writer = newGroupWriter(db)
+	}
 	return db, nil
 }
 
@@ -110,8 +114,14 @@ func sqliteDSN(path string) string {
 // Dialect reports the storage engine.
 func (db *DB) Dialect() Dialect { return db.dialect }
 
-// Close closes the database.
-func (db *DB) Close() error { return db.sql.Close() }
+// Close stops the writer, refusing work still queued, and closes the
+// database.
+func (db *DB) Close() error {
+	if db.writer != nil {
+		db.writer.close()
+	}
+	return db.sql.Close()
+}
 
 // SQL exposes the pool for the few callers that need it (benchmarks,
 // migrations, tests that tamper with the audit log on purpose).
@@ -198,6 +208,27 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// ReadTx runs fn in a read-only transaction that sees one snapshot of the
+// database: on SQLite a deferred transaction, which never takes the write
+// lock (WAL lets it read beside the writer); on PostgreSQL REPEATABLE READ,
+// READ ONLY. It always rolls back: a read has nothing to commit.
+func (db *DB) ReadTx(ctx context.Context, fn func(tx *Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	sqlTx, err := db.sql.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer func() {
+		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			db.log.Error("end read failed", "err", rbErr)
+		}
+	}()
+	return fn(&Tx{tx: sqlTx, dialect: db.dialect})
 }
 
 // IsUniqueViolation reports whether err is a unique-constraint failure on
