@@ -179,7 +179,7 @@ func benchServed(ctx context.Context, cfg bench.Config, label, db string, verify
 		defer cancel()
 		_ = srv.Shutdown(shut)
 	}()
-	cfg.Targets = []bench.Target{{Label: label, URL: "http://" + ln.Addr().String(), DSN: db}}
+	cfg.Targets = []bench.Target{{Label: label, URL: "http://" + ln.Addr().String(), DSN: db, Stats: a.DB.WriteStats}}
 	rep, err := bench.Run(ctx, cfg)
 	if err != nil {
 		return rep, nil, err

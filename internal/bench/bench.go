@@ -26,6 +26,9 @@ type Target struct {
 	Label string // the data set: "1x", "10x"
 	URL   string // http://127.0.0.1:port
 	DSN   string // the database file or postgres:// DSN, for the limits
+	// Stats, when set, counts the server's group commits and the writes
+	// they made durable (store.DB.WriteStats), for writes per fsync.
+	Stats func() (commits, writes int64)
 }
 
 // Config is one benchmark run.
@@ -82,7 +85,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			}
 			for _, c := range cfg.Clients {
 				label := fmt.Sprintf("%s %s, %d clients", t.Label, name, c)
+				c0, w0 := stats(t)
 				s := closedLoop(ctx, sessions, mix, c, cfg.Duration, out, label)
+				s.Commits, s.Writes = since(t, c0, w0)
 				rep.Samples = append(rep.Samples, lim.judge(s, t.Label, mix))
 				if ctx.Err() != nil {
 					return rep, ctx.Err()
@@ -90,7 +95,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			}
 			for _, r := range cfg.Rates {
 				label := fmt.Sprintf("%s %s, %.0f/s offered", t.Label, name, r)
+				c0, w0 := stats(t)
 				s := openLoop(ctx, sessions, mix, r, cfg.Duration, out, label)
+				s.Commits, s.Writes = since(t, c0, w0)
 				rep.Samples = append(rep.Samples, lim.judge(s, t.Label, mix))
 				if ctx.Err() != nil {
 					return rep, ctx.Err()
@@ -100,6 +107,18 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	rep.LoadTo = loadAvg()
 	return rep, nil
+}
+
+func stats(t Target) (int64, int64) {
+	if t.Stats == nil {
+		return 0, 0
+	}
+	return t.Stats()
+}
+
+func since(t Target, c0, w0 int64) (int64, int64) {
+	c, w := stats(t)
+	return c - c0, w - w0
 }
 
 func measureLimits(ctx context.Context, t Target, cfg Config) (Limits, error) {

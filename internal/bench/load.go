@@ -104,7 +104,8 @@ type Sample struct {
 	LimitName   string  `json:"limit_name"`            // what that limit is
 	Ratio       float64 `json:"ratio"`                 // Throughput / Limit
 	FirstError  string  `json:"first_error,omitempty"` // what went wrong first, if anything
-	ServerCores float64 `json:"server_cores,omitempty"`
+	Commits     int64   `json:"commits,omitempty"` // the server's group commits during the run (SQLite)
+	Writes      int64   `json:"writes,omitempty"`  // scopes those commits made durable, audit-only reads included
 }
 
 type recorder struct {

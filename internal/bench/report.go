@@ -140,12 +140,8 @@ func Markdown(rep Report, prev *Report, plotDir string, plots []string) string {
 			load = fmt.Sprintf("%.0f/s offered", s.Rate)
 		}
 		extra := ""
-		if Mixes[s.Mix].Writes {
-			for _, l := range rep.Limits {
-				if l.Data == s.Data && l.Fsync > 0 {
-					extra = fmt.Sprintf("; %.2f× the fsync rate", s.Throughput/l.Fsync)
-				}
-			}
+		if s.Commits > 0 {
+			extra = fmt.Sprintf("; %.1f writes per commit", float64(s.Writes)/float64(s.Commits))
 		}
 		errs := fmt.Sprint(s.Errors)
 		if s.FirstError != "" {

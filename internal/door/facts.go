@@ -348,6 +348,13 @@ func (s *Scope) reachable(ids []string) (map[string]bool, error) {
 	for start := 0; start < len(ids); start += 500 {
 		var args []any
 		for _, id := range ids[start:min(start+500, len(ids))] {
+			// Someone this scope has already decided and permitted is
+			// within reach by that decision: asking again would only
+			// repeat the query (the person page, after viewing them).
+			if s.Permitted(id) {
+				out[id] = true
+				continue
+			}
 			if hearth.ValidID(id) {
 				args = append(args, id)
 			}
