@@ -89,23 +89,23 @@ func obsRequest(rng *rand.Rand, p string, now time.Time) request {
 
 // Sample is the outcome of one run of one mix at one load.
 type Sample struct {
-	Mix         string  `json:"mix"`
-	Data        string  `json:"data"`                  // which data set: "1x", "10x"
-	Clients     int     `json:"clients,omitempty"`     // closed loop: concurrent clients
-	Rate        float64 `json:"rate,omitempty"`        // open loop: requests per second offered
-	Seconds     float64 `json:"seconds"`               // how long it ran
-	Requests    int     `json:"requests"`              // answered
-	Errors      int     `json:"errors"`                // failed or wrong status
-	Throughput  float64 `json:"throughput"`            // answered per second
-	P50         float64 `json:"p50_ms"`                // latency percentiles, milliseconds
-	P95         float64 `json:"p95_ms"`                //
-	P99         float64 `json:"p99_ms"`                //
-	Limit       float64 `json:"limit"`                 // the machine's limit this is compared with, per second
-	LimitName   string  `json:"limit_name"`            // what that limit is
-	Ratio       float64 `json:"ratio"`                 // Throughput / Limit
-	FirstError  string  `json:"first_error,omitempty"` // what went wrong first, if anything
-	Commits     int64   `json:"commits,omitempty"` // the server's group commits during the run (SQLite)
-	Writes      int64   `json:"writes,omitempty"`  // scopes those commits made durable, audit-only reads included
+	Mix        string  `json:"mix"`
+	Data       string  `json:"data"`                  // which data set: "1x", "10x"
+	Clients    int     `json:"clients,omitempty"`     // closed loop: concurrent clients
+	Rate       float64 `json:"rate,omitempty"`        // open loop: requests per second offered
+	Seconds    float64 `json:"seconds"`               // how long it ran
+	Requests   int     `json:"requests"`              // answered
+	Errors     int     `json:"errors"`                // failed or wrong status
+	Throughput float64 `json:"throughput"`            // answered per second
+	P50        float64 `json:"p50_ms"`                // latency percentiles, milliseconds
+	P95        float64 `json:"p95_ms"`                //
+	P99        float64 `json:"p99_ms"`                //
+	Limit      float64 `json:"limit"`                 // the machine's limit this is compared with, per second
+	LimitName  string  `json:"limit_name"`            // what that limit is
+	Ratio      float64 `json:"ratio"`                 // Throughput / Limit
+	FirstError string  `json:"first_error,omitempty"` // what went wrong first, if anything
+	Commits    int64   `json:"commits,omitempty"`     // the server's group commits during the run (SQLite)
+	Writes     int64   `json:"writes,omitempty"`      // scopes those commits made durable, audit-only reads included
 }
 
 type recorder struct {
