@@ -19,6 +19,7 @@ import (
 	"hearth/internal/audit"
 	"hearth/internal/care"
 	"hearth/internal/consent"
+	"hearth/internal/door"
 	"hearth/internal/people"
 	"hearth/internal/portal"
 	"hearth/internal/tech"
@@ -47,7 +48,16 @@ type mapper struct {
 	base       string
 	now        time.Time
 	providerID string
-	ownView    bool // the person or their representative is reading: others' details of refused attempts are left out
+	// reader is who the mapping is for: the person or their representative
+	// see their history as audit.Event.ForPerson shows it, and staff other
+	// than the information governance lead without the text of refused
+	// attempts (audit.Event.WithoutRefusedText), as on the screens.
+	reader door.Actor
+}
+
+// ownView reports whether the person or their representative is reading.
+func (m mapper) ownView() bool {
+	return m.reader.Kind == access.KindPerson || m.reader.Kind == access.KindRepresentative
 }
 
 func (m mapper) cs(name string) string  { return consent.FHIRCodeSystem(m.base, name) }
@@ -988,7 +998,16 @@ func (m mapper) auditEvents(out *[]*entry, p people.Person, list []audit.Event) 
 }
 
 func (m mapper) auditEvent(p people.Person, ev audit.Event) *AuditEvent {
-	refused := ev.Decision == "deny"
+	refused := ev.Refused()
+	hidden := false
+	switch {
+	case m.ownView():
+		seen := ev.ForPerson(m.reader.ID)
+		hidden = seen.Stranger
+		ev.ActorName, ev.ReasonText, ev.Detail = seen.Name, seen.Why, seen.Detail
+	case !m.reader.Role.Info().Permissions.Has(access.ReviewBreakGlass):
+		ev = ev.WithoutRefusedText()
+	}
 	r := &AuditEvent{Base: Base{ResourceType: "AuditEvent", ID: ev.ID},
 		Type:     Coding{System: dicomDCM, Code: "110110", Display: "Patient Record"},
 		Subtype:  []Coding{m.hearthCode(csAuditAction, ev.Action, ev.Action)},
@@ -1015,7 +1034,6 @@ func (m mapper) auditEvent(p people.Person, ev audit.Event) *AuditEvent {
 	if role != "" {
 		agent.Role = []CodeableConcept{roleConcept}
 	}
-	hidden := m.ownView && refused
 	switch {
 	case hidden:
 		agent.Who = &Reference{Display: "Someone without access"}

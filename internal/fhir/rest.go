@@ -122,7 +122,7 @@ func (s *Server) readEntries(sc *door.Scope, c *call, personID, typ string, w ca
 }
 
 func (s *Server) mapperFor(sc *door.Scope, c *call) mapper {
-	m := mapper{base: c.base, now: sc.Now(), ownView: c.caller.Actor.Kind == access.KindPerson || c.caller.Actor.Kind == access.KindRepresentative}
+	m := mapper{base: c.base, now: sc.Now(), reader: c.caller.Actor}
 	if p, err := people.ProviderOf(sc); err == nil {
 		m.providerID = p.ID
 	}
