@@ -38,6 +38,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	decisions := f.String("decisions", "", "JSON from tools/openfgabench (access.Decide beside OpenFGA), for the document")
 	verify := f.Bool("verify", false, "also time `audit verify` on each data set against the machine's hashing limit")
 	keep := f.String("keep", "", "a Markdown file of earlier go test -bench figures to include at the end of the document")
+	from := f.String("from", "", "write the plots and document from an earlier results.json instead of running")
 	profile := f.String("cpu-profile", "", "write a CPU profile of the whole run (client and, with --data, server) to this file")
 	if err := f.Parse(args); err != nil {
 		return err
@@ -85,6 +86,16 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var rep bench.Report
 	var verifies []verifyFigure
 	switch {
+	case *from != "":
+		if rep, err = bench.Load(*from); err != nil {
+			return err
+		}
+		prev = nil
+		if *previous != "" {
+			if p, err := bench.Load(*previous); err == nil {
+				prev = &p
+			}
+		}
 	case *urlFlag != "":
 		if *dbFlag == "" {
 			return exitError{2, "bench: --url needs --db naming the server's database"}
