@@ -78,10 +78,10 @@ func Plots(rep Report, dir string) ([]string, error) {
 	for _, mix := range mixesIn(rep) {
 		tp := chart.Line{Chart: chart.Chart{ID: "throughput-" + mix, Title: "Throughput: " + mix,
 			Description: "Requests answered a second against concurrent clients, for each data set (closed loop).",
-			XLabel: "Concurrent clients", YLabel: "Requests a second", Categories: cats}}
+			XLabel:      "Concurrent clients", YLabel: "Requests a second", Categories: cats}}
 		lat := chart.Line{Chart: chart.Chart{ID: "latency-" + mix, Title: "Latency: " + mix,
 			Description: "The 50th, 95th and 99th percentile response times against concurrent clients, for each data set.",
-			XLabel: "Concurrent clients", YLabel: "Milliseconds", Unit: " ms", Categories: cats}}
+			XLabel:      "Concurrent clients", YLabel: "Milliseconds", Unit: " ms", Categories: cats}}
 		for _, data := range dataIn(rep) {
 			tp.Series = append(tp.Series, chart.Series{Name: data, Values: at(mix, data, func(s Sample) float64 { return s.Throughput })})
 			lat.Series = append(lat.Series,
