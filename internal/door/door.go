@@ -20,7 +20,9 @@
 // Writes to one person happen in order on both engines: on PostgreSQL a
 // decision to change a person's record locks that person's row until the
 // scope ends (docs/architecture.md, "Writes to one person happen in order");
-// on SQLite every scope is a write transaction and they already queue.
+// on SQLite every scope that writes runs in the one group-commit writer,
+// one after another. Read runs a read in a snapshot and sends only its
+// audit events to the writer (docs/architecture.md, "Group commit").
 package door
 
 import (

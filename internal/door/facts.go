@@ -141,7 +141,8 @@ func (s *Scope) inspectionGrant(inspectorID, locationID string) (access.Grant, e
 // row until the scope ends, and so does a read whose permit rests on the
 // person's consent or a representative's authority, so that a withdrawal
 // and a read it would refuse cannot interleave. SQLite needs none: every
-// scope there is an IMMEDIATE transaction, and they already queue.
+// scope that writes, and every such read, runs in the one writer, one
+// after another (docs/architecture.md, "Group commit").
 //
 // Both take the row FOR UPDATE. A shared lock for such reads would let
 // them run side by side, but a scope that reads and then decides a write
