@@ -42,7 +42,7 @@ var mayUseException = map[string]map[string]string{
 
 // storeQueryMethods are the methods of store.DB and store.Tx that run SQL
 // or hand out a way to.
-var storeQueryMethods = map[string]bool{"Exec": true, "Query": true, "QueryRow": true, "Tx": true, "SQL": true}
+var storeQueryMethods = map[string]bool{"Exec": true, "Query": true, "QueryRow": true, "Tx": true, "Write": true, "ReadTx": true, "SQL": true}
 
 func loadModule(t *testing.T) []*packages.Package {
 	t.Helper()
