@@ -8,6 +8,7 @@ import (
 
 	"hearth/internal/app"
 	"hearth/internal/demo"
+	"hearth/internal/gen"
 )
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -25,6 +26,13 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer a.Close()
 	if *scale > 0 {
+		if p, err := a.People.Provider(ctx); err == nil {
+			if p.Name != gen.ProviderName {
+				return fmt.Errorf("demo: this database already holds %q; use a new file for generated data", p.Name)
+			}
+			fmt.Fprintf(stdout, "Using the generated provider already in %s.\n", *sf.db)
+			return serve(ctx, a, sf, log)
+		}
 		days, seed := 180, 2026
 		res, err := generate(ctx, a, genFlags{scale: scale, days: &days, seed: &seed}, isTerminal(stderr), stdout, stderr)
 		if err != nil {
