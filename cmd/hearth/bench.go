@@ -38,7 +38,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	decisions := f.String("decisions", "", "JSON from tools/openfgabench (access.Decide beside OpenFGA), for the document")
 	verify := f.Bool("verify", false, "also time `audit verify` on each data set against the machine's hashing limit")
 	keep := f.String("keep", "", "a Markdown file of earlier go test -bench figures to include at the end of the document")
-	from := f.String("from", "", "write the plots and document from an earlier results.json instead of running")
+	from := f.String("from", "", "write the plots and document from earlier results.json files (comma-separated, merged) instead of running")
 	profile := f.String("cpu-profile", "", "write a CPU profile of the whole run (client and, with --data, server) to this file")
 	if err := f.Parse(args); err != nil {
 		return err
@@ -84,12 +84,17 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	var rep bench.Report
-	var verifies []verifyFigure
 	switch {
 	case *from != "":
-		if rep, err = bench.Load(*from); err != nil {
-			return err
+		var reps []bench.Report
+		for _, path := range strings.Split(*from, ",") {
+			r, err := bench.Load(path)
+			if err != nil {
+				return err
+			}
+			reps = append(reps, r)
 		}
+		rep = bench.Merge(reps...)
 		prev = nil
 		if *previous != "" {
 			if p, err := bench.Load(*previous); err == nil {
@@ -114,15 +119,13 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			if err != nil {
 				return err
 			}
+			if v != nil {
+				one.Verify = append(one.Verify, *v)
+			}
 			if rep.Started.IsZero() {
 				rep = one
 			} else {
-				rep.Limits = append(rep.Limits, one.Limits...)
-				rep.Samples = append(rep.Samples, one.Samples...)
-				rep.LoadTo = one.LoadTo
-			}
-			if v != nil {
-				verifies = append(verifies, *v)
+				rep = bench.Merge(rep, one)
 			}
 		}
 	default:
@@ -152,7 +155,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprint(stdout, section)
 		return nil
 	}
-	doc, err := benchDocument(section, *decisions, verifies, *keep)
+	doc, err := benchDocument(section, *decisions, rep.Verify, *keep)
 	if err != nil {
 		return err
 	}
@@ -165,7 +168,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // benchServed serves the database at db on a loopback port for the length
 // of one data set's runs.
-func benchServed(ctx context.Context, cfg bench.Config, label, db string, verify bool, stderr io.Writer) (bench.Report, *verifyFigure, error) {
+func benchServed(ctx context.Context, cfg bench.Config, label, db string, verify bool, stderr io.Writer) (bench.Report, *bench.Verify, error) {
 	a, err := app.Open(ctx, app.Config{DB: db})
 	if err != nil {
 		return bench.Report{}, nil, err

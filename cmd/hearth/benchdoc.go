@@ -17,21 +17,10 @@ import (
 
 	"hearth/internal/app"
 	"hearth/internal/audit"
+	"hearth/internal/bench"
 )
 
-// verifyFigure is `audit verify` on one data set beside the machine's
-// limit for the same work: an HMAC and an RFC 6962 leaf hash of a typical
-// leaf on every core, measured in the same run.
-type verifyFigure struct {
-	Data      string
-	Events    int64
-	Took      time.Duration
-	PerSecond float64
-	Limit     float64 // events a second the cores could MAC and hash
-	OK        bool
-}
-
-func timeVerify(ctx context.Context, a *app.App, label string, stderr io.Writer) (*verifyFigure, error) {
+func timeVerify(ctx context.Context, a *app.App, label string, stderr io.Writer) (*bench.Verify, error) {
 	fmt.Fprintf(stderr, "%s: timing audit verify...\n", label)
 	start := time.Now()
 	rep, err := a.Audit.Verify(ctx, nil)
@@ -39,7 +28,7 @@ func timeVerify(ctx context.Context, a *app.App, label string, stderr io.Writer)
 		return nil, err
 	}
 	took := time.Since(start)
-	v := &verifyFigure{Data: label, Events: rep.Events, Took: took, OK: rep.OK()}
+	v := &bench.Verify{Data: label, Events: rep.Events, Seconds: took.Seconds(), OK: rep.OK()}
 	v.PerSecond = float64(rep.Events) / took.Seconds()
 	v.Limit = hashLimit(2 * time.Second)
 	fmt.Fprintf(stderr, "%s: verified %d events in %s (%.0f/s; the cores can MAC and hash %.0f/s)\n", label, rep.Events, took.Round(time.Millisecond), v.PerSecond, v.Limit)
@@ -93,7 +82,7 @@ type decisionsFile struct {
 // benchDocument is docs/benchmarks.md: how the figures were made, the load
 // section, verify, decisions beside OpenFGA, and the earlier go test -bench
 // figures kept from before.
-func benchDocument(load, decisions string, verifies []verifyFigure, keep string) (string, error) {
+func benchDocument(load, decisions string, verifies []bench.Verify, keep string) (string, error) {
 	var b strings.Builder
 	b.WriteString(`# Benchmarks
 
@@ -128,7 +117,7 @@ assertions in tests.
 		b.WriteString("\n## Audit verify\n\n`audit.Log.Verify` over each data set's whole log, beside an HMAC and a leaf hash of a typical leaf on every core, measured in the same run.\n\n")
 		b.WriteString("| data | events | took | events/s | MAC + leaf hash limit, all cores | ratio | intact |\n|---|---|---|---|---|---|---|\n")
 		for _, v := range verifies {
-			fmt.Fprintf(&b, "| %s | %d | %s | %.0f | %.0f/s | %.1f%% | %v |\n", v.Data, v.Events, v.Took.Round(time.Millisecond), v.PerSecond, v.Limit, 100*v.PerSecond/v.Limit, v.OK)
+			fmt.Fprintf(&b, "| %s | %d | %.1f s | %.0f | %.0f/s | %.1f%% | %v |\n", v.Data, v.Events, v.Seconds, v.PerSecond, v.Limit, 100*v.PerSecond/v.Limit, v.OK)
 		}
 	}
 	if decisions != "" {

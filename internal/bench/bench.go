@@ -52,8 +52,37 @@ type Report struct {
 	Machine  Machine   `json:"machine"`
 	Limits   []Limits  `json:"limits"`
 	Samples  []Sample  `json:"samples"`
+	Verify   []Verify  `json:"verify,omitempty"`
 	LoadFrom [3]float64
 	LoadTo   [3]float64
+}
+
+// Verify is `audit verify` over one data set beside the machine's limit for
+// the same work: an HMAC and an RFC 6962 leaf hash of a typical leaf on
+// every core, measured in the same run.
+type Verify struct {
+	Data      string  `json:"data"`
+	Events    int64   `json:"events"`
+	Seconds   float64 `json:"seconds"`
+	PerSecond float64 `json:"per_second"`
+	Limit     float64 `json:"limit"` // events a second the cores could MAC and hash
+	OK        bool    `json:"ok"`
+}
+
+// Merge puts reports of separate runs (data sets measured at different
+// times) into one, for one document.
+func Merge(reps ...Report) Report {
+	var out Report
+	for i, r := range reps {
+		if i == 0 {
+			out.Started, out.Machine, out.LoadFrom = r.Started, r.Machine, r.LoadFrom
+		}
+		out.Limits = append(out.Limits, r.Limits...)
+		out.Samples = append(out.Samples, r.Samples...)
+		out.Verify = append(out.Verify, r.Verify...)
+		out.LoadTo = r.LoadTo
+	}
+	return out
 }
 
 // Run measures every mix against every target.
