@@ -37,6 +37,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	previous := f.String("previous", "", "an earlier results.json, for what changed (default: --out's results.json before this run)")
 	decisions := f.String("decisions", "", "JSON from tools/openfgabench (access.Decide beside OpenFGA), for the document")
 	verify := f.Bool("verify", false, "also time `audit verify` on each data set against the machine's hashing limit")
+	notes := f.String("notes", "", "a Markdown file saying what changed in Hearth since the last report, put after the load figures")
 	keep := f.String("keep", "", "a Markdown file of earlier go test -bench figures to include at the end of the document")
 	from := f.String("from", "", "write the plots and document from earlier results.json files (comma-separated, merged) instead of running")
 	profile := f.String("cpu-profile", "", "write a CPU profile of the whole run (client and, with --data, server) to this file")
@@ -155,7 +156,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprint(stdout, section)
 		return nil
 	}
-	doc, err := benchDocument(section, *decisions, rep.Verify, *keep)
+	doc, err := benchDocument(section, *decisions, rep.Verify, *notes, *keep)
 	if err != nil {
 		return err
 	}

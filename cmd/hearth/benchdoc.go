@@ -82,7 +82,7 @@ type decisionsFile struct {
 // benchDocument is docs/benchmarks.md: how the figures were made, the load
 // section, verify, decisions beside OpenFGA, and the earlier go test -bench
 // figures kept from before.
-func benchDocument(load, decisions string, verifies []bench.Verify, keep string) (string, error) {
+func benchDocument(load, decisions string, verifies []bench.Verify, notes, keep string) (string, error) {
 	var b strings.Builder
 	b.WriteString(`# Benchmarks
 
@@ -113,6 +113,14 @@ assertions in tests.
 `)
 	b.WriteString("## Load\n\n")
 	b.WriteString(load)
+	if notes != "" {
+		raw, err := os.ReadFile(notes)
+		if err != nil {
+			return "", err
+		}
+		b.WriteString("\n")
+		b.Write(raw)
+	}
 	if len(verifies) > 0 {
 		b.WriteString("\n## Audit verify\n\n`audit.Log.Verify` over each data set's whole log, beside an HMAC and a leaf hash of a typical leaf on every core, measured in the same run.\n\n")
 		b.WriteString("| data | events | took | events/s | MAC + leaf hash limit, all cores | ratio | intact |\n|---|---|---|---|---|---|---|\n")
