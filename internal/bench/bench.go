@@ -310,12 +310,8 @@ func readMachine() Machine {
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.Kernel = "Linux " + strings.TrimSpace(string(b))
 	}
-	if b, err := os.ReadFile("/sys/block/vda/queue/rotational"); err == nil {
-		kind := "SSD-backed"
-		if strings.TrimSpace(string(b)) == "1" {
-			kind = "rotational"
-		}
-		m.Disk = "virtio block device (vda), " + kind
+	if _, err := os.Stat("/sys/block/vda"); err == nil {
+		m.Disk = "a virtio block device (vda)"
 	}
 	return m
 }

@@ -73,7 +73,7 @@ func Markdown(rep Report, prev *Report, plotDir string, plots []string) string {
 		}
 		extra := ""
 		if s.Commits > 0 {
-			extra = fmt.Sprintf("; %.1f writes per commit", float64(s.Writes)/float64(s.Commits))
+			extra = fmt.Sprintf("; %.1f requests per commit", float64(s.Writes)/float64(s.Commits))
 		}
 		errs := fmt.Sprint(s.Errors)
 		if s.FirstError != "" {
