@@ -138,7 +138,7 @@ assertions in tests.
 			return "", fmt.Errorf("%s: %w", decisions, err)
 		}
 		b.WriteString("\n## Access decisions beside OpenFGA\n\n")
-		fmt.Fprintf(&b, "`tools/openfgabench` (its own module, so OpenFGA's dependency tree stays out of Hearth): `access.Decide` and an embedded OpenFGA %s `Check` on the same care-team fact (a care worker on the person's team reads their record; 100 people with four carers each), in one process, measured %s with %s.\n\n", d.OpenFGA, d.Measured, d.Go)
+		fmt.Fprintf(&b, "`tools/openfgabench` (its own module, so OpenFGA's dependency tree stays out of Hearth): `access.Decide` and an OpenFGA %s `Check` on the same care-team fact (a care worker on the person's team reads their record; 100 people with four carers each), in one process, measured %s with %s.\n\n", d.OpenFGA, d.Measured, d.Go)
 		b.WriteString("| decision | time per check | allocations | bytes |\n|---|---|---|---|\n")
 		for _, r := range d.Results {
 			fmt.Fprintf(&b, "| %s | %.0f ns | %d | %d |\n", r.Name, r.NsPerOp, r.AllocsPerOp, r.BytesPerOp)
