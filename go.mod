@@ -25,7 +25,16 @@ require (
 	github.com/rivo/uniseg v0.4.7 // indirect
 )
 
-require github.com/go-jose/go-jose/v4 v4.1.9
+require (
+	github.com/go-jose/go-jose/v4 v4.1.9
+	github.com/schollz/progressbar/v3 v3.19.1
+)
+
+require (
+	github.com/mitchellh/colorstring v0.0.0-20190213212951-d06e56a500db // indirect
+	github.com/rivo/uniseg v0.4.7 // indirect
+	golang.org/x/term v0.48.0 // indirect
+)
 
 require (
 	github.com/boombuler/barcode v1.1.0 // indirect

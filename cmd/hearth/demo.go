@@ -8,12 +8,14 @@ import (
 
 	"hearth/internal/app"
 	"hearth/internal/demo"
+	"hearth/internal/gen"
 )
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("demo", "Create (once) a plausible demo provider in its own database, print the demo accounts, and serve it.", stderr)
 	sf := addServeFlags(f, "hearth-demo.db", "127.0.0.1:8080")
 	seedOnly := f.Bool("seed-only", false, "create the demo data, print the accounts and exit without serving")
+	scale := f.Float64("scale", 0, "instead of the small demo, generate a synthetic provider at this scale (1: a large local authority) into a new database, as `hearth gen` does")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
@@ -23,6 +25,25 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer a.Close()
+	if *scale > 0 {
+		if p, err := a.People.Provider(ctx); err == nil {
+			if p.Name != gen.ProviderName {
+				return fmt.Errorf("demo: this database already holds %q; use a new file for generated data", p.Name)
+			}
+			fmt.Fprintf(stdout, "Using the generated provider already in %s.\n", *sf.db)
+			return serve(ctx, a, sf, log)
+		}
+		days, seed := 180, 2026
+		res, err := generate(ctx, a, genFlags{scale: scale, days: &days, seed: &seed}, isTerminal(stderr), stdout, stderr)
+		if err != nil {
+			return err
+		}
+		printGenerated(stdout, res)
+		if *seedOnly {
+			return nil
+		}
+		return serve(ctx, a, sf, log)
+	}
 	res, err := demo.Seed(ctx, a)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -36,6 +37,8 @@ Commands:
   import         import people, staff or care teams from a CSV file
   audit          check the tamper-evident audit log (verify, seal)
   totp           print the current code for a TOTP secret (for the demo)
+  gen            generate a synthetic provider at scale into a new database (for benchmarks)
+  bench          drive Hearth over HTTP and report every figure against the machine's limits
 
 Every command takes --db (HEARTH_DB): a SQLite file (default ./hearth.db)
 or a postgres:// DSN. Run 'hearth <command> --help' for a command's flags.
@@ -66,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"import":  cmdImport,
 		"audit":   cmdAudit,
 		"totp":    cmdTOTP,
+		"gen":     cmdGen,
+		"bench":   cmdBench,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -156,6 +161,24 @@ func (f flags) Duration(name string, def time.Duration, help string) *time.Durat
 		}
 	}
 	return f.FlagSet.Duration(name, def, help)
+}
+
+func (f flags) Int(name string, def int, help string) *int {
+	if v, ok := os.LookupEnv(envName(name)); ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			def = n
+		}
+	}
+	return f.FlagSet.Int(name, def, help)
+}
+
+func (f flags) Float64(name string, def float64, help string) *float64 {
+	if v, ok := os.LookupEnv(envName(name)); ok {
+		if n, err := strconv.ParseFloat(v, 64); err == nil {
+			def = n
+		}
+	}
+	return f.FlagSet.Float64(name, def, help)
 }
 
 // common are the flags every command shares.

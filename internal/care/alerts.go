@@ -138,6 +138,18 @@ func (s *Service) Alerts(ctx context.Context, actor door.Actor, personID string)
 	return out, err
 }
 
+// AlertsIn is Alerts inside a scope the caller opened (the person page's):
+// the read is decided and audited there, and a refusal shows no alerts
+// rather than failing the page.
+func (s *Service) AlertsIn(sc *door.Scope, personID string) ([]Alert, error) {
+	a, err := sc.Check(door.Request{Action: access.ReadRecord, Purpose: people.Purpose(sc.Actor()), PersonID: personID,
+		ResourceType: "Flag", Detail: "alerts"})
+	if err != nil || !a.Decision.Permit {
+		return nil, err
+	}
+	return s.alertsFor(sc, personID, sc.Now())
+}
+
 // LocationAlerts lists the people at a location who have alerts now, for
 // the people the actor may see: the list is a query (audited as such), and
 // each person on it is decided alone and audited as a read.

@@ -802,7 +802,8 @@ type MedicinesPage struct {
 // Medicines reads a person's medicines page.
 func (s *Service) Medicines(ctx context.Context, actor door.Actor, personID string) (MedicinesPage, error) {
 	var pg MedicinesPage
-	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+	err := s.door.Read(ctx, actor, func(sc *door.Scope) error {
+		pg = MedicinesPage{}
 		if _, err := sc.Allow(door.Request{Action: access.ReadMedicines, Purpose: people.Purpose(actor), PersonID: personID,
 			ResourceType: "MedicationStatement", Detail: "medicines"}); err != nil {
 			return err

@@ -117,8 +117,9 @@ func (s *Service) NotesPaged(ctx context.Context, actor door.Actor, personID str
 		days = 7
 	}
 	days = min(days, 366)
-	pg := NotesPage{Days: days, LateAfter: s.LateNoteAfter(), Offset: max(offset, 0), Limit: max(limit, 0)}
-	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+	var pg NotesPage
+	err := s.door.Read(ctx, actor, func(sc *door.Scope) error {
+		pg = NotesPage{Days: days, LateAfter: s.LateNoteAfter(), Offset: max(offset, 0), Limit: max(limit, 0)}
 		_, p, err := recOpen(sc, access.ReadRecord, personID, "Observation", "", fmt.Sprintf("daily notes, last %d days", days))
 		if err != nil {
 			return err

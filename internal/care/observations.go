@@ -674,8 +674,9 @@ func (s *Service) Observations(ctx context.Context, actor door.Actor, personID s
 // ObservationsPaged reads a person's observations page with the pages of
 // vital signs, falls and weights asked for.
 func (s *Service) ObservationsPaged(ctx context.Context, actor door.Actor, personID string, paging ObsPaging) (ObsPage, error) {
-	pg := ObsPage{VitalsOffset: max(paging.Vitals, 0), FallsOffset: max(paging.Falls, 0), WeightsOffset: max(paging.Weights, 0)}
-	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+	var pg ObsPage
+	err := s.door.Read(ctx, actor, func(sc *door.Scope) error {
+		pg = ObsPage{VitalsOffset: max(paging.Vitals, 0), FallsOffset: max(paging.Falls, 0), WeightsOffset: max(paging.Weights, 0)}
 		purpose := people.Purpose(actor)
 		if _, err := sc.Allow(door.Request{Action: access.ReadRecord, Purpose: purpose, PersonID: personID,
 			ResourceType: "Observation", Detail: "observations"}); err != nil {

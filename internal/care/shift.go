@@ -28,10 +28,12 @@ type Shift struct {
 	DueCount  int
 }
 
-// MyShift reads the actor's shift. Choosing the people is a query (audited
-// as such); each person shown is decided alone and audited as a read, and
-// their medicines as a second read.
-func (s *Service) MyShift(ctx context.Context, actor door.Actor) (Shift, error) {
+// MyShift reads the actor's shift in one scope. Choosing the people is a
+// query (audited as such); each person shown is decided alone and audited as
+// a read, and their medicines as a second read. also runs in the same scope
+// with the people shown (the web adds the technology needing attention,
+// which this package cannot import).
+func (s *Service) MyShift(ctx context.Context, actor door.Actor, also ...func(sc *door.Scope, personIDs []string) error) (Shift, error) {
 	var sh Shift
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 		q, err := sc.Allow(door.Request{Action: access.ListPeople, Purpose: people.Purpose(actor), ResourceType: "Patient", Detail: "my shift"})
@@ -94,6 +96,13 @@ func (s *Service) MyShift(ctx context.Context, actor door.Actor) (Shift, error) 
 				}
 			}
 			sh.People = append(sh.People, sp)
+		}
+		if len(allowed) > 0 {
+			for _, fn := range also {
+				if err := fn(sc, allowed); err != nil {
+					return err
+				}
+			}
 		}
 		from := ukDayStart(now)
 		visits, err := s.loadVisits(sc, `v.assigned_to = ? AND v.window_start >= ? AND v.window_start < ? AND `+visitBeforeCareEnded, now,

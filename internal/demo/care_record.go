@@ -90,7 +90,7 @@ func contains(xs []string, x string) bool {
 // careTeamOf is the usernames of the person's care team, read from the
 // demo's own assignment rule (the same careTeam function Seed used).
 func careTeamOf(a *app.App, ctx context.Context, manager door.Actor, personID string) []string {
-	p, err := a.People.LoadPage(ctx, manager, personID, 0, 1)
+	p, err := a.People.LoadPage(ctx, manager, personID, 1)
 	if err != nil {
 		return nil
 	}

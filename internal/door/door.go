@@ -20,7 +20,9 @@
 // Writes to one person happen in order on both engines: on PostgreSQL a
 // decision to change a person's record locks that person's row until the
 // scope ends (docs/architecture.md, "Writes to one person happen in order");
-// on SQLite every scope is a write transaction and they already queue.
+// on SQLite every scope that writes runs in the one group-commit writer,
+// one after another. Read runs a read in a snapshot and sends only its
+// audit events to the writer (docs/architecture.md, "Group commit").
 package door
 
 import (
@@ -127,6 +129,9 @@ type Scope struct {
 	notes   []audit.Event // events that are not decisions (Note)
 	permits int           // decisions in this scope that permitted
 	loading int           // > 0 while fact sources load facts: reads only
+	// readOnly marks a scope opened by Read: a snapshot that may not
+	// write, nor rely on a permit that must be ordered with writes.
+	readOnly bool
 }
 
 // factKey is everything loadFacts reads by: the same key, the same facts.
@@ -158,7 +163,9 @@ func (a *Access) Action() access.Action { return a.req.Action }
 // did is rolled back and the decisions are audited with the failure.
 func (d *Door) Run(ctx context.Context, actor Actor, fn func(s *Scope) error) error {
 	var s *Scope
-	err := d.db.Tx(ctx, func(tx *store.Tx) error {
+	// Write: on SQLite the scope is one piece of a group commit, in a
+	// savepoint of the writer's transaction (store/writer.go).
+	err := d.db.Write(ctx, func(tx *store.Tx) error {
 		s = &Scope{tx: tx, ctx: ctx, door: d, actor: actor, now: d.clock(), facts: map[factKey]access.Facts{}}
 		if err := fn(s); err != nil {
 			return err
@@ -169,12 +176,47 @@ func (d *Door) Run(ctx context.Context, actor Actor, fn func(s *Scope) error) er
 		return err
 	}
 	// The work failed and was rolled back; record the attempt.
-	if auditErr := d.db.Tx(ctx, func(tx *store.Tx) error { return s.appendEvents(ctx, tx, err) }); auditErr != nil {
+	if auditErr := d.db.Write(ctx, func(tx *store.Tx) error { return s.appendEvents(ctx, tx, err) }); auditErr != nil {
 		d.logger.Error("audit of failed request", "err", auditErr, "cause", err)
 		return errors.Join(err, auditErr)
 	}
 	return err
 }
+
+// Read runs fn as a read: in a snapshot of the database (a read-only
+// transaction, so on SQLite it never takes the write lock and reads run side
+// by side), then appends the scope's audit events through the writer and
+// returns only once they are durable. Nothing is answered before its event
+// is durable; the read itself changed nothing, so there is nothing else to
+// commit (docs/architecture.md, "Group commit").
+//
+// Two kinds of scope cannot be read this way, and Read runs them again
+// from the start with Run: one that writes (sc.Exec), and one whose permit
+// rests on the person's consent or a representative's authority (purposes
+// sharing and proxy-access), which must be ordered with the withdrawal of
+// that consent exactly as a write is. So fn may run twice: it must set its
+// results, not add to what a first run left.
+func (d *Door) Read(ctx context.Context, actor Actor, fn func(s *Scope) error) error {
+	var s *Scope
+	err := d.db.ReadTx(ctx, func(tx *store.Tx) error {
+		s = &Scope{tx: tx, ctx: ctx, door: d, actor: actor, now: d.clock(), facts: map[factKey]access.Facts{}, readOnly: true}
+		return fn(s)
+	})
+	if errors.Is(err, errNeedsWriter) {
+		return d.Run(ctx, actor, fn)
+	}
+	if s == nil || len(s.events) == 0 && len(s.notes) == 0 {
+		return err
+	}
+	if auditErr := d.db.Write(ctx, func(tx *store.Tx) error { return s.appendEvents(ctx, tx, err) }); auditErr != nil {
+		d.logger.Error("audit of a read", "err", auditErr, "cause", err)
+		return errors.Join(err, auditErr)
+	}
+	return err
+}
+
+// errNeedsWriter stops a Read that turns out to need the writer.
+var errNeedsWriter = errors.New("door: this read must run as a write")
 
 // Do is Run for a single request: fn runs only when the request is
 // permitted.
@@ -233,6 +275,9 @@ func (s *Scope) Check(req Request) (*Access, error) {
 // because candidate lists hold only people the actor has a relationship
 // with: build them with Reach, or use Filter.
 func (s *Scope) AllowEach(req Request, personIDs []string) ([]string, error) {
+	if s.readOnly && needsOrder(req) {
+		return nil, errNeedsWriter
+	}
 	// Whoever built the list, only people within the actor's reach are
 	// decided: the contract holds by construction, not by habit.
 	reachable, err := s.reachable(personIDs)
@@ -308,6 +353,9 @@ type Party struct {
 // unknown subject. A denial is not an error: the caller says why in words
 // that fit its form.
 func (s *Scope) DecideFor(userID string, req Request, as string) (Party, error) {
+	if s.readOnly && needsOrder(req) {
+		return Party{}, errNeedsWriter
+	}
 	var p Party
 	var kind, role string
 	var disabled sql.NullTime
@@ -346,6 +394,9 @@ func (s *Scope) DecideFor(userID string, req Request, as string) (Party, error) 
 }
 
 func (s *Scope) decide(actor Actor, req Request) (*Access, error) {
+	if s.readOnly && needsOrder(req) {
+		return nil, errNeedsWriter
+	}
 	var f access.Facts
 	aboutLocation := !req.Action.PersonScoped() && req.LocationID != ""
 	if req.Action.PersonScoped() || aboutLocation {
@@ -430,6 +481,9 @@ func (s *Scope) readable() error {
 }
 
 func (s *Scope) writable() error {
+	if s.readOnly {
+		return errNeedsWriter
+	}
 	if s.loading > 0 {
 		return errors.New("door: fact sources read; they never write")
 	}

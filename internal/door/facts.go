@@ -145,7 +145,8 @@ func (s *Scope) inspectionGrant(inspectorID, locationID string) (access.Grant, e
 // row until the scope ends, and so does a read whose permit rests on the
 // person's consent or a representative's authority, so that a withdrawal
 // and a read it would refuse cannot interleave. SQLite needs none: every
-// scope there is an IMMEDIATE transaction, and they already queue.
+// scope that writes, and every such read, runs in the one writer, one
+// after another (docs/architecture.md, "Group commit").
 //
 // Both take the row FOR UPDATE. A shared lock for such reads would let
 // them run side by side, but a scope that reads and then decides a write
@@ -157,10 +158,18 @@ func (s *Scope) personLock(req Request) string {
 	if s.tx.Dialect() != store.Postgres {
 		return ""
 	}
-	if !req.Action.IsRead() || req.Purpose == access.Sharing || req.Purpose == access.ProxyAccess {
+	if needsOrder(req) {
 		return " FOR UPDATE"
 	}
 	return ""
+}
+
+// needsOrder reports whether a decision must be made where writes are
+// ordered (the writer; on PostgreSQL, under the person's row lock): any
+// change, and any read whose permit rests on consent or a
+// representative's authority. A Read scope hands such a request to Run.
+func needsOrder(req Request) bool {
+	return !req.Action.IsRead() || req.Purpose == access.Sharing || req.Purpose == access.ProxyAccess
 }
 
 // lockPeople takes the lock req calls for (personLock) on every one of ids
@@ -344,6 +353,13 @@ func (s *Scope) reachable(ids []string) (map[string]bool, error) {
 	for start := 0; start < len(ids); start += 500 {
 		var args []any
 		for _, id := range ids[start:min(start+500, len(ids))] {
+			// Someone this scope has already decided and permitted is
+			// within reach by that decision: asking again would only
+			// repeat the query (the person page, after viewing them).
+			if s.Permitted(id) {
+				out[id] = true
+				continue
+			}
 			if hearth.ValidID(id) {
 				args = append(args, id)
 			}

@@ -16,3 +16,13 @@ func (s *Scope) AccessHistory(personID string, offset, limit int) ([]audit.Event
 	}
 	return s.door.log.PersonHistory(s.ctx, s.tx, personID, offset, limit)
 }
+
+// RecentAccess returns the newest limit events about the person and
+// whether there are older ones, under the same rule as AccessHistory, for
+// a page that shows the latest few and links to the rest.
+func (s *Scope) RecentAccess(personID string, limit int) ([]audit.Event, bool, error) {
+	if err := s.Require(personID, access.ReadAccessLog, access.ExportRecord); err != nil {
+		return nil, false, err
+	}
+	return s.door.log.RecentHistory(s.ctx, s.tx, personID, limit)
+}

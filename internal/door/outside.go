@@ -83,7 +83,7 @@ type Plain struct {
 // Outside runs fn in a transaction under the named exception, with no
 // decision and no audit event.
 func (d *Door) Outside(ctx context.Context, e Exception, fn func(q *Plain) error) error {
-	return d.db.Tx(ctx, func(tx *store.Tx) error { return fn(&Plain{ctx: ctx, tx: tx, log: d.log}) })
+	return d.db.Write(ctx, func(tx *store.Tx) error { return fn(&Plain{ctx: ctx, tx: tx, log: d.log}) })
 }
 
 // Note appends an event that is not a decision (a partner system

@@ -108,7 +108,7 @@ func TestAPartnerReadsOnlyUnderAnAgreementInForceAndThePersonsConsent(t *testing
 
 	// Ann's care team sees each of those requests in her access history,
 	// under the partner's name.
-	pg, err := w.People.LoadPage(w.Ctx, w.Manager.Actor, w.Ann.ID, 0, 0)
+	pg, err := w.People.LoadPage(w.Ctx, w.Manager.Actor, w.Ann.ID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -139,7 +139,7 @@ func TestCareTeamMembersComeAndGoWithDates(t *testing.T) {
 	if err := s.People.EndCareTeam(s.Ctx, s.Carer.Actor, s.Ann.ID, m.ID, time.Time{}); hearth.KindOf(err) != hearth.KindForbidden {
 		t.Errorf("a care worker ends a membership: %v", err)
 	}
-	pg, err := s.People.LoadPage(s.Ctx, s.Manager.Actor, s.Ann.ID, 0, 50)
+	pg, err := s.People.LoadPage(s.Ctx, s.Manager.Actor, s.Ann.ID, 50)
 	if err != nil {
 		t.Fatal(err)
 	}

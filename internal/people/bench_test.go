@@ -54,7 +54,7 @@ func BenchmarkPersonPage(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := s.People.LoadPage(s.Ctx, s.Carer.Actor, s.Ann.ID, 0, 200); err != nil {
+		if _, err := s.People.LoadPage(s.Ctx, s.Carer.Actor, s.Ann.ID, 200); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -22,7 +22,7 @@ func TestAMoveKeepsWhereThePersonWas(t *testing.T) {
 	if err := s.People.Transfer(s.Ctx, s.Manager.Actor, s.Ann.ID, elm.ID, "Needs nursing care now"); err != nil {
 		t.Fatal(err)
 	}
-	pg, err := s.People.LoadPage(s.Ctx, s.Manager.Actor, s.Ann.ID, 0, 50)
+	pg, err := s.People.LoadPage(s.Ctx, s.Manager.Actor, s.Ann.ID, 50)
 	if err != nil {
 		t.Fatal(err)
 	}

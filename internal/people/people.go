@@ -528,15 +528,13 @@ func Team(sc *door.Scope, personID string) ([]TeamMember, error) {
 }
 
 // Page is what the person page shows: who the person is, where they have
-// been placed, who supports them, and who has seen their record.
+// been placed, who supports them, and who has seen their record lately.
 type Page struct {
 	Person        Person
 	Team          []TeamMember
 	Placements    []Placement
-	Access        []audit.Event
-	AccessTotal   int // every event about the person, of which Access is the page from AccessOffset
-	AccessOffset  int
-	AccessLimit   int
+	Access        []audit.Event // this visit first, then the newest from the log
+	MoreAccess    bool          // older entries are on the history page
 	CanSeeLog     bool
 	CanManage     bool          // the actor's role may change the registration and care team, and care goes on
 	StaffOptions  []StaffOption // who can be put on the care team, when CanManage
@@ -545,16 +543,19 @@ type Page struct {
 	LocationNames map[string]string // open locations the actor may move people to, by ID, when CanManage
 }
 
-// LoadPage reads the person page, with the page of access history that
-// starts at historyOffset. Viewing the person and reading their access
-// history are two decisions, each audited; the history includes this very
-// visit.
-func (s *Service) LoadPage(ctx context.Context, actor door.Actor, id string, historyOffset, historyLimit int) (Page, error) {
-	pg := Page{AccessOffset: max(historyOffset, 0), AccessLimit: historyLimit}
-	if pg.AccessLimit <= 0 {
-		pg.AccessLimit = 50
-	}
-	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+// LoadPage reads the person page in one scope: one transaction, one commit
+// of its audit events. Viewing the person and reading their access history
+// are two decisions, each audited; also runs in the same scope after the
+// person is decided (the web adds the care record's alerts and the
+// technology needing attention, which this package cannot import), so that
+// the history, read last, includes every decision of this very visit. The
+// history shows the newest historyLimit entries (every one when
+// historyLimit is zero or less); the whole history is paged by History.
+func (s *Service) LoadPage(ctx context.Context, actor door.Actor, id string, historyLimit int, also ...func(sc *door.Scope) error) (Page, error) {
+	var pg Page
+	// A read: a snapshot, then its events through the writer (door.Read).
+	err := s.door.Read(ctx, actor, func(sc *door.Scope) error {
+		pg = Page{}
 		purpose := Purpose(actor)
 		a, err := sc.Allow(door.Request{Action: access.ViewPerson, Purpose: purpose, PersonID: id, ResourceType: "Patient", ResourceID: id})
 		if err != nil {
@@ -581,43 +582,35 @@ func (s *Service) LoadPage(ctx context.Context, actor door.Actor, id string, his
 				return err
 			}
 		}
+		for _, fn := range also {
+			if err := fn(sc); err != nil {
+				return err
+			}
+		}
 		logAccess, err := sc.Check(door.Request{Action: access.ReadAccessLog, Purpose: purpose, PersonID: id, ResourceType: "AuditEvent"})
 		if err != nil {
 			return err
 		}
 		if pg.CanSeeLog = logAccess.Decision.Permit; pg.CanSeeLog {
-			pg.Access, pg.AccessTotal, err = historyPage(sc, id, pg.AccessOffset, pg.AccessLimit)
-			if err == nil && !actor.Role.Info().Permissions.Has(access.ReviewBreakGlass) {
-				// What someone refused typed (a break-glass reason is free
-				// text) is for the information governance lead, who reviews
-				// it; other staff see who was refused, when and why.
-				for i := range pg.Access {
-					pg.Access[i] = pg.Access[i].WithoutRefusedText()
-				}
+			// This visit's own events are appended when the scope commits;
+			// they are shown first, from the scope, so the list is complete.
+			var past []audit.Event
+			if historyLimit > 0 {
+				past, pg.MoreAccess, err = sc.RecentAccess(id, historyLimit)
+			} else {
+				past, _, err = sc.AccessHistory(id, 0, 0)
+			}
+			if err != nil {
+				return err
+			}
+			pg.Access = append(sc.Pending(), past...)
+			if !actor.Role.Info().Permissions.Has(access.ReviewBreakGlass) {
+				pg.Access = withoutRefusedText(pg.Access)
 			}
 		}
 		return err
 	})
 	return pg, err
-}
-
-// historyPage is one page of a person's access history, newest first. This
-// visit's own events are appended when the scope commits; they come first,
-// from the scope, so the history is complete and the count is true.
-func historyPage(sc *door.Scope, id string, offset, limit int) ([]audit.Event, int, error) {
-	pending := sc.Pending()
-	var page []audit.Event
-	if offset < len(pending) {
-		page = append(page, pending[offset:min(len(pending), offset+limit)]...)
-	}
-	past, total, err := sc.AccessHistory(id, max(offset-len(pending), 0), limit-len(page))
-	if err != nil {
-		return nil, 0, err
-	}
-	if limit-len(page) > 0 {
-		page = append(page, past...)
-	}
-	return page, total + len(pending), nil
 }
 
 // movableTo lists the open locations the actor's role reaches, for the
@@ -639,6 +632,60 @@ func movableTo(sc *door.Scope) (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// withoutRefusedText keeps what someone refused typed (a break-glass
+// reason is free text) for the information governance lead, who reviews
+// it; other staff see who was refused, when and why.
+func withoutRefusedText(events []audit.Event) []audit.Event {
+	for i := range events {
+		events[i] = events[i].WithoutRefusedText()
+	}
+	return events
+}
+
+// History is a page of a person's access history, for staff.
+type History struct {
+	Person Person
+	Access []audit.Event
+	Offset int // entries before this page (this visit's own come first)
+	Total  int // entries in all
+}
+
+// History reads one page of who has seen or changed the person's record,
+// newest first, from offset for up to limit entries. It is a read of the
+// access log, decided and audited, and like the person page it shows this
+// visit first.
+func (s *Service) History(ctx context.Context, actor door.Actor, id string, offset, limit int) (History, error) {
+	var h History
+	err := s.door.Read(ctx, actor, func(sc *door.Scope) error {
+		h = History{}
+		if _, err := sc.Allow(door.Request{Action: access.ReadAccessLog, Purpose: Purpose(actor), PersonID: id,
+			ResourceType: "AuditEvent", Detail: "access history"}); err != nil {
+			return err
+		}
+		var err error
+		if h.Person, err = Load(sc, id); err != nil {
+			return err
+		}
+		pending := sc.Pending()
+		h.Offset = max(offset, 0)
+		past, total, err := sc.AccessHistory(id, max(h.Offset-len(pending), 0), limit)
+		if err != nil {
+			return err
+		}
+		h.Total = total + len(pending)
+		h.Access = past
+		if h.Offset < len(pending) {
+			h.Access = append(pending[h.Offset:], past...)
+			h.Access = h.Access[:min(len(h.Access), limit)]
+		}
+		if !actor.Role.Info().Permissions.Has(access.ReviewBreakGlass) {
+			h.Access = withoutRefusedText(h.Access)
+		}
+		return nil
+	})
+	return h, err
 }
 
 // AssignCareTeam puts a staff member on a person's care team from starts to

@@ -29,7 +29,10 @@ type History struct {
 // visit's own events.
 func (s *Service) History(ctx context.Context, actor door.Actor, personID string, offset, limit int) (History, error) {
 	var h History
-	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+	// A read (door.Read); a representative's runs as a write, ordered
+	// with any withdrawal of their authority.
+	err := s.door.Read(ctx, actor, func(sc *door.Scope) error {
+		h = History{}
 		if _, err := sc.Allow(door.Request{Action: access.ReadAccessLog, Purpose: people.Purpose(actor), PersonID: personID,
 			ResourceType: "AuditEvent", Detail: "who has seen my record"}); err != nil {
 			return err

@@ -96,7 +96,7 @@ func TestARefusedEmergencyAccessByStaffIsShownToThePersonWithoutNameOrText(t *te
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pg, err := f.People.LoadPage(f.Ctx, tt.staff.Actor, f.Ann.ID, 0, 100)
+			pg, err := f.People.LoadPage(f.Ctx, tt.staff.Actor, f.Ann.ID, 100)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -16,26 +16,35 @@ import (
 func (s *Service) Attention(ctx context.Context, actor door.Actor, personIDs []string) ([]Use, error) {
 	var out []Use
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
-		allowed, err := sc.AllowEach(door.Request{Action: access.ReadTechUse, Purpose: people.Purpose(actor),
-			ResourceType: "DeviceUseStatement", Detail: "technology needing attention"}, personIDs)
-		if err != nil {
-			return err
-		}
-		for _, id := range allowed {
-			uses, err := usesOf(sc, id, door.Excluded{})
-			if err != nil {
-				return err
-			}
-			for i := range uses {
-				if err := s.settle(ctx, sc, &uses[i]); err != nil {
-					return err
-				}
-				if uses[i].State == UseStopped || (uses[i].State == UseActive && uses[i].ReviewOverdue) {
-					out = append(out, uses[i])
-				}
-			}
-		}
-		return nil
+		var err error
+		out, err = s.AttentionIn(sc, personIDs)
+		return err
 	})
 	return out, err
+}
+
+// AttentionIn is Attention inside a scope the caller opened (the person
+// page's, my shift's), so the page is one transaction.
+func (s *Service) AttentionIn(sc *door.Scope, personIDs []string) ([]Use, error) {
+	allowed, err := sc.AllowEach(door.Request{Action: access.ReadTechUse, Purpose: people.Purpose(sc.Actor()),
+		ResourceType: "DeviceUseStatement", Detail: "technology needing attention"}, personIDs)
+	if err != nil {
+		return nil, err
+	}
+	var out []Use
+	for _, id := range allowed {
+		uses, err := usesOf(sc, id, door.Excluded{})
+		if err != nil {
+			return nil, err
+		}
+		for i := range uses {
+			if err := s.settle(sc.Context(), sc, &uses[i]); err != nil {
+				return nil, err
+			}
+			if uses[i].State == UseStopped || (uses[i].State == UseActive && uses[i].ReviewOverdue) {
+				out = append(out, uses[i])
+			}
+		}
+	}
+	return out, nil
 }

@@ -197,7 +197,7 @@ func (v moveView) Date(fields map[string]string) dateField {
 }
 
 func (s *Server) moveView(r *http.Request, c *call, id string, form url.Values) (moveView, error) {
-	pg, err := s.People.LoadPage(r.Context(), c.actor, id, 0, 1)
+	pg, err := s.People.LoadPage(r.Context(), c.actor, id, 1)
 	if err != nil {
 		return moveView{}, err
 	}

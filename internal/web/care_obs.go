@@ -16,6 +16,7 @@ import (
 	"hearth"
 	"hearth/internal/access"
 	"hearth/internal/care"
+	"hearth/internal/door"
 	"hearth/internal/tech"
 )
 
@@ -373,24 +374,23 @@ type shiftView struct {
 }
 
 func (s *Server) shiftPage(w http.ResponseWriter, r *http.Request, c *call) error {
-	sh, err := s.Care.MyShift(r.Context(), c.actor)
+	v := shiftView{Technology: map[string][]tech.Use{}}
+	var also []func(sc *door.Scope, ids []string) error
+	if c.actor.Role.Info().Permissions.Has(access.ReadTechUse) {
+		// In the shift's own scope: one transaction for the whole page.
+		also = append(also, func(sc *door.Scope, ids []string) error {
+			uses, err := s.Tech.AttentionIn(sc, ids)
+			for _, u := range uses {
+				v.Technology[u.PersonID] = append(v.Technology[u.PersonID], u)
+			}
+			return err
+		})
+	}
+	sh, err := s.Care.MyShift(r.Context(), c.actor, also...)
 	if err != nil {
 		return err
 	}
-	v := shiftView{Shift: sh, Technology: map[string][]tech.Use{}}
-	if len(sh.People) > 0 && c.actor.Role.Info().Permissions.Has(access.ReadTechUse) {
-		ids := make([]string, len(sh.People))
-		for i, p := range sh.People {
-			ids[i] = p.Person.ID
-		}
-		uses, err := s.Tech.Attention(r.Context(), c.actor, ids)
-		if err != nil {
-			return err
-		}
-		for _, u := range uses {
-			v.Technology[u.PersonID] = append(v.Technology[u.PersonID], u)
-		}
-	}
+	v.Shift = sh
 	s.render(w, r, c, http.StatusOK, "care_obs_shift", "My shift", v)
 	return nil
 }

@@ -63,7 +63,6 @@ type personView struct {
 	Sections   []section
 	Alerts     []care.Alert // from the observations: fluids, weight, NEWS2
 	Technology []tech.Use   // stopped uses and overdue reviews
-	Pager      pager        // the access history's pages
 	Form       url.Values   // what was typed into a form on the page that was refused
 	Admitted   bool
 	Today      time.Time
@@ -79,10 +78,11 @@ func (v personView) Date(prefix, label string, fields map[string]string) dateFie
 }
 
 // personPage shows who the person is, who supports them, what needs
-// attention now, and who has seen their record. Each part is its own
-// decision: the alerts are a read of the care record and the technology a
+// attention now, and who has seen their record lately. It is one scope, so
+// one transaction and one commit of its audit events: each part is still
+// its own decision (the alerts a read of the care record, the technology a
 // read of the technology use records, asked only of roles that hold those
-// permissions (the door decides and audits either way).
+// permissions; the door decides and audits either way).
 func (s *Server) personPage(w http.ResponseWriter, r *http.Request, c *call) error {
 	v, err := s.personView(r, c, r.PathValue("id"))
 	if err != nil {
@@ -93,26 +93,48 @@ func (s *Server) personPage(w http.ResponseWriter, r *http.Request, c *call) err
 	return nil
 }
 
+// personView reads the person page and what the web adds to it in one
+// scope: the alerts (a read of the care record) and the technology needing
+// attention (a read of the technology use records), asked only of roles
+// that hold those permissions; the door decides and audits either way.
 func (s *Server) personView(r *http.Request, c *call, id string) (personView, error) {
-	ctx := r.Context()
-	pg, err := s.People.LoadPage(ctx, c.actor, id, pageOffset(r, "history", s.cfg.HistoryLimit), s.cfg.HistoryLimit)
-	if err != nil {
-		return personView{}, err
-	}
-	v := personView{Page: pg, Sections: s.sections, Today: s.Clock().In(london)}
-	v.Pager = newPager(r, "history", pg.AccessOffset, pg.AccessLimit, len(pg.Access), pg.AccessTotal, "entry", "entries")
+	v := personView{Sections: s.sections, Today: s.Clock().In(london)}
 	perms := c.actor.Role.Info().Permissions
-	if perms.Has(access.ReadRecord) {
-		if v.Alerts, err = s.Care.Alerts(ctx, c.actor, id); err != nil && !door.IsDenial(err) {
-			return v, err
+	pg, err := s.People.LoadPage(r.Context(), c.actor, id, s.cfg.RecentLimit, func(sc *door.Scope) error {
+		var err error
+		if perms.Has(access.ReadRecord) {
+			if v.Alerts, err = s.Care.AlertsIn(sc, id); err != nil {
+				return err
+			}
 		}
-	}
-	if perms.Has(access.ReadTechUse) {
-		if v.Technology, err = s.Tech.Attention(ctx, c.actor, []string{id}); err != nil && !door.IsDenial(err) {
-			return v, err
+		if perms.Has(access.ReadTechUse) {
+			if v.Technology, err = s.Tech.AttentionIn(sc, []string{id}); err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+	v.Page = pg
+	return v, err
+}
+
+// historyPage is a page of a person's access history with its place in it.
+type historyPage struct {
+	people.History
+	Pager pager
+}
+
+// personHistory is the whole of who has seen the record, a page at a time,
+// with a visible count: nothing is cut off without saying so.
+func (s *Server) personHistory(w http.ResponseWriter, r *http.Request, c *call) error {
+	offset := pageOffset(r, "page", s.cfg.HistoryLimit)
+	h, err := s.People.History(r.Context(), c.actor, r.PathValue("id"), offset, s.cfg.HistoryLimit)
+	if err != nil {
+		return err
 	}
-	return v, nil
+	v := historyPage{History: h, Pager: newPager(r, "page", h.Offset, s.cfg.HistoryLimit, len(h.Access), h.Total, "entry", "entries")}
+	s.render(w, r, c, http.StatusOK, "person_history", "Who has seen "+h.Person.FullName()+"'s record", v)
+	return nil
 }
 
 func (s *Server) openBreakGlass(w http.ResponseWriter, r *http.Request, c *call) error {

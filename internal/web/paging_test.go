@@ -30,6 +30,11 @@ func TestListsThatGrowArePagedWithACount(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	for range 20 { // more than a page of Ann's access history
+		if _, err := s.People.Get(s.Ctx, s.Carer.Actor, s.Ann.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for i := range 22 {
 		if _, err := s.People.Register(s.Ctx, s.Manager.Actor, people.NewPerson{LocationID: s.Home.ID, GivenName: fmt.Sprintf("Resident%02d", i),
 			FamilyName: "Hughes", DateOfBirth: time.Date(1940, 1, 1+i, 0, 0, 0, 0, time.UTC)}); err != nil {
@@ -51,7 +56,7 @@ func TestListsThatGrowArePagedWithACount(t *testing.T) {
 		{"falls, second page", "/people/" + s.Ann.ID + "/observations?falls=2", []string{"Showing 11–12 of 12 falls", "Fall number 11"}, nil},
 		{"people, first page", "/", []string{"Showing 1–20 of 23 people", "Resident00 Hughes"}, []string{"Ann Jones"}},
 		{"people, second page", "/?page=2", []string{"Showing 21–23 of 23 people", "Ann Jones"}, []string{"Resident00 Hughes"}},
-		{"the person's access history", "/people/" + s.Ann.ID, []string{"Showing 1–50 of", "entries", `href="/people/` + s.Ann.ID + `?history=2"`}, nil},
+		{"the person's access history", "/people/" + s.Ann.ID + "/history", []string{"Showing 1–50 of", "entries", `href="/people/` + s.Ann.ID + `/history?page=2"`}, nil},
 		{"a page past the end", "/?page=9", []string{"No more people: all 23 are on earlier pages", `href="/?page=2"`}, nil},
 	}
 	for _, tc := range cases {

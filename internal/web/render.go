@@ -63,6 +63,7 @@ var funcs = template.FuncMap{
 	"actorTitle":   actorTitle,
 	"locationKind": people.LocationKindTitle,
 	"actionTitle":  actionTitle,
+	"add":          func(a, b int) int { return a + b },
 }
 
 // roleTitle names an audited role for people: a staff role's title, or the

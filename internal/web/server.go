@@ -40,7 +40,8 @@ type Config struct {
 	SecureCookies bool   // set the Secure flag and the __Host- prefix (under TLS)
 	MaxBody       int64  // largest request body accepted, in bytes
 	MaxUpload     int64  // largest file upload accepted (the import page), in bytes
-	HistoryLimit  int    // access-history rows to a page (person page and the portal)
+	HistoryLimit  int    // access-history rows on each page of a whole history (staff's and the portal's)
+	RecentLimit   int    // access-history rows on the person page itself, which links to the whole history
 	PublicURL     string // the origin people use, e.g. https://hearth.example.org: passkeys are bound to it (empty: the request's host)
 }
 
@@ -114,6 +115,9 @@ func New(deps Deps, cfg Config) (*Server, error) {
 	if cfg.HistoryLimit == 0 {
 		cfg.HistoryLimit = 50
 	}
+	if cfg.RecentLimit == 0 {
+		cfg.RecentLimit = 20
+	}
 	if deps.Log == nil {
 		deps.Log = slog.New(slog.DiscardHandler)
 	}
@@ -158,6 +162,7 @@ func (s *Server) registerRoutes() {
 
 	s.handle("GET", "/{$}", Personal, s.home)
 	s.handle("GET", "/people/{id}", Personal, s.personPage)
+	s.handle("GET", "/people/{id}/history", Personal, s.personHistory)
 	s.handle("POST", "/break-glass", Personal, s.openBreakGlass)
 	s.handle("GET", "/governance/break-glass", Personal, s.breakGlassReviews)
 	s.handle("POST", "/governance/break-glass/{id}/review", Personal, s.reviewBreakGlass)

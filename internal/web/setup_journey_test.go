@@ -306,12 +306,15 @@ func TestJourneyTheAccessHistoryIsPagedWithACount(t *testing.T) {
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
 	staffSignIn(t, s, b, s.Manager)
+	// The person page shows the latest entries and links to the whole
+	// history, which is paged with a count.
 	b.Go("/people/" + s.Ann.ID)
-	if got := b.Text("[data-testid=pager-history] [data-testid=showing]"); !strings.HasPrefix(got, "Showing 1–50 of ") {
+	b.Click("[data-testid=whole-history]")
+	if got := b.Text("[data-testid=pager-page] [data-testid=showing]"); !strings.HasPrefix(got, "Showing 1–50 of ") {
 		t.Fatalf("the history's count reads %q", got)
 	}
-	b.Click("[data-testid=pager-history] [data-testid=next-page]")
-	if got := b.Text("[data-testid=pager-history] [data-testid=showing]"); !strings.HasPrefix(got, "Showing 51–") {
+	b.Click("[data-testid=pager-page] [data-testid=next-page]")
+	if got := b.Text("[data-testid=pager-page] [data-testid=showing]"); !strings.HasPrefix(got, "Showing 51–") {
 		t.Fatalf("the second page's count reads %q", got)
 	}
 	b.MustSee("Test carer (Care worker)")

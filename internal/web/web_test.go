@@ -42,10 +42,16 @@ func TestACareWorkerSignsInSeesTheirPeopleAndTheirOwnAccessInTheHistory(t *testi
 		}
 		actions = append(actions, e.Action)
 	}
-	// Viewing Ann, her access history, the alerts from her care record and
-	// her technology needing attention: each part decided and audited.
-	if strings.Join(actions, ",") != "view-person,read-access-log,read-record,read-tech-use" {
-		t.Errorf("audited actions = %v, want view-person, read-access-log, read-record, read-tech-use", actions)
+	// Viewing Ann, the alerts from her care record, her technology needing
+	// attention and her access history: each part decided and audited, in
+	// one transaction, the history last so that it shows this visit whole.
+	if strings.Join(actions, ",") != "view-person,read-record,read-tech-use,read-access-log" {
+		t.Errorf("audited actions = %v, want view-person, read-record, read-tech-use, read-access-log", actions)
+	}
+	for _, title := range []string{"Viewed their details", "Read their care record", "Read technology use records", "Looked at who has seen the record"} {
+		if !strings.Contains(page.Body, title) {
+			t.Errorf("this visit's own %q is not in the history the page shows", title)
+		}
 	}
 }
 
