@@ -370,7 +370,7 @@ func TestTheFigurePutsTheTitleTheChartAndTheTableTogether(t *testing.T) {
 func TestAGroupedBarChartDrawsABarPerValueWithItsPatternAndValue(t *testing.T) {
 	b := chart.Bar{Chart: chart.Chart{ID: "inc", Title: "Incidents each month", XLabel: "Month", YLabel: "Incidents",
 		Categories: []string{"Jan", "Feb", "Mar"},
-		Series: []chart.Series{{Name: "Rowan House", Values: []float64{2, 0, 5}}, {Name: "Oak Ward", Values: []float64{1, nan, 3}}}}}
+		Series:     []chart.Series{{Name: "Rowan House", Values: []float64{2, 0, 5}}, {Name: "Oak Ward", Values: []float64{1, nan, 3}}}}}
 	s := checkAccessible(t, string(b.SVG()), "Incidents each month")
 	bars := s.withClass("hearth-chart__bar")
 	if len(bars) != 5 {
@@ -407,7 +407,7 @@ func TestAGroupedBarChartDrawsABarPerValueWithItsPatternAndValue(t *testing.T) {
 func TestAStackedBarChartStacksSegmentsAndLabelsTheTotal(t *testing.T) {
 	b := chart.Bar{Stacked: true, Chart: chart.Chart{ID: "sev", Title: "Incidents by severity", XLabel: "Month", YLabel: "Incidents",
 		Categories: []string{"Jan", "Feb"},
-		Series: []chart.Series{{Name: "Low", Values: []float64{4, 2}}, {Name: "High", Values: []float64{3, 0}}}}}
+		Series:     []chart.Series{{Name: "Low", Values: []float64{4, 2}}, {Name: "High", Values: []float64{3, 0}}}}}
 	s := checkAccessible(t, string(b.SVG()), "Incidents by severity")
 	var jan []*node
 	for _, bar := range s.withClass("hearth-chart__bar") {
