@@ -15,21 +15,29 @@ import (
 // testMapper stands in for the FHIR API's mapping: it reads through the
 // scope it is given, as the real one will, and makes one Patient or two
 // Observations per person.
-func testMapper(sc *door.Scope, personID, resourceType string, since time.Time) ([]json.RawMessage, error) {
+func testMapper(sc *door.Scope, _ partners.Export, personID string, types []string, emit func(string, []byte) error) error {
 	var given string
 	if err := sc.QueryRow(`SELECT given_name FROM people WHERE id = ?`, personID).Scan(&given); err != nil {
-		return nil, err
+		return err
 	}
-	switch resourceType {
-	case "Patient":
-		return []json.RawMessage{json.RawMessage(fmt.Sprintf(`{"resourceType": "Patient", "id": %q, "name": [{"given": [%q]}]}`, personID, given))}, nil
-	case "Observation":
-		return []json.RawMessage{
-			json.RawMessage(fmt.Sprintf(`{"resourceType":"Observation","id":"%s-1","subject":{"reference":"Patient/%s"}}`, personID, personID)),
-			json.RawMessage(fmt.Sprintf(`{"resourceType":"Observation","id":"%s-2","subject":{"reference":"Patient/%s"}}`, personID, personID)),
-		}, nil
+	for _, t := range types {
+		var out []string
+		switch t {
+		case "Patient":
+			out = []string{fmt.Sprintf(`{"resourceType": "Patient", "id": %q, "name": [{"given": [%q]}]}`, personID, given)}
+		case "Observation":
+			out = []string{
+				fmt.Sprintf(`{"resourceType":"Observation","id":"%s-1","subject":{"reference":"Patient/%s"}}`, personID, personID),
+				fmt.Sprintf(`{"resourceType":"Observation","id":"%s-2","subject":{"reference":"Patient/%s"}}`, personID, personID),
+			}
+		}
+		for _, r := range out {
+			if err := emit(t, []byte(r)); err != nil {
+				return err
+			}
+		}
 	}
-	return nil, nil
+	return nil
 }
 
 // A partner's export holds only the people shared with it and only the
@@ -162,7 +170,10 @@ func TestABulkExportOutsideTheAgreementOrScopesIsRefused(t *testing.T) {
 		{"a type the agreement does not cover", partners.ExportRequest{Level: "system", Types: []string{"Observation"}}, hearth.KindForbidden, "outside this client's scopes or its data-sharing agreement"},
 		{"a type the scopes do not cover", partners.ExportRequest{Level: "system", Types: []string{"Consent"}}, hearth.KindForbidden, "outside this client's scopes"},
 		{"a type no partner can export", partners.ExportRequest{Level: "system", Types: []string{"AuditEvent"}}, hearth.KindInvalid, "AuditEvent is not a resource type partner systems can export"},
-		{"a Group export", partners.ExportRequest{Level: "group"}, hearth.KindInvalid, "system or Patient level"},
+		{"an unknown level", partners.ExportRequest{Level: "everyone"}, hearth.KindInvalid, "system, Patient or Group level"},
+		{"a Group that is not one of its agreements", partners.ExportRequest{Level: "group", GroupID: hearth.NewID()}, hearth.KindNotFound, "That group"},
+		{"a Group that is not an ID", partners.ExportRequest{Level: "group", GroupID: "everyone"}, hearth.KindNotFound, "That group"},
+		{"a problem the API found", partners.ExportRequest{Level: "system", Problems: hearth.Problems{{Field: "Prefer", Message: "Send Prefer: respond-async"}}}, hearth.KindInvalid, "Send Prefer: respond-async"},
 		{"a _since in the future", partners.ExportRequest{Level: "patient", Since: w.Clock.Now().Add(time.Hour)}, hearth.KindInvalid, "_since must not be in the future"},
 	}
 	for _, tc := range cases {
