@@ -133,7 +133,7 @@ func (s *Server) capability(base, tokenURL string) *CapabilityStatement {
 				"and each person's consent; every refusal about a person reads as not found. Staff signed in to Hearth's web interface may use the API as themselves " +
 				"(the session cookie, with requests from other sites refused). Every request is decided by Hearth's access rules and audited."},
 		Interaction: []CapInteraction{{Code: "transaction", Documentation: "Import people and their history: validated first, all or nothing, each problem named by entry and element."}},
-		Operation: []CapOperation{{Name: "export", Definition: opExport}}}
+		Operation:   []CapOperation{{Name: "export", Definition: opExport}}}
 	var types []string
 	for t := range specs {
 		types = append(types, t)
