@@ -1,7 +1,9 @@
 package partners_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -216,4 +218,52 @@ func errorText(err error) string {
 		return s
 	}
 	return err.Error()
+}
+
+// An export interrupted by the server stopping goes back in the queue with
+// nothing written, to run again from the start; one cancelled by its
+// partner keeps nothing either.
+func TestAnInterruptedExportIsQueuedAgainAndACancelledOneKeepsNothing(t *testing.T) {
+	w := newWorld(t)
+	key := es384(t, "k1")
+	p := w.register("Riverside GP Surgery", "system/Patient.rs", key)
+	w.agree(p, "identity")
+	w.consentToShare("Riverside GP Surgery", "care-record")
+	actor, scopes, err := w.authenticate(w.token(p, key, "system/Patient.rs").AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := w.Partners.StartExport(w.Ctx, actor, scopes, partners.ExportRequest{Level: partners.LevelSystem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(w.Ctx)
+	stopping := func(sc *door.Scope, e partners.Export, personID string, types []string, emit func(string, []byte) error) error {
+		stop() // the server is told to stop while the batch is being written
+		return testMapper(sc, e, personID, types, emit)
+	}
+	if n, err := w.Partners.RunQueuedExports(ctx, stopping); n != 1 || !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %d %v", n, err)
+	}
+	if n := w.Count(`SELECT COUNT(*) FROM bulk_exports WHERE status = 'accepted'`); n != 1 {
+		t.Errorf("the interrupted export is not queued again")
+	}
+	if n := w.Count(`SELECT COUNT(*) FROM bulk_export_files`); n != 0 {
+		t.Errorf("%d files kept from the interrupted run", n)
+	}
+	if n, err := w.Partners.RunQueuedExports(w.Ctx, testMapper); n != 1 || err != nil {
+		t.Fatalf("run again: %d %v", n, err)
+	}
+	if _, m, err := w.Partners.ExportStatus(w.Ctx, actor, e.ID, func(id string) string { return id }); err != nil || m == nil || len(m.Output) != 1 {
+		t.Fatalf("run again: %+v %v", m, err)
+	}
+	if err := w.Partners.CancelExport(w.Ctx, actor, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.Partners.ExportStatus(w.Ctx, actor, e.ID, nil); hearth.KindOf(err) != hearth.KindNotFound {
+		t.Errorf("a cancelled export's status: %v", err)
+	}
+	if n := w.Count(`SELECT COUNT(*) FROM bulk_export_files`); n != 0 {
+		t.Errorf("%d files kept after cancelling", n)
+	}
 }
