@@ -66,14 +66,21 @@ func newKey(t *testing.T) *ecdsa.PrivateKey {
 
 func (w *partnerWorld) register(name, scopes string, key *ecdsa.PrivateKey, kid string) partners.Partner {
 	w.t.Helper()
+	return registerPartner(w.t, w.App, w.admin, name, scopes, key, kid)
+}
+
+// registerPartner registers a partner system with the public half of key,
+// as the administrator would.
+func registerPartner(t *testing.T, a *apptest.App, admin apptest.Staff, name, scopes string, key *ecdsa.PrivateKey, kid string) partners.Partner {
+	t.Helper()
 	set, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: kid, Algorithm: "ES384", Use: "sig"}}})
 	if err != nil {
-		w.t.Fatal(err)
+		t.Fatal(err)
 	}
-	p, err := w.Partners.Register(w.Ctx, partners.ByActor(w.admin.Actor), partners.NewPartner{Name: name, Contact: "it@example.nhs.uk",
+	p, err := a.Partners.Register(a.Ctx, partners.ByActor(admin.Actor), partners.NewPartner{Name: name, Contact: "it@example.nhs.uk",
 		JWKS: string(set), Scopes: scopes})
 	if err != nil {
-		w.t.Fatalf("register %s: %v", name, err)
+		t.Fatalf("register %s: %v", name, err)
 	}
 	return p
 }
@@ -111,21 +118,28 @@ func (w *partnerWorld) tokenURL() string { return w.srv.URL + partners.TokenPath
 // minutes, with a fresh jti.
 func (w *partnerWorld) assertion(clientID string, key *ecdsa.PrivateKey, kid string, edit func(*jwt.Claims)) string {
 	w.t.Helper()
+	return signAssertion(w.t, clientID, key, kid, w.tokenURL(), w.Clock.Now(), edit)
+}
+
+// signAssertion signs a client assertion with go-jose, as a partner's
+// system would: for the client and the token endpoint aud, expiring in
+// four minutes from now, with a fresh jti; edit changes the claims first.
+func signAssertion(t *testing.T, clientID string, key *ecdsa.PrivateKey, kid, aud string, now time.Time, edit func(*jwt.Claims)) string {
+	t.Helper()
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	now := w.Clock.Now()
-	claims := jwt.Claims{Issuer: clientID, Subject: clientID, Audience: jwt.Audience{w.tokenURL()},
+	claims := jwt.Claims{Issuer: clientID, Subject: clientID, Audience: jwt.Audience{aud},
 		Expiry: jwt.NewNumericDate(now.Add(4 * time.Minute)), IssuedAt: jwt.NewNumericDate(now), ID: hex.EncodeToString(b[:])}
 	if edit != nil {
 		edit(&claims)
 	}
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES384, Key: jose.JSONWebKey{Key: key, KeyID: kid}}, (&jose.SignerOptions{}).WithType("JWT"))
 	if err != nil {
-		w.t.Fatal(err)
+		t.Fatal(err)
 	}
 	raw, err := jwt.Signed(signer).Claims(claims).Serialize()
 	if err != nil {
-		w.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return raw
 }
@@ -134,16 +148,21 @@ func (w *partnerWorld) assertion(clientID string, key *ecdsa.PrivateKey, kid str
 // status and the JSON answer.
 func (w *partnerWorld) askToken(assertion, scope string) (int, map[string]any) {
 	w.t.Helper()
-	resp, err := http.PostForm(w.tokenURL(), neturl.Values{"grant_type": {"client_credentials"},
+	return askToken(w.t, w.tokenURL(), assertion, scope)
+}
+
+func askToken(t *testing.T, tokenURL, assertion, scope string) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.PostForm(tokenURL, neturl.Values{"grant_type": {"client_credentials"},
 		"client_assertion_type": {partners.AssertionTypeJWTBearer}, "client_assertion": {assertion}, "scope": {scope}})
 	if err != nil {
-		w.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	var body map[string]any
 	raw, _ := io.ReadAll(resp.Body)
 	if err := json.Unmarshal(raw, &body); err != nil {
-		w.t.Fatalf("token endpoint answered %d, not JSON: %s", resp.StatusCode, raw)
+		t.Fatalf("token endpoint answered %d, not JSON: %s", resp.StatusCode, raw)
 	}
 	return resp.StatusCode, body
 }
