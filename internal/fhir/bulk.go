@@ -211,12 +211,12 @@ func (s *Server) exportFile(w http.ResponseWriter, r *http.Request, c *call) err
 }
 
 // ExportMapper writes a partner's bulk export with the one mapping, as
-// $everything reads and maps a whole record: the parts the types need,
+// $everything reads and maps a whole record: the parts the types need are
 // read through the door scope the export's decisions were made in, as the
-// partner (for sharing, to itself). Only what changed since the export's
-// _since goes in.
+// partner (for sharing, to itself); they are mapped and encoded outside it.
+// Only what changed since the export's _since goes in.
 func (s *Server) ExportMapper() partners.Mapper {
-	return func(sc *door.Scope, e partners.Export, personID string, types []string, emit func(string, []byte) error) error {
+	return func(sc *door.Scope, e partners.Export, personID string, types []string) (func(emit func(string, []byte) error) error, error) {
 		actor := sc.Actor()
 		c := &call{caller: Caller{Actor: actor, Purpose: access.Sharing, Recipient: actor.Name}, base: e.Base}
 		if c.base == "" {
@@ -239,23 +239,26 @@ func (s *Server) ExportMapper() partners.Mapper {
 		}
 		rec, err := s.gather(sc, c, personID, parts, care.Window{}, "bulk export", decided...)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		for _, en := range s.mapperFor(sc, c).entries(rec, want) {
-			if !want(en.typ) || !e.Since.IsZero() && en.lastUpdated().Before(e.Since) {
-				continue
+		m := s.mapperFor(sc, c)
+		return func(emit func(string, []byte) error) error {
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			for _, en := range m.entries(rec, want) {
+				if !want(en.typ) || !e.Since.IsZero() && en.lastUpdated().Before(e.Since) {
+					continue
+				}
+				buf.Reset()
+				if err := enc.Encode(en.current()); err != nil {
+					return err
+				}
+				if err := emit(en.typ, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))); err != nil {
+					return err
+				}
 			}
-			buf.Reset()
-			if err := enc.Encode(en.current()); err != nil {
-				return err
-			}
-			if err := emit(en.typ, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))); err != nil {
-				return err
-			}
-		}
-		return nil
+			return nil
+		}, nil
 	}
 }

@@ -55,7 +55,7 @@ func newPartnerWorld(t *testing.T, scopes string) *partnerWorld {
 	return w
 }
 
-func newKey(t *testing.T) *ecdsa.PrivateKey {
+func newKey(t testing.TB) *ecdsa.PrivateKey {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	if err != nil {
@@ -71,7 +71,7 @@ func (w *partnerWorld) register(name, scopes string, key *ecdsa.PrivateKey, kid 
 
 // registerPartner registers a partner system with the public half of key,
 // as the administrator would.
-func registerPartner(t *testing.T, a *apptest.App, admin apptest.Staff, name, scopes string, key *ecdsa.PrivateKey, kid string) partners.Partner {
+func registerPartner(t testing.TB, a *apptest.App, admin apptest.Staff, name, scopes string, key *ecdsa.PrivateKey, kid string) partners.Partner {
 	t.Helper()
 	set, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: kid, Algorithm: "ES384", Use: "sig"}}})
 	if err != nil {
@@ -124,7 +124,7 @@ func (w *partnerWorld) assertion(clientID string, key *ecdsa.PrivateKey, kid str
 // signAssertion signs a client assertion with go-jose, as a partner's
 // system would: for the client and the token endpoint aud, expiring in
 // four minutes from now, with a fresh jti; edit changes the claims first.
-func signAssertion(t *testing.T, clientID string, key *ecdsa.PrivateKey, kid, aud string, now time.Time, edit func(*jwt.Claims)) string {
+func signAssertion(t testing.TB, clientID string, key *ecdsa.PrivateKey, kid, aud string, now time.Time, edit func(*jwt.Claims)) string {
 	t.Helper()
 	var b [16]byte
 	_, _ = rand.Read(b[:])
@@ -151,7 +151,7 @@ func (w *partnerWorld) askToken(assertion, scope string) (int, map[string]any) {
 	return askToken(w.t, w.tokenURL(), assertion, scope)
 }
 
-func askToken(t *testing.T, tokenURL, assertion, scope string) (int, map[string]any) {
+func askToken(t testing.TB, tokenURL, assertion, scope string) (int, map[string]any) {
 	t.Helper()
 	resp, err := http.PostForm(tokenURL, neturl.Values{"grant_type": {"client_credentials"},
 		"client_assertion_type": {partners.AssertionTypeJWTBearer}, "client_assertion": {assertion}, "scope": {scope}})

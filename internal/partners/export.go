@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"hearth"
@@ -27,13 +28,15 @@ import (
 	"hearth/internal/store"
 )
 
-// Mapper writes one person's FHIR resources of the given types, changed
-// since e.Since (zero: all), calling emit with each resource's JSON. It is
-// called inside a door scope that has permitted the partner each type's
-// action for that person, and reads through that scope; e.Base is the FHIR
-// base URL the resources are named under. One call per person lets the
-// mapping read each part of the record once for all the types it feeds.
-type Mapper func(sc *door.Scope, e Export, personID string, types []string, emit func(resourceType string, resource []byte) error) error
+// Mapper reads one person's record for the given types inside sc, a door
+// scope that has permitted the partner each type's action for that person,
+// and returns write, which maps what was read to FHIR resources changed
+// since e.Since (zero: all) and calls emit with each resource's JSON; e.Base
+// is the FHIR base URL they are named under. write runs outside the scope,
+// while the next person is read, so it must not touch sc. One call per
+// person lets the mapping read each part of the record once for all the
+// types it feeds.
+type Mapper func(sc *door.Scope, e Export, personID string, types []string) (write func(emit func(resourceType string, resource []byte) error) error, err error)
 
 // Export statuses.
 const (
@@ -55,6 +58,12 @@ const (
 // exportBatch is how many people one transaction of a run decides and
 // exports.
 const exportBatch = 100
+
+// maxFileBytes is about how large one NDJSON file grows before the next
+// is started (the IG lets a type span many files): it bounds the memory a
+// run holds and the size of a row, whoever is in the batch. A variable
+// only so that a test can make files small.
+var maxFileBytes = 16 << 20
 
 // errCancelled stops a run whose export was cancelled while it ran.
 var errCancelled = errors.New("the export was cancelled")
@@ -421,14 +430,70 @@ func (s *Service) RunExports(ctx context.Context, every time.Duration, mapper Ma
 	}
 }
 
-// ndjson is one resource type's file being written for a batch.
+// ndjson is one resource type's file being written.
 type ndjson struct {
 	body bytes.Buffer
 	n    int
 }
 
+// write stores the file as the export's next part and empties it for the
+// next.
+func (f *ndjson) write(sc *door.Scope, exportID, resourceType string, part int) error {
+	_, err := sc.Exec(`INSERT INTO bulk_export_files (id, export_id, resource_type, part, resources, body) VALUES (?, ?, ?, ?, ?, ?)`,
+		hearth.NewID(), exportID, resourceType, part, f.n, f.body.String())
+	f.body.Reset()
+	f.n = 0
+	return err
+}
+
+// ndjsonFiles are the files being written, by resource type.
+type ndjsonFiles map[string]*ndjson
+
+// emitter is what a mapper's writing calls with each resource: it appends
+// the resource as one line of its type's file.
+func (fs ndjsonFiles) emitter(want []string) func(resourceType string, r []byte) error {
+	return func(resourceType string, r []byte) error {
+		if !slices.Contains(want, resourceType) {
+			return fmt.Errorf("the mapping wrote a %s resource it was not asked for", resourceType)
+		}
+		f := fs[resourceType]
+		if f == nil {
+			f = ndjsonPool.Get().(*ndjson)
+			fs[resourceType] = f
+		}
+		// One resource per line, whatever the mapping wrote: JSON as
+		// encoding/json writes it has no newline, and only a resource with
+		// one is compacted (scanning every byte of every resource would
+		// cost a quarter of the export).
+		if bytes.IndexByte(r, '\n') < 0 {
+			f.body.Write(r)
+		} else if err := json.Compact(&f.body, r); err != nil {
+			return fmt.Errorf("a %s resource is not JSON: %w", resourceType, err)
+		}
+		f.body.WriteByte('\n')
+		f.n++
+		return nil
+	}
+}
+
+// release gives the buffers back for the next run.
+func (fs ndjsonFiles) release() {
+	for t, f := range fs {
+		f.body.Reset()
+		f.n = 0
+		ndjsonPool.Put(f)
+		delete(fs, t)
+	}
+}
+
+// ndjsonPool hands out the NDJSON buffers runs write into, kept from run to
+// run so that a run does not grow new ones from nothing.
+var ndjsonPool = sync.Pool{New: func() any { return &ndjson{} }}
+
 func (s *Service) exportPeople(ctx context.Context, actor door.Actor, e Export, mapper Mapper) (int, error) {
 	after, part, exported := "", 0, 0
+	files := ndjsonFiles{} // reused batch to batch, so their buffers are too
+	defer files.release()
 	for {
 		var ids []string
 		err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
@@ -476,7 +541,6 @@ func (s *Service) exportPeople(ctx context.Context, actor door.Actor, e Export, 
 			if err := rows.Err(); err != nil || len(ids) == 0 {
 				return err
 			}
-			part++
 			// Each type is decided for everyone in the batch (audited per
 			// person and type), then each person's permitted types are
 			// mapped in one call.
@@ -492,42 +556,59 @@ func (s *Service) exportPeople(ctx context.Context, actor door.Actor, e Export, 
 					permitted[id] = append(permitted[id], t)
 				}
 			}
-			files := map[string]*ndjson{}
+			// Each person's record is read in the scope, then written out
+			// while the next person is read: the reading waits on the
+			// database, the writing (mapping and encoding) on the CPU.
+			var writing chan error
+			wait := func() error {
+				if writing == nil {
+					return nil
+				}
+				err := <-writing
+				writing = nil
+				if err != nil {
+					return err
+				}
+				// The scope is used by one goroutine at a time: full files
+				// are stored here, once the writing has finished.
+				for _, t := range types {
+					if f := files[t]; f != nil && f.body.Len() >= maxFileBytes {
+						part++
+						if err := f.write(sc, e.ID, t, part); err != nil {
+							return err
+						}
+					}
+				}
+				return nil
+			}
 			for _, id := range ids {
 				want := permitted[id]
 				if len(want) == 0 {
 					continue
 				}
-				err := mapper(sc, e, id, want, func(resourceType string, r []byte) error {
-					if !slices.Contains(want, resourceType) {
-						return fmt.Errorf("the mapping wrote a %s resource it was not asked for", resourceType)
-					}
-					f := files[resourceType]
-					if f == nil {
-						f = &ndjson{}
-						files[resourceType] = f
-					}
-					// One resource per line, whatever the mapping wrote.
-					if err := json.Compact(&f.body, r); err != nil {
-						return fmt.Errorf("a %s resource is not JSON: %w", resourceType, err)
-					}
-					f.body.WriteByte('\n')
-					f.n++
-					return nil
-				})
+				write, err := mapper(sc, e, id, want)
 				if err != nil {
+					_ = wait() // the writing still going uses the files
 					return err
 				}
+				if err := wait(); err != nil {
+					return err
+				}
+				writing = make(chan error, 1)
+				go func() { writing <- write(files.emitter(want)) }()
 				exported++
 			}
+			if err := wait(); err != nil {
+				return err
+			}
+			// What is left of each file is written with its batch, so a
+			// batch's transaction holds everything it decided.
 			for _, t := range types {
-				f := files[t]
-				if f == nil {
-					continue
-				}
-				if _, err := sc.Exec(`INSERT INTO bulk_export_files (id, export_id, resource_type, part, resources, body) VALUES (?, ?, ?, ?, ?, ?)`,
-					hearth.NewID(), e.ID, t, part, f.n, f.body.String()); err != nil {
-					return err
+				if f := files[t]; f != nil && f.n > 0 {
+					part++
+					if err := f.write(sc, e.ID, t, part); err != nil {
+						return err
+					}
 				}
 			}
 			// Progress, for the status URL's X-Progress.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"hearth"
+	"hearth/internal/consent"
 	"hearth/internal/door"
 	"hearth/internal/partners"
 )
@@ -17,29 +18,31 @@ import (
 // testMapper stands in for the FHIR API's mapping: it reads through the
 // scope it is given, as the real one will, and makes one Patient or two
 // Observations per person.
-func testMapper(sc *door.Scope, _ partners.Export, personID string, types []string, emit func(string, []byte) error) error {
+func testMapper(sc *door.Scope, _ partners.Export, personID string, types []string) (func(func(string, []byte) error) error, error) {
 	var given string
 	if err := sc.QueryRow(`SELECT given_name FROM people WHERE id = ?`, personID).Scan(&given); err != nil {
-		return err
+		return nil, err
 	}
-	for _, t := range types {
-		var out []string
-		switch t {
-		case "Patient":
-			out = []string{fmt.Sprintf(`{"resourceType": "Patient", "id": %q, "name": [{"given": [%q]}]}`, personID, given)}
-		case "Observation":
-			out = []string{
-				fmt.Sprintf(`{"resourceType":"Observation","id":"%s-1","subject":{"reference":"Patient/%s"}}`, personID, personID),
-				fmt.Sprintf(`{"resourceType":"Observation","id":"%s-2","subject":{"reference":"Patient/%s"}}`, personID, personID),
+	return func(emit func(string, []byte) error) error {
+		for _, t := range types {
+			var out []string
+			switch t {
+			case "Patient":
+				out = []string{fmt.Sprintf(`{"resourceType": "Patient", "id": %q, "name": [{"given": [%q]}]}`, personID, given)}
+			case "Observation":
+				out = []string{
+					fmt.Sprintf(`{"resourceType":"Observation","id":"%s-1","subject":{"reference":"Patient/%s"}}`, personID, personID),
+					fmt.Sprintf(`{"resourceType":"Observation","id":"%s-2","subject":{"reference":"Patient/%s"}}`, personID, personID),
+				}
+			}
+			for _, r := range out {
+				if err := emit(t, []byte(r)); err != nil {
+					return err
+				}
 			}
 		}
-		for _, r := range out {
-			if err := emit(t, []byte(r)); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+		return nil
+	}, nil
 }
 
 // A partner's export holds only the people shared with it and only the
@@ -238,9 +241,9 @@ func TestAnInterruptedExportIsQueuedAgainAndACancelledOneKeepsNothing(t *testing
 		t.Fatal(err)
 	}
 	ctx, stop := context.WithCancel(w.Ctx)
-	stopping := func(sc *door.Scope, e partners.Export, personID string, types []string, emit func(string, []byte) error) error {
+	stopping := func(sc *door.Scope, e partners.Export, personID string, types []string) (func(func(string, []byte) error) error, error) {
 		stop() // the server is told to stop while the batch is being written
-		return testMapper(sc, e, personID, types, emit)
+		return testMapper(sc, e, personID, types)
 	}
 	if n, err := w.Partners.RunQueuedExports(ctx, stopping); n != 1 || !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: %d %v", n, err)
@@ -265,5 +268,51 @@ func TestAnInterruptedExportIsQueuedAgainAndACancelledOneKeepsNothing(t *testing
 	}
 	if n := w.Count(`SELECT COUNT(*) FROM bulk_export_files`); n != 0 {
 		t.Errorf("%d files kept after cancelling", n)
+	}
+}
+
+// A type's resources span as many files as they need: each file is about
+// the size limit, and together they hold every resource once.
+func TestAnExportSplitsATypeAcrossFiles(t *testing.T) {
+	defer partners.SetMaxFileBytes(1)()
+	w := newWorld(t)
+	key := es384(t, "k1")
+	p := w.register("Riverside GP Surgery", "system/Patient.rs system/Observation.rs", key)
+	w.agree(p, "identity", "care-record")
+	w.consentToShare("Riverside GP Surgery", "care-record")
+	cath := w.Person(w.Manager, w.Home, "Cath", "Price", "9434765803")
+	if _, err := w.Consent.Give(w.Ctx, w.Manager.Actor, consent.NewConsent{PersonID: cath.ID, Purpose: consent.PurposeSharing, Recipient: "Riverside GP Surgery",
+		Decision: "permit", Scope: []string{consent.ScopeAll}, InfoGiven: "What the practice sees", InfoFormat: "standard"}); err != nil {
+		t.Fatal(err)
+	}
+	actor, scopes, err := w.authenticate(w.token(p, key, "system/Patient.rs system/Observation.rs").AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := w.Partners.StartExport(w.Ctx, actor, scopes, partners.ExportRequest{Level: partners.LevelSystem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Partners.RunQueuedExports(w.Ctx, testMapper); err != nil {
+		t.Fatal(err)
+	}
+	_, m, err := w.Partners.ExportStatus(w.Ctx, actor, e.ID, func(id string) string { return id })
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, lines := map[string]int{}, map[string]int{}
+	for _, o := range m.Output {
+		f, err := w.Partners.ExportFile(w.Ctx, actor, e.ID, o.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[o.Type]++
+		lines[o.Type] += strings.Count(f.Body, "\n")
+		if strings.Count(f.Body, "\n") != o.Count {
+			t.Errorf("a %s file of %d lines counted %d", o.Type, strings.Count(f.Body, "\n"), o.Count)
+		}
+	}
+	if files["Patient"] != 2 || files["Observation"] != 2 || lines["Patient"] != 2 || lines["Observation"] != 4 {
+		t.Fatalf("files %v, lines %v: want one file per person per type (each over the limit) holding every resource once", files, lines)
 	}
 }
