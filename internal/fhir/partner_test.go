@@ -490,3 +490,41 @@ func TestEndingTheAgreementOrWithdrawingConsentStopsAccessAtTheNextRequest(t *te
 		})
 	}
 }
+
+// The CapabilityStatement tells a partner where to get a token and what
+// bulk export offers, truthfully.
+func TestTheCapabilityStatementSaysHowPartnersConnectAndExport(t *testing.T) {
+	w := newPartnerWorld(t, "system/Patient.rs")
+	caps := w.get("", "/fhir/metadata").JSON(t)
+	rest := caps["rest"].([]any)[0].(map[string]any)
+	sec := rest["security"].(map[string]any)
+	oauth := sec["extension"].([]any)[0].(map[string]any)
+	if oauth["url"] != "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris" ||
+		oauth["extension"].([]any)[0].(map[string]any)["valueUri"] != w.tokenURL() {
+		t.Errorf("the token endpoint is not where partners ask for tokens: %v", oauth)
+	}
+	if inst, _ := caps["instantiates"].([]any); len(inst) != 1 || inst[0] != "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data" {
+		t.Errorf("instantiates %v", caps["instantiates"])
+	}
+	ops := map[string]string{}
+	for _, o := range rest["operation"].([]any) {
+		ops["system"] = o.(map[string]any)["definition"].(string)
+	}
+	for _, r := range rest["resource"].([]any) {
+		res := r.(map[string]any)
+		list, _ := res["operation"].([]any)
+		for _, o := range list {
+			if o.(map[string]any)["name"] == "export" {
+				ops[res["type"].(string)] = o.(map[string]any)["definition"].(string)
+			}
+		}
+		if res["type"] == "Group" && res["interaction"] != nil {
+			t.Errorf("Group offers interactions it does not have: %v", res["interaction"])
+		}
+	}
+	if ops["system"] != "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export" ||
+		ops["Patient"] != "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export" ||
+		ops["Group"] != "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export" {
+		t.Errorf("export operations: %v", ops)
+	}
+}
