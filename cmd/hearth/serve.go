@@ -23,19 +23,21 @@ type serveFlags struct {
 	inspectionMax         *time.Duration
 	publicURL             *string
 	fhirBase              *string
+	exportLifetime        *time.Duration
 }
 
 func addServeFlags(f flags, defaultDB, defaultAddr string) serveFlags {
 	return serveFlags{
-		common:        addCommon(f, defaultDB),
-		addr:          f.String("addr", defaultAddr, "address to listen on"),
-		tlsCert:       f.String("tls-cert", "", "TLS certificate file (serve HTTPS)"),
-		tlsKey:        f.String("tls-key", "", "TLS private key file"),
-		secureCookies: f.Bool("secure-cookies", false, "mark cookies Secure (implied by --tls-cert; set it behind a TLS proxy)"),
-		breakGlass:    f.Duration("break-glass-duration", time.Hour, "how long emergency (break-glass) access lasts"),
-		inspectionMax: f.Duration("inspection-max", governance.DefaultMaxInspection, "the longest an inspector's read-only access may be granted for"),
-		publicURL:     f.String("public-url", "", "the origin people reach Hearth at, e.g. https://hearth.example.org; passkeys are bound to it (empty: the request's own host)"),
-		fhirBase:      f.String("fhir-base", "", "the FHIR API's public base URL; Hearth's code systems and extensions are named under it (empty: the public URL with /fhir, or the request's own)"),
+		common:         addCommon(f, defaultDB),
+		addr:           f.String("addr", defaultAddr, "address to listen on"),
+		tlsCert:        f.String("tls-cert", "", "TLS certificate file (serve HTTPS)"),
+		tlsKey:         f.String("tls-key", "", "TLS private key file"),
+		secureCookies:  f.Bool("secure-cookies", false, "mark cookies Secure (implied by --tls-cert; set it behind a TLS proxy)"),
+		breakGlass:     f.Duration("break-glass-duration", time.Hour, "how long emergency (break-glass) access lasts"),
+		inspectionMax:  f.Duration("inspection-max", governance.DefaultMaxInspection, "the longest an inspector's read-only access may be granted for"),
+		publicURL:      f.String("public-url", "", "the origin people reach Hearth at, e.g. https://hearth.example.org; passkeys are bound to it (empty: the request's own host)"),
+		fhirBase:       f.String("fhir-base", "", "the FHIR API's public base URL; Hearth's code systems and extensions are named under it (empty: the public URL with /fhir, or the request's own)"),
+		exportLifetime: f.Duration("export-lifetime", 6*time.Hour, "how long a partner system's bulk export files are kept once written"),
 	}
 }
 
@@ -48,6 +50,7 @@ func (sf serveFlags) config(log *slog.Logger) app.Config {
 		InspectionMax:      *sf.inspectionMax,
 		PublicURL:          *sf.publicURL,
 		FHIRBase:           *sf.fhirBase,
+		ExportLifetime:     *sf.exportLifetime,
 		Log:                log,
 	}
 }
@@ -76,8 +79,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return serve(ctx, a, sf, log)
 }
 
-// serve runs the sealer, the portal's notice delivery and the HTTP server
-// until ctx ends, then shuts down gracefully and seals what is pending.
+// serve runs the sealer, the portal's notice delivery, the partners' bulk
+// export worker and the HTTP server until ctx ends, then shuts down
+// gracefully and seals what is pending.
 func serve(ctx context.Context, a *app.App, sf serveFlags, log *slog.Logger) error {
 	sealCtx, stopSealer := context.WithCancel(ctx)
 	sealed := make(chan struct{})
@@ -89,6 +93,7 @@ func serve(ctx context.Context, a *app.App, sf serveFlags, log *slog.Logger) err
 	// SMS gateway and no contact addresses yet: the portal's LogNotifier
 	// logs each notice's channel and fixed text instead.
 	stopNotices := runNotices(ctx, a, portal.NoticeEvery)
+	stopExports := background(ctx, a.RunExports)
 	srv := &http.Server{
 		Addr:              *sf.addr,
 		Handler:           a.Handler,
@@ -115,6 +120,7 @@ func serve(ctx context.Context, a *app.App, sf serveFlags, log *slog.Logger) err
 	}()
 	select {
 	case err := <-errc:
+		stopExports()
 		stopNotices()
 		stopSealer()
 		<-sealed
@@ -125,6 +131,9 @@ func serve(ctx context.Context, a *app.App, sf serveFlags, log *slog.Logger) err
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := srv.Shutdown(shutdownCtx)
+	// An export still running goes back in the queue, to run again from
+	// the start next time (partners.RunExport).
+	stopExports()
 	stopNotices()
 	stopSealer()
 	<-sealed
@@ -137,11 +146,17 @@ func serve(ctx context.Context, a *app.App, sf serveFlags, log *slog.Logger) err
 // runNotices delivers the portal's waiting notices every `every` in the
 // background; the function it returns stops it and waits until it has.
 func runNotices(ctx context.Context, a *app.App, every time.Duration) (stop func()) {
-	nctx, cancel := context.WithCancel(ctx)
+	return background(ctx, func(ctx context.Context) { a.Portal.RunNotices(ctx, every) })
+}
+
+// background runs loop until ctx ends or the function it returns is
+// called, which waits until loop has returned.
+func background(ctx context.Context, loop func(context.Context)) (stop func()) {
+	lctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		a.Portal.RunNotices(nctx, every)
+		loop(lctx)
 	}()
 	return func() {
 		cancel()

@@ -42,6 +42,7 @@ type Config struct {
 	BreakGlassDuration time.Duration // how long emergency access lasts
 	InspectionMax      time.Duration // the longest an inspection grant may last; zero means governance.DefaultMaxInspection
 	SealEvery          time.Duration // how often pending audit events are sealed
+	ExportLifetime     time.Duration // how long a partner's bulk export files are kept once written; zero means 6 hours
 	Passwords          accounts.Params
 	Sessions           accounts.Config
 	CareObs            care.ObsConfig // fluids alert time and visit grace period; zero means the defaults
@@ -132,14 +133,21 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Portal = portal.New(a.Door, portal.Deps{Accounts: a.Accounts, Care: a.Care, Consent: a.Consent, Tech: a.Tech, Log: cfg.Log})
 	a.Door.AddSource(a.Portal)
 	a.Governance = governance.New(a.Door, cfg.InspectionMax)
-	a.Partners = partners.New(a.Door, partners.Config{})
+	a.Partners = partners.New(a.Door, partners.Config{ExportLifetime: cfg.ExportLifetime, Log: cfg.Log})
 	a.Door.AddSource(a.Partners)
-	fhirBase := cfg.FHIRBase
-	if fhirBase == "" && cfg.PublicURL != "" {
-		fhirBase = strings.TrimSuffix(cfg.PublicURL, "/") + "/fhir"
+	fhirBase, tokenURL := cfg.FHIRBase, ""
+	if cfg.PublicURL != "" {
+		if fhirBase == "" {
+			fhirBase = strings.TrimSuffix(cfg.PublicURL, "/") + "/fhir"
+		}
+		tokenURL = strings.TrimSuffix(cfg.PublicURL, "/") + partners.TokenPath
 	}
 	a.FHIR = fhir.New(fhir.Deps{Door: a.Door, Accounts: a.Accounts, People: a.People, Care: a.Care, Consent: a.Consent, Tech: a.Tech,
-		Portal: a.Portal, Clock: cfg.Clock, Log: cfg.Log}, fhir.Config{Base: fhirBase, SessionCookie: web.SessionCookieName(cfg.SecureCookies)})
+		Portal: a.Portal, Partners: a.Partners, Clock: cfg.Clock, Log: cfg.Log},
+		fhir.Config{Base: fhirBase, TokenURL: tokenURL, SessionCookie: web.SessionCookieName(cfg.SecureCookies)})
+	// A partner system's bearer token makes every API call a door decision
+	// as that partner (docs/partners.md).
+	a.FHIR.AddAuthenticator(fhir.PartnerTokens(a.Partners))
 	a.Imports = imports.New(a.People, a.Accounts)
 	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care, Consent: a.Consent, Tech: a.Tech,
 		Portal: a.Portal, Governance: a.Governance, Partners: a.Partners, FHIR: a.FHIR, Imports: a.Imports, Clock: cfg.Clock, Log: cfg.Log},
@@ -149,11 +157,33 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	mux := http.NewServeMux()
+	// The token endpoint and the SMART configuration live under /fhir/ as
+	// SMART asks, but are the web server's (its rate limit and headers).
+	mux.Handle(partners.TokenPath, a.Web)
+	mux.Handle(partners.ConfigurationPath, a.Web)
 	mux.Handle("/fhir/", a.FHIR)
 	mux.Handle("/fhir", http.RedirectHandler("/fhir/metadata", http.StatusSeeOther))
 	mux.Handle("/", a.Web)
 	a.Handler = mux
 	return a, nil
+}
+
+// exportEvery is how often the export worker looks for exports queued on
+// other nodes and for files past their expiry; exports queued on this node
+// start at once.
+const exportEvery = 5 * time.Second
+
+// RunExports runs partners' bulk exports in the background, with the FHIR
+// API's mapping, until ctx ends (hearth serve).
+func (a *App) RunExports(ctx context.Context) {
+	a.Partners.RunExports(ctx, exportEvery, a.FHIR.ExportMapper())
+}
+
+// RunQueuedExports runs every queued bulk export now, one after another,
+// and returns how many ran: what the worker does, synchronously, for tests
+// and the command line.
+func (a *App) RunQueuedExports(ctx context.Context) (int, error) {
+	return a.Partners.RunQueuedExports(ctx, a.FHIR.ExportMapper())
 }
 
 // Close closes the database.

@@ -3,7 +3,6 @@ package fhir_test
 import (
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,9 +12,6 @@ import (
 	"hearth/internal/apptest"
 	"hearth/internal/care"
 	"hearth/internal/consent"
-	"hearth/internal/door"
-	"hearth/internal/fhir"
-	"hearth/internal/people"
 	"hearth/internal/portal"
 )
 
@@ -666,66 +662,4 @@ func TestHearthsOwnCodeSystemsAndExtensionsArePublishedAtTheirURLs(t *testing.T)
 			t.Errorf("%s publishes %v", u, got["url"])
 		}
 	}
-}
-
-// partner is a stand-in for a partner system's authenticator (the real
-// one registers SMART Backend Services clients): a bearer token naming a
-// partner, acting for sharing, with scopes.
-type partner struct{ scopes map[string]bool }
-
-func (p partner) Allows(resourceType string, i fhir.Interaction) bool {
-	return p.scopes[resourceType+"."+string(i)]
-}
-
-func TestAPartnerSystemPlugsInAsAnActorOfKindSystemActingForSharing(t *testing.T) {
-	s := apptest.NewScenario(t)
-	sys := apptest.ActorOf(s.Carer.User)
-	sys.Subject = access.Subject{ID: "partner-riverside", Kind: access.KindSystem}
-	sys.Name = "Riverside GP"
-	s.FHIR.AddAuthenticator(fhir.AuthenticatorFunc(func(r *http.Request) (fhir.Caller, bool, error) {
-		if r.Header.Get("Authorization") != "Bearer riverside" {
-			return fhir.Caller{}, false, nil
-		}
-		return fhir.Caller{Actor: sys, Purpose: access.Sharing, Recipient: "Riverside GP",
-			Scopes: partner{scopes: map[string]bool{"Patient.r": true, "Patient.s": true}}}, true, nil
-	}))
-	srv := s.Server()
-	get := func(path string) reply {
-		req, _ := http.NewRequest("GET", srv.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer riverside")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var buf strings.Builder
-		_, _ = io.Copy(&buf, resp.Body)
-		return reply{Status: resp.StatusCode, Body: []byte(buf.String()), Header: resp.Header}
-	}
-	if r := get("/fhir/Patient/" + s.Ann.ID); r.Status != 403 {
-		t.Errorf("without consent to share: %d %s", r.Status, r.Body)
-	}
-	if _, err := s.Consent.Give(s.Ctx, s.Manager.Actor, consent.NewConsent{PersonID: s.Ann.ID, Purpose: consent.PurposeSharing, Recipient: "Riverside GP",
-		Decision: "permit", Scope: []string{consent.ScopeAll}, InfoGiven: "Who sees what", InfoFormat: "standard"}); err != nil {
-		t.Fatal(err)
-	}
-	r := get("/fhir/Patient/" + s.Ann.ID)
-	if r.Status != 200 {
-		t.Fatalf("with consent to share: %d %s", r.Status, r.Body)
-	}
-	if r := get("/fhir/Observation?patient=" + s.Ann.ID); r.Status != 403 {
-		t.Errorf("outside the partner's scopes: %d %s", r.Status, r.Body)
-	}
-	evs, err := s.Audit.ByRequest(s.Ctx, r.Header.Get("X-Request-ID"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(evs) == 0 || evs[0].ActorKind != "system" || evs[0].Purpose != "sharing" || evs[0].PersonID != s.Ann.ID || evs[0].Decision != "permit" {
-		t.Errorf("audited as %+v", evs)
-	}
-	if r := get("/fhir/Patient/" + s.Ann.ID + "/$everything"); r.Status != 200 || !strings.Contains(string(r.Body), `"Patient"`) || strings.Contains(string(r.Body), `"Observation"`) {
-		t.Errorf("$everything for a partner with Patient scopes only: %d", r.Status)
-	}
-	_ = door.Actor{}
-	_ = people.Person{}
 }

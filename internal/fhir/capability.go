@@ -13,6 +13,7 @@ import (
 
 	"hearth"
 	"hearth/internal/consent"
+	"hearth/internal/partners"
 )
 
 // CapabilityStatement says what this server does.
@@ -28,6 +29,7 @@ type CapabilityStatement struct {
 	Kind           string             `json:"kind"`
 	Software       *CapSoftware       `json:"software,omitempty"`
 	Implementation *CapImplementation `json:"implementation,omitempty"`
+	Instantiates   []string           `json:"instantiates,omitempty"`
 	FHIRVersion    string             `json:"fhirVersion"`
 	Format         []string           `json:"format"`
 	Rest           []CapRest          `json:"rest,omitempty"`
@@ -56,8 +58,10 @@ type CapRest struct {
 
 // CapSecurity says how callers authenticate.
 type CapSecurity struct {
-	Cors        *bool  `json:"cors,omitempty"`
-	Description string `json:"description,omitempty"`
+	Extension   []Extension       `json:"extension,omitempty"`
+	Cors        *bool             `json:"cors,omitempty"`
+	Service     []CodeableConcept `json:"service,omitempty"`
+	Description string            `json:"description,omitempty"`
 }
 
 // CapResource is one resource type's support.
@@ -65,7 +69,7 @@ type CapResource struct {
 	Type             string           `json:"type"`
 	SupportedProfile []string         `json:"supportedProfile,omitempty"`
 	Documentation    string           `json:"documentation,omitempty"`
-	Interaction      []CapInteraction `json:"interaction"`
+	Interaction      []CapInteraction `json:"interaction,omitempty"`
 	Versioning       string           `json:"versioning,omitempty"`
 	ReadHistory      *bool            `json:"readHistory,omitempty"`
 	UpdateCreate     *bool            `json:"updateCreate,omitempty"`
@@ -95,20 +99,41 @@ type CapOperation struct {
 
 var kindNames = map[paramKind]string{paramReference: "reference", paramDate: "date", paramToken: "token", paramString: "string", paramID: "token"}
 
-func (s *Server) capability(base string) *CapabilityStatement {
+// tokenURL is where partner systems ask for access tokens.
+func (s *Server) tokenURL(r *http.Request) string {
+	if s.cfg.TokenURL != "" {
+		return s.cfg.TokenURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + partners.TokenPath
+}
+
+func (s *Server) capability(base, tokenURL string) *CapabilityStatement {
 	yes := true
 	no := false
 	cs := &CapabilityStatement{Base: Base{ResourceType: "CapabilityStatement", ID: "hearth"}, URL: base + "/metadata",
 		Name: "HearthFHIRAPI", Title: "Hearth FHIR R4 API", Status: "active", Date: "2026-11-01", Publisher: "Hearth",
 		Description: "The FHIR R4 API of a Hearth care record: the person's record, as the care team keeps it, for partner systems and staff. Every request is an access decision, audited.",
 		Kind:        "instance", Software: &CapSoftware{Name: "Hearth"},
-		Implementation: &CapImplementation{Description: "Hearth", URL: base}, FHIRVersion: "4.0.1", Format: []string{"json", ContentType}}
+		Implementation: &CapImplementation{Description: "Hearth", URL: base}, Instantiates: []string{bulkDataCapability},
+		FHIRVersion: "4.0.1", Format: []string{"json", ContentType}}
 	rest := CapRest{Mode: "server",
 		Documentation: "Search results are a page at a time (_count, at most 500; _offset) with self, next and previous links. " +
 			"An unknown search parameter is refused unless Prefer: handling=lenient. Dates without a time zone are UTC.",
-		Security: &CapSecurity{Cors: &no, Description: "Staff sign in to Hearth's web interface; the API then acts as them (the session cookie, with requests from other sites refused). " +
-			"Partner systems authenticate as registered clients where Hearth offers it. Every request is decided by Hearth's access rules and audited."},
-		Interaction: []CapInteraction{{Code: "transaction", Documentation: "Import people and their history: validated first, all or nothing, each problem named by entry and element."}}}
+		Security: &CapSecurity{Cors: &no,
+			Service: []CodeableConcept{{Coding: []Coding{{System: "http://terminology.hl7.org/CodeSystem/restful-security-service", Code: "SMART-on-FHIR"}},
+				Text: "SMART Backend Services"}},
+			Extension: []Extension{{URL: "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+				Extension: []Extension{{URL: "token", ValueURI: tokenURL}}}},
+			Description: "Partner systems are SMART Backend Services clients registered by the provider: they sign a JWT (RS384 or ES384) for a five-minute access token " +
+				"from the token endpoint, with SMART v2 system scopes for reading and searching (system/Observation.rs), and read under a data-sharing agreement " +
+				"and each person's consent; every refusal about a person reads as not found. Staff signed in to Hearth's web interface may use the API as themselves " +
+				"(the session cookie, with requests from other sites refused). Every request is decided by Hearth's access rules and audited."},
+		Interaction: []CapInteraction{{Code: "transaction", Documentation: "Import people and their history: validated first, all or nothing, each problem named by entry and element."}},
+		Operation:   []CapOperation{{Name: "export", Definition: opExport}}}
 	var types []string
 	for t := range specs {
 		types = append(types, t)
@@ -145,7 +170,8 @@ func (s *Server) capability(base string) *CapabilityStatement {
 		switch t {
 		case "Patient":
 			r.SupportedProfile = []string{profileUKCorePatient}
-			r.Operation = []CapOperation{{Name: "everything", Definition: "http://hl7.org/fhir/OperationDefinition/Patient-everything"}}
+			r.Operation = []CapOperation{{Name: "everything", Definition: "http://hl7.org/fhir/OperationDefinition/Patient-everything"},
+				{Name: "export", Definition: opPatientExport}}
 		case "Observation":
 			r.SupportedProfile = []string{profileVitalSigns, profileRespRate, profileHeartRate, profileOxygenSat, profileBodyTemp, profileBodyWeight, profileBodyHeight}
 		}
@@ -165,6 +191,11 @@ func (s *Server) capability(base string) *CapabilityStatement {
 		}
 		rest.Resource = append(rest.Resource, r)
 	}
+	rest.Resource = append(rest.Resource, CapResource{Type: "Group", Operation: []CapOperation{{Name: "export", Definition: opGroupExport}},
+		Documentation: "Only $export. A Group is one of the partner system's data-sharing agreements, its ID the agreement's (shown on the agreement in Hearth): " +
+			"the export holds the people the partner receives information about under it, and only the categories of information it covers. " +
+			"Bulk export (system, Patient and Group level) is for partner systems: Prefer: respond-async is required, _type and _since are supported, " +
+			"files are NDJSON that need the partner's access token and expire."})
 	for _, t := range []string{"CodeSystem", "StructureDefinition"} {
 		rest.Resource = append(rest.Resource, CapResource{Type: t, Documentation: "Hearth's own " + t + " resources, at their canonical URLs under this base.",
 			Interaction: []CapInteraction{{Code: "read"}, {Code: "search-type"}}, SearchParam: []CapSearchParam{{Name: "url", Type: "uri"}}})
@@ -174,7 +205,7 @@ func (s *Server) capability(base string) *CapabilityStatement {
 }
 
 func (s *Server) metadata(w http.ResponseWriter, r *http.Request, c *call) error {
-	writeJSON(w, http.StatusOK, s.capability(c.base))
+	writeJSON(w, http.StatusOK, s.capability(c.base, s.tokenURL(r)))
 	return nil
 }
 

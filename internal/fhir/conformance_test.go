@@ -25,6 +25,7 @@ import (
 	"hearth/internal/apptest"
 	"hearth/internal/consent"
 	"hearth/internal/demo"
+	"hearth/internal/partners"
 	"hearth/internal/portal"
 	"hearth/internal/store/storetest"
 )
@@ -155,7 +156,13 @@ func TestEveryResourceTheAPIEmitsValidatesAgainstTheOfficialSchemaAndAFHIRValida
 	keep("metadata", caps)
 	var types []string
 	for _, r := range caps["rest"].([]any)[0].(map[string]any)["resource"].([]any) {
-		types = append(types, r.(map[string]any)["type"].(string))
+		res := r.(map[string]any)
+		interactions, _ := res["interaction"].([]any)
+		for _, i := range interactions {
+			if i.(map[string]any)["code"] == "search-type" {
+				types = append(types, res["type"].(string))
+			}
+		}
 	}
 	emitted := map[string]int{}
 	for _, typ := range types {
@@ -208,15 +215,24 @@ func TestEveryResourceTheAPIEmitsValidatesAgainstTheOfficialSchemaAndAFHIRValida
 		keep("error "+bad.path, r.JSON(t))
 	}
 
+	// A partner's bulk export of everyone: its NDJSON files, line by line.
+	tmp := t.TempDir()
+	var ids []string
+	for _, p := range people {
+		ids = append(ids, p["id"].(string))
+	}
+	files, kickOff := d.bulkExport(t, tmp, ids)
+	keep("bulk export kick-off", kickOff)
+
 	raw, err := json.Marshal(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	file := filepath.Join(t.TempDir(), "resources.json")
+	file := filepath.Join(tmp, "resources.json")
 	if err := os.WriteFile(file, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	got := runNode(t, dir, "validate.mjs", file)
+	got := runNode(t, dir, append([]string{"validate.mjs", file}, files...)...)
 	t.Log(lastLines(got, 3))
 	var names []string
 	for typ := range emitted {
@@ -224,6 +240,81 @@ func TestEveryResourceTheAPIEmitsValidatesAgainstTheOfficialSchemaAndAFHIRValida
 	}
 	sort.Strings(names)
 	t.Logf("types searched: %s", strings.Join(names, ", "))
+}
+
+// bulkExport is a partner system's export of the demo, over HTTP as a
+// Bulk Data client makes it: the partner registered for system/*.rs, an
+// agreement covering every category, and the consent of each of people to
+// share with it; kicked off, run, polled and every file fetched with the
+// partner's token. It returns the NDJSON files, written to dir, and the
+// kick-off's OperationOutcome.
+func (d *demoAPI) bulkExport(t *testing.T, dir string, people []string) ([]string, map[string]any) {
+	t.Helper()
+	locs, err := d.People.Locations(d.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := d.Staff("conformance.admin", access.Administrator)
+	ig := d.Staff("conformance.ig", access.IGLead, locs...)
+	key := newKey(t)
+	p := registerPartner(t, d.App, admin, "Riverside GP Surgery", "system/*.rs", key, "k1")
+	var cats []string
+	for _, c := range partners.Categories {
+		cats = append(cats, c.Key)
+	}
+	now := d.Clock.Now()
+	if _, err := d.Partners.RecordAgreement(d.Ctx, ig.Actor, partners.NewAgreement{PartnerID: p.ID, Purpose: "Direct care by the GP practice",
+		Article6: "6-1-e", Article9: "9-2-h", Categories: cats, Starts: now.AddDate(0, -1, 0), ReviewOn: now.AddDate(1, 0, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range people {
+		if _, err := d.Consent.Give(d.Ctx, d.manager.Actor, consent.NewConsent{PersonID: id, Purpose: consent.PurposeSharing, Recipient: p.Name,
+			Decision: "permit", Scope: []string{consent.ScopeAll}, InfoGiven: "What the practice sees", InfoFormat: "standard"}); err != nil {
+			t.Fatalf("consent for %s: %v", id, err)
+		}
+	}
+	origin := strings.TrimSuffix(d.base, "/fhir")
+	status, body := askToken(t, origin+partners.TokenPath, signAssertion(t, p.ID, key, "k1", origin+partners.TokenPath, now, nil), "system/*.rs")
+	tok, _ := body["access_token"].(string)
+	if status != 200 || tok == "" {
+		t.Fatalf("token: %d %v", status, body)
+	}
+	call := func(u string, headers ...string) reply {
+		t.Helper()
+		r := d.api.do("GET", strings.TrimPrefix(u, origin), nil, append([]string{"Authorization", "Bearer " + tok}, headers...)...)
+		return r
+	}
+	kick := call(d.base+"/$export", "Prefer", "respond-async")
+	if kick.Status != 202 {
+		t.Fatalf("kick-off: %d %s", kick.Status, kick.Body)
+	}
+	if _, err := d.RunQueuedExports(d.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := call(kick.Header.Get("Content-Location"))
+	var m manifest
+	if err := json.Unmarshal(st.Body, &m); err != nil || st.Status != 200 {
+		t.Fatalf("manifest: %d %s", st.Status, st.Body)
+	}
+	var files []string
+	counts := map[string]int{}
+	for i, o := range m.Output {
+		r := call(o.URL, "Accept", "application/fhir+ndjson")
+		if r.Status != 200 {
+			t.Fatalf("file %s: %d %s", o.URL, r.Status, r.Body)
+		}
+		name := filepath.Join(dir, fmt.Sprintf("%s-%d.ndjson", o.Type, i))
+		if err := os.WriteFile(name, r.Body, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, name)
+		counts[o.Type] += o.Count
+	}
+	if len(counts) < 10 || counts["Patient"] != len(people) {
+		t.Fatalf("the export holds %v: want every type partners can export for all %d people", counts, len(people))
+	}
+	t.Logf("bulk export: %v", counts)
+	return files, kick.JSON(t)
 }
 
 func isDirectoryType(t string) bool {

@@ -31,15 +31,7 @@ var everythingTypes = []string{"Patient", "RelatedPerson", "Consent", "Observati
 // inside sc, whose own decision the caller has made, as a bundle of type
 // bundleType.
 func (s *Server) wholeRecord(sc *door.Scope, c *call, personID, bundleType string, want wants, since time.Time) (*Bundle, error) {
-	// Only the parts the types asked for (and the caller's scopes) need.
-	var parts part
-	for p := part(1); p <= partCorrections; p <<= 1 {
-		if want(p.resourceType()) || (p == partConsent && (want("RelatedPerson") || want("Observation"))) ||
-			(want("Provenance") && specs["Provenance"].parts&p != 0) {
-			parts |= p
-		}
-	}
-	rec, err := s.gather(sc, c, personID, parts|partPerson, care.Window{}, "the whole record")
+	rec, err := s.gather(sc, c, personID, partsFor(want)|partPerson, care.Window{}, "the whole record")
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +54,20 @@ func (s *Server) wholeRecord(sc *door.Scope, c *call, personID, bundleType strin
 		b.Link = []BundleLink{{Relation: "self", URL: c.base + "/Patient/" + personID + "/$everything"}}
 	}
 	return b, nil
+}
+
+// partsFor are the parts of a record the types want need (and only
+// those): a capacity assessment is an Observation kept with the consent
+// records, and provenance is of every part that has versions.
+func partsFor(want wants) part {
+	var parts part
+	for p := part(1); p <= partCorrections; p <<= 1 {
+		if want(p.resourceType()) || (p == partConsent && (want("RelatedPerson") || want("Observation"))) ||
+			(want("Provenance") && specs["Provenance"].parts&p != 0) {
+			parts |= p
+		}
+	}
+	return parts
 }
 
 // everything answers GET /fhir/Patient/{id}/$everything: the person's
@@ -107,7 +113,7 @@ func (s *Server) everything(w http.ResponseWriter, r *http.Request, c *call) err
 	}
 	if c.caller.Scopes != nil {
 		inner := want
-		want = func(t string) bool { return inner(t) && c.caller.Scopes.Allows(t, Read) }
+		want = func(t string) bool { return inner(t) && c.caller.Scopes.CanRead(t) }
 	}
 	var b *Bundle
 	err := s.run(r.Context(), c, func(sc *door.Scope) error {

@@ -34,6 +34,7 @@ import (
 	"hearth/internal/care"
 	"hearth/internal/consent"
 	"hearth/internal/door"
+	"hearth/internal/partners"
 	"hearth/internal/people"
 	"hearth/internal/portal"
 	"hearth/internal/tech"
@@ -42,8 +43,11 @@ import (
 // ContentType is the FHIR JSON media type.
 const ContentType = "application/fhir+json"
 
+// NDJSON is the media type of a bulk export's files: one resource per line.
+const NDJSON = "application/fhir+ndjson"
+
 // Interaction is one of the SMART v2 scope letters: create, read, update,
-// delete, search.
+// search.
 type Interaction byte
 
 // Interactions.
@@ -51,15 +55,17 @@ const (
 	Create Interaction = 'c'
 	Read   Interaction = 'r'
 	Update Interaction = 'u'
-	Delete Interaction = 'd'
 	Search Interaction = 's'
 )
 
-// Scopes limits what a caller may ask for, by resource type and
-// interaction (SMART v2: system/Observation.rs). The door still decides
-// every request; scopes only narrow it.
+// Scopes limits what a caller may read and search, by resource type: the
+// SMART v2 system scopes its token was granted (system/Observation.rs).
+// partners.Scopes is the implementation. The door still decides every
+// request; scopes only narrow it. A caller limited by scopes writes
+// nothing: the only such callers are partner systems, which only read.
 type Scopes interface {
-	Allows(resourceType string, i Interaction) bool
+	CanRead(resourceType string) bool   // read, vread, history of one resource
+	CanSearch(resourceType string) bool // search, and operations that return many
 }
 
 // Caller is who is calling, why, and within what scopes.
@@ -89,6 +95,10 @@ type Config struct {
 	// Hearth's own code systems and extensions are named under it. Empty:
 	// worked out from each request.
 	Base string
+	// TokenURL is where partner systems ask for access tokens (SMART
+	// Backend Services), as the CapabilityStatement says. Empty: the
+	// request's own scheme and host with partners.TokenPath.
+	TokenURL string
 	// SessionCookie is the name of the staff web session cookie.
 	SessionCookie string
 	MaxBody       int64 // largest request body accepted, in bytes
@@ -103,6 +113,7 @@ type Deps struct {
 	Consent  *consent.Service
 	Tech     *tech.Service
 	Portal   *portal.Service
+	Partners *partners.Service // bulk export; nil: no $export
 	Clock    hearth.Clock
 	Log      *slog.Logger
 }
@@ -116,12 +127,25 @@ type Server struct {
 	auth   []Authenticator
 }
 
-// Route is one registered route; Personal routes make a door decision on
-// every request (the route walk in routes_test.go holds them to it).
+// Route is one registered route. Personal routes make a door decision on
+// every request (the route walk in routes_test.go holds them to it);
+// Authenticated ones need a caller (every personal route, and the status
+// and files of a partner's own bulk export, whose contents were decided
+// when they were written).
 type Route struct {
-	Method, Path string
-	Personal     bool
+	Method, Path  string
+	Personal      bool
+	Authenticated bool
 }
+
+// routeKind is how a route is guarded.
+type routeKind int
+
+const (
+	open      routeKind = iota // no caller: what the server offers, no one's data
+	personal                   // a caller, and a door decision on every request
+	ownExport                  // a partner system, reaching only its own export (partners.ExportStatus, ExportFile)
+)
 
 // New builds the API.
 func New(deps Deps, cfg Config) *Server {
@@ -149,26 +173,34 @@ func (s *Server) AddAuthenticator(a Authenticator) {
 // Routes lists every registered route.
 func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 
-func (s *Server) handle(method, path string, personal bool, h handler) {
-	s.routes = append(s.routes, Route{Method: method, Path: path, Personal: personal})
-	s.mux.Handle(method+" "+path, s.wrap(personal, h))
+func (s *Server) handle(method, path string, kind routeKind, h handler) {
+	s.routes = append(s.routes, Route{Method: method, Path: path, Personal: kind == personal, Authenticated: kind != open})
+	s.mux.Handle(method+" "+path, s.wrap(kind, h))
 }
 
 func (s *Server) registerRoutes() {
-	s.handle("GET", "/fhir/metadata", false, s.metadata)
-	s.handle("GET", "/fhir/CodeSystem", false, s.conformanceSearch("CodeSystem"))
-	s.handle("GET", "/fhir/CodeSystem/{id}", false, s.conformanceRead("CodeSystem"))
-	s.handle("GET", "/fhir/StructureDefinition", false, s.conformanceSearch("StructureDefinition"))
-	s.handle("GET", "/fhir/StructureDefinition/{id}", false, s.conformanceRead("StructureDefinition"))
+	s.handle("GET", "/fhir/metadata", open, s.metadata)
+	s.handle("GET", "/fhir/CodeSystem", open, s.conformanceSearch("CodeSystem"))
+	s.handle("GET", "/fhir/CodeSystem/{id}", open, s.conformanceRead("CodeSystem"))
+	s.handle("GET", "/fhir/StructureDefinition", open, s.conformanceSearch("StructureDefinition"))
+	s.handle("GET", "/fhir/StructureDefinition/{id}", open, s.conformanceRead("StructureDefinition"))
 
-	s.handle("POST", "/fhir/{$}", true, s.transaction)
-	s.handle("GET", "/fhir/Patient/{id}/$everything", true, s.everything)
-	s.handle("GET", "/fhir/{type}", true, s.search)
-	s.handle("POST", "/fhir/{type}", true, s.create)
-	s.handle("GET", "/fhir/{type}/{id}", true, s.read)
-	s.handle("PUT", "/fhir/{type}/{id}", true, s.update)
-	s.handle("GET", "/fhir/{type}/{id}/_history", true, s.history)
-	s.handle("GET", "/fhir/{type}/{id}/_history/{vid}", true, s.vread)
+	s.handle("POST", "/fhir/{$}", personal, s.transaction)
+	s.handle("GET", "/fhir/Patient/{id}/$everything", personal, s.everything)
+	s.handle("GET", "/fhir/{type}", personal, s.search)
+	s.handle("POST", "/fhir/{type}", personal, s.create)
+	s.handle("GET", "/fhir/{type}/{id}", personal, s.read)
+	s.handle("PUT", "/fhir/{type}/{id}", personal, s.update)
+	s.handle("GET", "/fhir/{type}/{id}/_history", personal, s.history)
+	s.handle("GET", "/fhir/{type}/{id}/_history/{vid}", personal, s.vread)
+
+	// Bulk Data Access (bulk.go).
+	s.handle("GET", "/fhir/$export", personal, s.exportKickoff(partners.LevelSystem))
+	s.handle("GET", "/fhir/Patient/$export", personal, s.exportKickoff(partners.LevelPatient))
+	s.handle("GET", "/fhir/Group/{id}/$export", personal, s.exportKickoff(partners.LevelGroup))
+	s.handle("GET", statusPath+"{id}", ownExport, s.exportStatus)
+	s.handle("DELETE", statusPath+"{id}", ownExport, s.exportCancel)
+	s.handle("GET", statusPath+"{id}/files/{file}", ownExport, s.exportFile)
 }
 
 // ServeHTTP answers a request under /fhir/.
@@ -200,20 +232,20 @@ type call struct {
 
 type handler func(w http.ResponseWriter, r *http.Request, c *call) error
 
-// wrap authenticates personal routes, checks what the request may send,
-// and answers any error through one function.
-func (s *Server) wrap(personal bool, h handler) http.Handler {
+// wrap authenticates the routes that need a caller, checks what the
+// request may send, and answers any error through one function.
+func (s *Server) wrap(kind routeKind, h handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, hearth.Errorf(hearth.KindForbidden, "This request came from another site, so it was not accepted"))
 	}))
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := &call{base: s.BaseFor(r)}
-		if err := acceptable(r); err != nil {
+		if err := acceptable(r, kind == ownExport); err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		if personal {
+		if kind != open {
 			caller, err := s.authenticate(r)
 			if err != nil {
 				s.fail(w, r, err)
@@ -250,13 +282,14 @@ func (s *Server) authenticate(r *http.Request) (Caller, error) {
 }
 
 // acceptable refuses what the API does not speak: XML, and writes that do
-// not say they send JSON.
-func acceptable(r *http.Request) error {
+// not say they send JSON. A bulk export's files are NDJSON, so its routes
+// accept a client asking for that too.
+func acceptable(r *http.Request, ndjson bool) error {
 	if f := r.URL.Query().Get("_format"); f != "" && !jsonFormat(f) {
 		return &hearth.Error{Kind: hearth.KindInvalid, Message: "Only JSON is served: _format must be json or application/fhir+json",
 			Problems: []hearth.Problem{{Field: "_format", Message: "must be json or application/fhir+json"}}, Err: errNotAcceptable}
 	}
-	if accept := r.Header.Get("Accept"); accept != "" && !acceptsJSON(accept) {
+	if accept := r.Header.Get("Accept"); accept != "" && !acceptsJSON(accept) && !(ndjson && acceptsNDJSON(accept)) {
 		return &hearth.Error{Kind: hearth.KindInvalid, Message: "Only application/fhir+json is served", Err: errNotAcceptable}
 	}
 	if r.Method == http.MethodPost || r.Method == http.MethodPut {
@@ -281,6 +314,16 @@ func acceptsJSON(accept string) bool {
 		mt := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
 		switch mt {
 		case "*/*", "application/*", "application/json", ContentType, "application/json+fhir":
+			return true
+		}
+	}
+	return false
+}
+
+func acceptsNDJSON(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		switch strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0])) {
+		case NDJSON, "application/ndjson":
 			return true
 		}
 	}
@@ -339,26 +382,19 @@ func (c *call) request(a access.Action, personID, resourceType, resourceID, deta
 		ResourceID: resourceID, Recipient: c.caller.Recipient, Detail: detail}
 }
 
-// allowed checks the caller's scopes.
+// allowed checks the caller's scopes: a request outside them is refused
+// (403, with an insufficient_scope challenge naming the scope it needs)
+// before anything is read.
 func (c *call) allowed(resourceType string, i Interaction) error {
-	if c.caller.Scopes == nil || c.caller.Scopes.Allows(resourceType, i) {
+	sc := c.caller.Scopes
+	if sc == nil {
 		return nil
 	}
-	return hearth.Errorf(hearth.KindForbidden, "The scopes granted do not include %s of %s", interactionName(i), resourceType)
-}
-
-func interactionName(i Interaction) string {
-	switch i {
-	case Create:
-		return "creating"
-	case Read:
-		return "reading"
-	case Update:
-		return "updating"
-	case Delete:
-		return "deleting"
+	switch {
+	case i == Read && sc.CanRead(resourceType), i == Search && sc.CanSearch(resourceType):
+		return nil
 	}
-	return "searching"
+	return partners.InsufficientScope("system/" + safeType(resourceType) + "." + string(rune(i)))
 }
 
 // run opens a door scope as the caller.

@@ -128,7 +128,13 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusInternalServerError {
 		s.Log.Error("fhir", "request_id", r.Header.Get("X-Request-ID"), "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	if status == http.StatusUnauthorized {
+	// A refused bearer token says why (RFC 6750 section 3): no token, an
+	// invalid or expired one, or scopes that do not reach the request.
+	var ch interface{ Challenge() string }
+	switch {
+	case errors.As(err, &ch):
+		w.Header().Set("WWW-Authenticate", ch.Challenge())
+	case status == http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="hearth"`)
 	}
 	writeJSON(w, status, oo)

@@ -352,10 +352,13 @@ func (s *Server) searchPeople(sc *door.Scope, c *call, typ string, spec typeSpec
 			if err != nil {
 				return nil, err
 			}
-			if a.Decision.Permit {
+			switch r := a.Decision.Reason; {
+			case a.Decision.Permit:
 				ids = append(ids, id)
-			} else if a.Decision.Reason != access.DenyNotFound && a.Decision.Reason != access.DenyNoRelationship &&
-				a.Decision.Reason != access.DenyUnknownSubject && a.Decision.Reason != access.DenyWrongPurpose {
+			case c.caller.Actor.Kind == access.KindSystem:
+				// A partner learns nothing from a refusal: the person is
+				// simply not in its results (the audit keeps the reason).
+			case r != access.DenyNotFound && r != access.DenyNoRelationship && r != access.DenyUnknownSubject && r != access.DenyWrongPurpose:
 				return nil, &hearth.Error{Kind: hearth.KindForbidden, Message: a.Decision.Sentence()}
 			}
 		}

@@ -21,6 +21,13 @@ var exempt = map[string]string{
 	"GET /fhir/CodeSystem/{id}":          "one of Hearth's code systems: no one's data",
 	"GET /fhir/StructureDefinition":      "Hearth's extensions: no one's data",
 	"GET /fhir/StructureDefinition/{id}": "one of Hearth's extensions: no one's data",
+	// A partner system's own bulk export: what is in its files was decided
+	// and audited person by person, as the partner, when they were written
+	// (partners.RunExport); these answer only the partner that asked
+	// (anyone else's, or a missing one, is not found) and need its token.
+	"GET /fhir/$export-status/{id}":              "a partner's own export's progress or manifest: no record is read",
+	"DELETE /fhir/$export-status/{id}":           "a partner cancelling its own export: deletes files, reads no record",
+	"GET /fhir/$export-status/{id}/files/{file}": "delivers a file of the partner's own export, decided and audited when written",
 }
 
 // routeTypes are the types a {type} in a route is tried with: every type

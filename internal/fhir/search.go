@@ -72,7 +72,9 @@ type tokenParam struct {
 // ignored.
 func lenient(r *http.Request) bool {
 	for _, v := range r.Header.Values("Prefer") {
-		for _, part := range strings.Split(v, ";") {
+		// RFC 7240: preferences are separated by commas, their parameters
+		// by semicolons.
+		for _, part := range strings.FieldsFunc(v, func(c rune) bool { return c == ';' || c == ',' }) {
 			if strings.EqualFold(strings.ReplaceAll(strings.TrimSpace(part), " ", ""), "handling=lenient") {
 				return true
 			}

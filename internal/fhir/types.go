@@ -160,6 +160,8 @@ type Extension struct {
 	ValueDate            string           `json:"valueDate,omitempty"`
 	ValueCodeableConcept *CodeableConcept `json:"valueCodeableConcept,omitempty"`
 	ValueReference       *Reference       `json:"valueReference,omitempty"`
+	ValueURI             string           `json:"valueUri,omitempty"`
+	Extension            []Extension      `json:"extension,omitempty"` // a complex extension's parts
 }
 
 // Annotation is a note with who wrote it and when.

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"hearth"
@@ -27,11 +28,15 @@ import (
 	"hearth/internal/store"
 )
 
-// Mapper returns the FHIR resources of one type in one person's record,
-// changed since since (zero: all), as JSON. It is called inside a door
-// scope that has permitted the partner the type's action for that person,
-// and reads through that scope.
-type Mapper func(sc *door.Scope, personID, resourceType string, since time.Time) ([]json.RawMessage, error)
+// Mapper reads one person's record for the given types inside sc, a door
+// scope that has permitted the partner each type's action for that person,
+// and returns write, which maps what was read to FHIR resources changed
+// since e.Since (zero: all) and calls emit with each resource's JSON; e.Base
+// is the FHIR base URL they are named under. write runs outside the scope,
+// while the next person is read, so it must not touch sc. One call per
+// person lets the mapping read each part of the record once for all the
+// types it feeds.
+type Mapper func(sc *door.Scope, e Export, personID string, types []string) (write func(emit func(resourceType string, resource []byte) error) error, err error)
 
 // Export statuses.
 const (
@@ -43,16 +48,42 @@ const (
 	ExportExpired    = "expired"
 )
 
+// Export levels: the kick-off URLs of the Bulk Data IG.
+const (
+	LevelSystem  = "system"  // [base]/$export
+	LevelPatient = "patient" // [base]/Patient/$export
+	LevelGroup   = "group"   // [base]/Group/{id}/$export
+)
+
 // exportBatch is how many people one transaction of a run decides and
 // exports.
 const exportBatch = 100
 
+// maxFileBytes is about how large one NDJSON file grows before the next
+// is started (the IG lets a type span many files): it bounds the memory a
+// run holds and the size of a row, whoever is in the batch. A variable
+// only so that a test can make files small.
+var maxFileBytes = 16 << 20
+
+// errCancelled stops a run whose export was cancelled while it ran.
+var errCancelled = errors.New("the export was cancelled")
+
 // ExportRequest is a kick-off request.
 type ExportRequest struct {
-	Level string    // "system" ([base]/$export) or "patient" ([base]/Patient/$export)
-	Types []string  // _type; empty: every type the token's scopes and the agreement allow
-	Since time.Time // _since
-	URL   string    // the kick-off URL, echoed in the manifest
+	Level string // LevelSystem, LevelPatient or LevelGroup
+	// GroupID is a Group-level export's group: for Hearth, one of the
+	// partner's data-sharing agreements. The export holds the people the
+	// partner receives information about under it, and only the categories
+	// it covers.
+	GroupID string
+	Types   []string  // _type; empty: every type the token's scopes and the agreement allow
+	Since   time.Time // _since
+	URL     string    // the kick-off URL, echoed in the manifest
+	Base    string    // the FHIR base URL the resources are named under
+	// Problems are what the API found wrong with the kick-off itself (no
+	// Prefer: respond-async, an unknown parameter), reported after the
+	// door decides so that every kick-off is audited.
+	Problems hearth.Problems
 }
 
 // Export is an export job.
@@ -60,14 +91,16 @@ type Export struct {
 	ID          string
 	PartnerID   string
 	Level       string
+	GroupID     string // a Group-level export's agreement
 	Types       []string
 	Since       time.Time
 	RequestURL  string
+	Base        string
 	Status      string
 	RequestedAt time.Time
 	CompletedAt time.Time
 	ExpiresAt   time.Time
-	People      int
+	People      int // people exported so far; all of them once completed
 	Error       string
 }
 
@@ -85,16 +118,23 @@ type ExportFile struct {
 // decision as the partner (a list of the people it may receive), audited.
 func (s *Service) StartExport(ctx context.Context, actor door.Actor, scopes Scopes, req ExportRequest) (Export, error) {
 	var e Export
-	if actor.Kind != access.KindSystem {
-		return e, hearth.Errorf(hearth.KindForbidden, "Bulk export is for partner systems")
+	groupID := ""
+	if req.Level == LevelGroup && hearth.ValidID(req.GroupID) {
+		groupID = req.GroupID
 	}
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
-		a, err := sc.Allow(door.Request{Action: access.ListPeople, Purpose: access.Sharing, ResourceType: "Group", Detail: "bulk export requested"})
+		// Decided first, whoever asks and whatever is wrong with the
+		// request, so that every kick-off is audited.
+		a, err := sc.Allow(door.Request{Action: access.ListPeople, Purpose: access.Sharing, ResourceType: "Group", ResourceID: groupID,
+			Detail: "bulk export requested"})
 		if err != nil {
 			return err
 		}
-		var p hearth.Problems
-		p.Check(req.Level == "system" || req.Level == "patient", "Level", "Export at system or Patient level")
+		if actor.Kind != access.KindSystem {
+			return hearth.Errorf(hearth.KindForbidden, "Bulk export is for partner systems")
+		}
+		p := append(hearth.Problems(nil), req.Problems...)
+		p.Check(req.Level == LevelSystem || req.Level == LevelPatient || req.Level == LevelGroup, "Level", "Export at system, Patient or Group level")
 		for _, t := range req.Types {
 			_, ok := CategoryOf(t)
 			p.Check(ok, "_type", fmt.Sprintf("%s is not a resource type partner systems can export", truncate(t)))
@@ -103,11 +143,19 @@ func (s *Service) StartExport(ctx context.Context, actor door.Actor, scopes Scop
 		if err := p.Err(); err != nil {
 			return err
 		}
-		agreed, err := agreedCategories(sc, actor, sc.Now())
+		if req.Level == LevelGroup && groupID == "" {
+			return hearth.NotFound("That group")
+		}
+		agreed, err := agreedCategories(sc, actor, sc.Now(), groupID)
 		if err != nil {
 			return err
 		}
-		if len(agreed) == 0 {
+		switch {
+		case len(agreed) == 0 && groupID != "":
+			// Another partner's agreement, an ended one and no agreement
+			// at all look alike.
+			return hearth.NotFound("That group")
+		case len(agreed) == 0:
 			return hearth.Errorf(hearth.KindForbidden, "No data-sharing agreement with %s is in force: it can export nothing", actor.Name)
 		}
 		types := req.Types
@@ -132,24 +180,49 @@ func (s *Service) StartExport(ctx context.Context, actor door.Actor, scopes Scop
 		if len(allowed) == 0 {
 			return hearth.Errorf(hearth.KindForbidden, "No resource type is within both this client's scopes and its data-sharing agreement")
 		}
-		e = Export{ID: hearth.NewID(), PartnerID: actor.ID, Level: req.Level, Types: allowed, Since: req.Since, RequestURL: req.URL,
-			Status: ExportAccepted, RequestedAt: sc.Now()}
+		e = Export{ID: hearth.NewID(), PartnerID: actor.ID, Level: req.Level, GroupID: groupID, Types: allowed, Since: req.Since,
+			RequestURL: req.URL, Base: req.Base, Status: ExportAccepted, RequestedAt: sc.Now()}
 		a.ResourceID = e.ID
 		a.Detail = "bulk export requested: " + strings.Join(allowed, ", ")
-		_, err = sc.Exec(`INSERT INTO bulk_exports (id, partner_id, level, types, since, request_url, status, requested_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, e.PartnerID, e.Level, strings.Join(allowed, ","), store.NullTime(e.Since),
-			e.RequestURL, e.Status, e.RequestedAt)
+		if groupID != "" {
+			a.Detail += " (Group " + groupID + ")"
+		}
+		_, err = sc.Exec(`INSERT INTO bulk_exports (id, partner_id, level, group_id, types, since, request_url, base, status, requested_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, e.PartnerID, storedLevel(e.Level), nullString(groupID), strings.Join(allowed, ","),
+			store.NullTime(e.Since), e.RequestURL, e.Base, e.Status, e.RequestedAt)
 		return err
 	})
+	if err == nil {
+		// Wake this node's worker, if it is idle.
+		select {
+		case s.queued <- struct{}{}:
+		default:
+		}
+	}
 	return e, err
 }
 
+// storedLevel is the level as bulk_exports keeps it: a Group export is a
+// patient-level export narrowed to the group (group_id).
+func storedLevel(level string) string {
+	if level == LevelGroup {
+		return LevelPatient
+	}
+	return level
+}
+
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
 // agreedCategories are the data categories of the partner's agreements in
-// force at now.
-func agreedCategories(q door.Querier, actor door.Actor, now time.Time) ([]string, error) {
+// force at now; with agreementID, of that one agreement only.
+func agreedCategories(q door.Querier, actor door.Actor, now time.Time, agreementID string) ([]string, error) {
+	cond, args := "", []any{actor.ID, actor.Name, now, now, now}
+	if agreementID != "" {
+		cond, args = " AND g.id = ?", append(args, agreementID)
+	}
 	rows, err := q.Query(`SELECT g.categories FROM data_sharing_agreements g JOIN partners p ON p.id = g.partner_id
 		WHERE g.partner_id = ? AND p.disabled_at IS NULL AND LOWER(p.name) = LOWER(?) AND g.starts_at <= ?
-		AND (g.ends_at IS NULL OR g.ends_at > ?) AND (g.ended_at IS NULL OR g.ended_at > ?)`, actor.ID, actor.Name, now, now, now)
+		AND (g.ends_at IS NULL OR g.ends_at > ?) AND (g.ended_at IS NULL OR g.ended_at > ?)`+cond, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -169,14 +242,18 @@ func agreedCategories(q door.Querier, actor door.Actor, now time.Time) ([]string
 	return out, rows.Err()
 }
 
-const exportColumns = `id, partner_id, level, types, since, request_url, status, requested_at, completed_at, expires_at, people, error`
+const exportColumns = `id, partner_id, level, group_id, types, since, request_url, base, status, requested_at, completed_at, expires_at, people, error`
 
 func scanExport(row interface{ Scan(...any) error }) (Export, error) {
 	var e Export
 	var types string
+	var group sql.NullString
 	var since, completed, expires sql.NullTime
-	err := row.Scan(&e.ID, &e.PartnerID, &e.Level, &types, &since, &e.RequestURL, &e.Status, &e.RequestedAt, &completed, &expires,
+	err := row.Scan(&e.ID, &e.PartnerID, &e.Level, &group, &types, &since, &e.RequestURL, &e.Base, &e.Status, &e.RequestedAt, &completed, &expires,
 		&e.People, &e.Error)
+	if group.Valid {
+		e.GroupID, e.Level = group.String, LevelGroup
+	}
 	e.Types = strings.Split(types, ",")
 	e.RequestedAt = e.RequestedAt.UTC()
 	if since.Valid {
@@ -218,8 +295,10 @@ func (s *Service) NextExport(ctx context.Context) (string, error) {
 // RunExport runs a claimed export as the partner that asked for it: in
 // batches of people within its reach, each person and resource type
 // decided and audited by the door, each permitted person's resources of
-// that type mapped by mapper and written as NDJSON in the batch's
-// transaction. A failure marks the export failed with the reason.
+// those types mapped by mapper and written as NDJSON in the batch's
+// transaction. A failure marks the export failed with the reason; an
+// export cancelled while it runs stops at the next batch and keeps no
+// files.
 func (s *Service) RunExport(ctx context.Context, exportID string, mapper Mapper) error {
 	var e Export
 	var actor door.Actor
@@ -243,36 +322,206 @@ func (s *Service) RunExport(ctx context.Context, exportID string, mapper Mapper)
 		return fmt.Errorf("partners: export %s is %s, not claimed to run", exportID, e.Status)
 	}
 	people, runErr := s.exportPeople(ctx, actor, e, mapper)
+	if ctx.Err() != nil {
+		// The server is stopping: the export goes back in the queue, to
+		// start again from the beginning, rather than being left half done.
+		return errors.Join(ctx.Err(), s.requeue(context.WithoutCancel(ctx), e.ID))
+	}
 	err = s.door.Outside(ctx, door.PartnerSystems, func(q *door.Plain) error {
 		now := s.now()
+		if errors.Is(runErr, errCancelled) {
+			// Cancelled while a batch was being written: what it wrote goes
+			// too.
+			_, err := q.Exec(`DELETE FROM bulk_export_files WHERE export_id = ?`, e.ID)
+			return err
+		}
 		if runErr != nil {
 			msg := "The export could not be completed"
 			var herr *hearth.Error
 			if errors.As(runErr, &herr) {
 				msg += ": " + herr.Message
 			}
+			if _, err := q.Exec(`DELETE FROM bulk_export_files WHERE export_id = ?`, e.ID); err != nil {
+				return err
+			}
 			_, err := q.Exec(`UPDATE bulk_exports SET status = ?, completed_at = ?, error = ? WHERE id = ? AND status = ?`,
 				ExportFailed, now, msg, e.ID, ExportInProgress)
 			return err
 		}
-		_, err := q.Exec(`UPDATE bulk_exports SET status = ?, completed_at = ?, expires_at = ?, people = ? WHERE id = ? AND status = ?`,
+		res, err := q.Exec(`UPDATE bulk_exports SET status = ?, completed_at = ?, expires_at = ?, people = ? WHERE id = ? AND status = ?`,
 			ExportCompleted, now, now.Add(s.cfg.ExportLifetime), people, e.ID, ExportInProgress)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			// Cancelled after the last batch.
+			_, err = q.Exec(`DELETE FROM bulk_export_files WHERE export_id = ?`, e.ID)
+		}
 		return err
 	})
-	if runErr != nil {
+	if runErr != nil && !errors.Is(runErr, errCancelled) {
 		return errors.Join(fmt.Errorf("partners: export %s: %w", e.ID, runErr), err)
 	}
 	return err
 }
 
+// requeue puts an export interrupted by a shutdown back in the queue and
+// deletes what it wrote.
+func (s *Service) requeue(ctx context.Context, exportID string) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return s.door.Outside(ctx, door.PartnerSystems, func(q *door.Plain) error {
+		if _, err := q.Exec(`DELETE FROM bulk_export_files WHERE export_id = ?`, exportID); err != nil {
+			return err
+		}
+		_, err := q.Exec(`UPDATE bulk_exports SET status = ?, started_at = NULL, people = 0 WHERE id = ? AND status = ?`,
+			ExportAccepted, exportID, ExportInProgress)
+		return err
+	})
+}
+
+// RunQueuedExports runs every export waiting in the queue, one after
+// another, and returns how many it ran. An export that fails is marked
+// failed with the reason and the queue goes on; the failures are returned
+// together at the end. Tests call it to run exports synchronously.
+func (s *Service) RunQueuedExports(ctx context.Context, mapper Mapper) (int, error) {
+	var errs []error
+	n := 0
+	for ctx.Err() == nil {
+		id, err := s.NextExport(ctx)
+		if err != nil || id == "" {
+			return n, errors.Join(append(errs, err)...)
+		}
+		if err := s.RunExport(ctx, id, mapper); err != nil {
+			errs = append(errs, err)
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
+}
+
+// RunExports is the export worker hearth serve runs until ctx ends: it
+// runs queued exports as soon as they are queued on this node (or within
+// every, when another node queued them), and deletes the files of exports
+// past their expiry every time it looks.
+func (s *Service) RunExports(ctx context.Context, every time.Duration, mapper Mapper) {
+	if every <= 0 {
+		every = 5 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := s.ExpireExports(ctx); err != nil && ctx.Err() == nil {
+			s.cfg.Log.Error("bulk exports: expiring files failed", "err", err)
+		} else if n > 0 {
+			s.cfg.Log.Info("bulk exports expired", "exports", n)
+		}
+		if n, err := s.RunQueuedExports(ctx, mapper); err != nil && ctx.Err() == nil {
+			s.cfg.Log.Error("bulk exports: a run failed", "ran", n, "err", err)
+		} else if n > 0 {
+			s.cfg.Log.Info("bulk exports run", "exports", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.queued:
+		}
+	}
+}
+
+// ndjson is one resource type's file being written.
+type ndjson struct {
+	body bytes.Buffer
+	n    int
+}
+
+// write stores the file as the export's next part and empties it for the
+// next.
+func (f *ndjson) write(sc *door.Scope, exportID, resourceType string, part int) error {
+	_, err := sc.Exec(`INSERT INTO bulk_export_files (id, export_id, resource_type, part, resources, body) VALUES (?, ?, ?, ?, ?, ?)`,
+		hearth.NewID(), exportID, resourceType, part, f.n, f.body.String())
+	f.body.Reset()
+	f.n = 0
+	return err
+}
+
+// ndjsonFiles are the files being written, by resource type.
+type ndjsonFiles map[string]*ndjson
+
+// emitter is what a mapper's writing calls with each resource: it appends
+// the resource as one line of its type's file.
+func (fs ndjsonFiles) emitter(want []string) func(resourceType string, r []byte) error {
+	return func(resourceType string, r []byte) error {
+		if !slices.Contains(want, resourceType) {
+			return fmt.Errorf("the mapping wrote a %s resource it was not asked for", resourceType)
+		}
+		f := fs[resourceType]
+		if f == nil {
+			f = ndjsonPool.Get().(*ndjson)
+			fs[resourceType] = f
+		}
+		// One resource per line, whatever the mapping wrote: JSON as
+		// encoding/json writes it has no newline, and only a resource with
+		// one is compacted (scanning every byte of every resource would
+		// cost a quarter of the export).
+		if bytes.IndexByte(r, '\n') < 0 {
+			f.body.Write(r)
+		} else if err := json.Compact(&f.body, r); err != nil {
+			return fmt.Errorf("a %s resource is not JSON: %w", resourceType, err)
+		}
+		f.body.WriteByte('\n')
+		f.n++
+		return nil
+	}
+}
+
+// release gives the buffers back for the next run.
+func (fs ndjsonFiles) release() {
+	for t, f := range fs {
+		f.body.Reset()
+		f.n = 0
+		ndjsonPool.Put(f)
+		delete(fs, t)
+	}
+}
+
+// ndjsonPool hands out the NDJSON buffers runs write into, kept from run to
+// run so that a run does not grow new ones from nothing.
+var ndjsonPool = sync.Pool{New: func() any { return &ndjson{} }}
+
 func (s *Service) exportPeople(ctx context.Context, actor door.Actor, e Export, mapper Mapper) (int, error) {
-	after, part, exported := "", 0, map[string]bool{}
+	after, part, exported := "", 0, 0
+	files := ndjsonFiles{} // reused batch to batch, so their buffers are too
+	defer files.release()
 	for {
 		var ids []string
 		err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
 			if _, err := sc.Allow(door.Request{Action: access.ListPeople, Purpose: access.Sharing, ResourceType: "Group",
 				ResourceID: e.ID, Detail: "bulk export"}); err != nil {
 				return err
+			}
+			var status string
+			if err := sc.QueryRow(`SELECT status FROM bulk_exports WHERE id = ?`, e.ID).Scan(&status); err != nil {
+				return err
+			}
+			if status != ExportInProgress {
+				return errCancelled
+			}
+			types := e.Types
+			if e.GroupID != "" {
+				// The group is an agreement: once it ends, its export stops.
+				agreed, err := agreedCategories(sc, actor, sc.Now(), e.GroupID)
+				if err != nil {
+					return err
+				}
+				if len(agreed) == 0 {
+					return hearth.Errorf(hearth.KindForbidden, "the data-sharing agreement it exports (Group %s) is no longer in force", e.GroupID)
+				}
+				types = slices.DeleteFunc(slices.Clone(types), func(t string) bool {
+					c, _ := CategoryOf(t)
+					return !slices.Contains(agreed, c.Key)
+				})
 			}
 			reach, args := sc.Reach("p.id", "p.location_id")
 			rows, err := sc.Query(`SELECT p.id FROM people p WHERE p.id > ? AND `+reach+` ORDER BY p.id LIMIT ?`,
@@ -292,45 +541,85 @@ func (s *Service) exportPeople(ctx context.Context, actor door.Actor, e Export, 
 			if err := rows.Err(); err != nil || len(ids) == 0 {
 				return err
 			}
-			part++
-			for _, t := range e.Types {
+			// Each type is decided for everyone in the batch (audited per
+			// person and type), then each person's permitted types are
+			// mapped in one call.
+			permitted := map[string][]string{}
+			for _, t := range types {
 				action, _ := ActionFor(t)
 				kept, err := sc.AllowEach(door.Request{Action: action, Purpose: access.Sharing, ResourceType: t, ResourceID: e.ID,
 					Detail: "bulk export"}, ids)
 				if err != nil {
 					return err
 				}
-				var body bytes.Buffer
-				n := 0
 				for _, id := range kept {
-					resources, err := mapper(sc, id, t, e.Since)
-					if err != nil {
-						return err
-					}
-					for _, r := range resources {
-						if err := json.Compact(&body, r); err != nil {
-							return fmt.Errorf("a %s resource is not JSON: %w", t, err)
-						}
-						body.WriteByte('\n')
-						n++
-					}
-					exported[id] = true
-				}
-				if n == 0 {
-					continue
-				}
-				if _, err := sc.Exec(`INSERT INTO bulk_export_files (id, export_id, resource_type, part, resources, body) VALUES (?, ?, ?, ?, ?, ?)`,
-					hearth.NewID(), e.ID, t, part, n, body.String()); err != nil {
-					return err
+					permitted[id] = append(permitted[id], t)
 				}
 			}
-			return nil
+			// Each person's record is read in the scope, then written out
+			// while the next person is read: the reading waits on the
+			// database, the writing (mapping and encoding) on the CPU.
+			var writing chan error
+			wait := func() error {
+				if writing == nil {
+					return nil
+				}
+				err := <-writing
+				writing = nil
+				if err != nil {
+					return err
+				}
+				// The scope is used by one goroutine at a time: full files
+				// are stored here, once the writing has finished.
+				for _, t := range types {
+					if f := files[t]; f != nil && f.body.Len() >= maxFileBytes {
+						part++
+						if err := f.write(sc, e.ID, t, part); err != nil {
+							return err
+						}
+					}
+				}
+				return nil
+			}
+			for _, id := range ids {
+				want := permitted[id]
+				if len(want) == 0 {
+					continue
+				}
+				write, err := mapper(sc, e, id, want)
+				if err != nil {
+					_ = wait() // the writing still going uses the files
+					return err
+				}
+				if err := wait(); err != nil {
+					return err
+				}
+				writing = make(chan error, 1)
+				go func() { writing <- write(files.emitter(want)) }()
+				exported++
+			}
+			if err := wait(); err != nil {
+				return err
+			}
+			// What is left of each file is written with its batch, so a
+			// batch's transaction holds everything it decided.
+			for _, t := range types {
+				if f := files[t]; f != nil && f.n > 0 {
+					part++
+					if err := f.write(sc, e.ID, t, part); err != nil {
+						return err
+					}
+				}
+			}
+			// Progress, for the status URL's X-Progress.
+			_, err = sc.Exec(`UPDATE bulk_exports SET people = ? WHERE id = ?`, exported, e.ID)
+			return err
 		})
 		if err != nil {
 			return 0, err
 		}
 		if len(ids) < exportBatch {
-			return len(exported), nil
+			return exported, nil
 		}
 		after = ids[len(ids)-1]
 	}
@@ -400,8 +689,12 @@ func ownExport(q door.Querier, actor door.Actor, exportID string, now time.Time)
 	} else if err != nil {
 		return Export{}, err
 	}
-	if e.Status == ExportExpired || e.Status == ExportCompleted && !now.Before(e.ExpiresAt) {
+	switch {
+	case e.Status == ExportExpired || e.Status == ExportCompleted && !now.Before(e.ExpiresAt):
 		return Export{}, hearth.Errorf(hearth.KindNotFound, "That export has expired")
+	case e.Status == ExportCancelled:
+		// Bulk Data: once cancelled, the status URL is not found.
+		return Export{}, hearth.NotFound("That export")
 	}
 	return e, nil
 }
@@ -429,16 +722,14 @@ func (s *Service) ExportFile(ctx context.Context, actor door.Actor, exportID, fi
 	return f, err
 }
 
-// CancelExport cancels the partner's own export (the kick-off status URL's
-// DELETE) and deletes any files it wrote.
+// CancelExport cancels the partner's own export (the status URL's DELETE),
+// queued, running, completed or failed, and deletes any files it wrote. A
+// run in progress stops at its next batch.
 func (s *Service) CancelExport(ctx context.Context, actor door.Actor, exportID string) error {
 	return s.door.Outside(ctx, door.PartnerSystems, func(q *door.Plain) error {
 		e, err := ownExport(q, actor, exportID, s.now())
 		if err != nil {
 			return err
-		}
-		if e.Status == ExportCancelled || e.Status == ExportFailed {
-			return hearth.Errorf(hearth.KindConflict, "That export has already ended")
 		}
 		if _, err := q.Exec(`DELETE FROM bulk_export_files WHERE export_id = ?`, e.ID); err != nil {
 			return err

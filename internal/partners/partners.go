@@ -41,6 +41,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -57,13 +58,15 @@ import (
 type Config struct {
 	TokenLifetime  time.Duration // how long an access token lasts; 5 minutes
 	ExportLifetime time.Duration // how long a bulk export's files are kept once written; 6 hours
+	Log            *slog.Logger  // the export worker's log
 }
 
 // Service registers partner systems, issues their tokens and records the
 // agreements they receive information under.
 type Service struct {
-	door *door.Door
-	cfg  Config
+	door   *door.Door
+	cfg    Config
+	queued chan struct{} // an export was queued on this node: wake its worker
 }
 
 // New returns a Service over the door.
@@ -74,7 +77,10 @@ func New(d *door.Door, cfg Config) *Service {
 	if cfg.ExportLifetime <= 0 {
 		cfg.ExportLifetime = 6 * time.Hour
 	}
-	return &Service{door: d, cfg: cfg}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{door: d, cfg: cfg, queued: make(chan struct{}, 1)}
 }
 
 func (s *Service) now() time.Time { return s.door.Clock()() }

