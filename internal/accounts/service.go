@@ -168,7 +168,7 @@ const userColumns = `u.id, u.kind, u.username, u.display_name, u.role, u.passwor
 
 // querier is what both *store.DB and *store.Tx offer for reads.
 type querier interface {
-	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	QueryRow(ctx context.Context, query string, args ...any) *store.Row
 	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 

@@ -460,7 +460,7 @@ func (s *Scope) Exec(query string, args ...any) (sql.Result, error) {
 
 // Row is the result of QueryRow.
 type Row struct {
-	row *sql.Row
+	row *store.Row
 	err error
 }
 
