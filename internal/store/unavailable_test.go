@@ -221,4 +221,3 @@ func TestACommitWhoseAnswerNeverComesHasAnUnknownOutcome(t *testing.T) {
 		t.Fatalf("the server committed: %d rows, %v; want 1", n, err)
 	}
 }
-
