@@ -12,6 +12,7 @@ import (
 	"hearth/internal/app"
 	"hearth/internal/governance"
 	"hearth/internal/portal"
+	"hearth/internal/store"
 )
 
 type serveFlags struct {
@@ -22,6 +23,10 @@ type serveFlags struct {
 	inspectionMax         *time.Duration
 	publicURL             *string
 	fhirBase              *string
+	requestTimeout        *time.Duration
+	dbConnectTimeout      *time.Duration
+	dbStatementTimeout    *time.Duration
+	dbLockTimeout         *time.Duration
 }
 
 func addServeFlags(f flags, defaultDB, defaultAddr string) serveFlags {
@@ -35,6 +40,11 @@ func addServeFlags(f flags, defaultDB, defaultAddr string) serveFlags {
 		inspectionMax: f.Duration("inspection-max", governance.DefaultMaxInspection, "the longest an inspector's read-only access may be granted for"),
 		publicURL:     f.String("public-url", "", "the origin people reach Hearth at, e.g. https://hearth.example.org; passkeys are bound to it (empty: the request's own host)"),
 		fhirBase:      f.String("fhir-base", "", "the FHIR API's public base URL; Hearth's code systems and extensions are named under it (empty: the public URL with /fhir, or the request's own)"),
+		requestTimeout: f.Duration("request-timeout", app.DefaultRequestTimeout,
+			"the longest one request may take; past it the person is told to try again shortly (0: no limit)"),
+		dbConnectTimeout:   f.Duration("db-connect-timeout", app.DefaultTimeouts.Connect, "the longest to wait for a PostgreSQL connection"),
+		dbStatementTimeout: f.Duration("db-statement-timeout", app.DefaultTimeouts.Statement, "the longest one PostgreSQL statement may run (statement_timeout)"),
+		dbLockTimeout:      f.Duration("db-lock-timeout", app.DefaultTimeouts.Lock, "the longest to wait for a PostgreSQL lock (lock_timeout)"),
 	}
 }
 
@@ -47,7 +57,10 @@ func (sf serveFlags) config(log *slog.Logger) app.Config {
 		InspectionMax:      *sf.inspectionMax,
 		PublicURL:          *sf.publicURL,
 		FHIRBase:           *sf.fhirBase,
-		Log:                log,
+		Timeouts: store.Timeouts{Connect: *sf.dbConnectTimeout, Statement: *sf.dbStatementTimeout, Lock: *sf.dbLockTimeout,
+			IdleInTransaction: app.DefaultTimeouts.IdleInTransaction},
+		RequestTimeout: *sf.requestTimeout,
+		Log:            log,
 	}
 }
 

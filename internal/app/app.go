@@ -22,6 +22,7 @@ import (
 	"hearth/internal/door"
 	"hearth/internal/fhir"
 	"hearth/internal/governance"
+	"hearth/internal/idempotency"
 	"hearth/internal/partners"
 	"hearth/internal/people"
 	"hearth/internal/portal"
@@ -44,9 +45,24 @@ type Config struct {
 	Passwords          accounts.Params
 	Sessions           accounts.Config
 	CareObs            care.ObsConfig // fluids alert time and visit grace period; zero means the defaults
-	Clock              hearth.Clock
-	Log                *slog.Logger
+	// Timeouts bound the database's waits (zero fields: no limit, as the
+	// command-line tools want); RequestTimeout bounds each HTTP request
+	// (zero: none). `hearth serve` sets both (DefaultTimeouts).
+	Timeouts       store.Timeouts
+	RequestTimeout time.Duration
+	Clock          hearth.Clock
+	Log            *slog.Logger
 }
+
+// DefaultTimeouts are the server's limits on waiting for the database, and
+// DefaultRequestTimeout its limit on any one request: long enough for the
+// slowest page at local-authority scale, short enough that a stalled
+// database gives "try again shortly" rather than a spinning page.
+var DefaultTimeouts = store.Timeouts{Connect: 5 * time.Second, Statement: 30 * time.Second, Lock: 10 * time.Second,
+	IdleInTransaction: time.Minute}
+
+// DefaultRequestTimeout is the server's limit on one request.
+const DefaultRequestTimeout = 30 * time.Second
 
 // DefaultAuditKeyFile is where the audit key lives when not configured:
 // beside a SQLite file, or in the working directory for PostgreSQL.
@@ -72,6 +88,7 @@ type App struct {
 	Portal     *portal.Service
 	Governance *governance.Service
 	Partners   *partners.Service
+	Keys       *idempotency.Keys
 	FHIR       *fhir.Server
 	Web        *web.Server
 	// Handler serves everything: the FHIR API under /fhir/ and the web
@@ -96,7 +113,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Passwords == (accounts.Params{}) {
 		cfg.Passwords = accounts.DefaultParams
 	}
-	db, err := store.Open(ctx, cfg.DB, cfg.Log)
+	db, err := store.OpenWith(ctx, cfg.DB, cfg.Timeouts, cfg.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -133,19 +150,33 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.FHIR = fhir.New(fhir.Deps{Door: a.Door, Accounts: a.Accounts, People: a.People, Care: a.Care, Consent: a.Consent, Tech: a.Tech,
 		Portal: a.Portal, Clock: cfg.Clock, Log: cfg.Log}, fhir.Config{Base: fhirBase, SessionCookie: web.SessionCookieName(cfg.SecureCookies)})
+	a.Keys = idempotency.New(db, cfg.Clock)
+	ready := func(ctx context.Context) error { return db.Ready(ctx, cfg.Clock()) }
 	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care, Consent: a.Consent, Tech: a.Tech,
-		Portal: a.Portal, Governance: a.Governance, Partners: a.Partners, FHIR: a.FHIR, Clock: cfg.Clock, Log: cfg.Log},
-		web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL})
+		Portal: a.Portal, Governance: a.Governance, Partners: a.Partners, FHIR: a.FHIR, Keys: a.Keys, Ready: ready, Clock: cfg.Clock, Log: cfg.Log},
+		web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/fhir/", a.FHIR)
+	mux.Handle("/fhir/", withDeadline(a.FHIR, cfg.RequestTimeout))
 	mux.Handle("/fhir", http.RedirectHandler("/fhir/metadata", http.StatusSeeOther))
 	mux.Handle("/", a.Web)
 	a.Handler = mux
 	return a, nil
+}
+
+// withDeadline bounds each request to h (the web interface bounds its own).
+func withDeadline(h http.Handler, d time.Duration) http.Handler {
+	if d <= 0 {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // Close closes the database.

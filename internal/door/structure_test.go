@@ -22,6 +22,7 @@ var mayQueryStore = map[string]string{
 	"hearth/internal/apptest":         "builds a whole Hearth for a test and counts rows as a test does (test support, never in the binary)",
 	"hearth/internal/audit":           "the audit log itself: appends in the door's transaction, seals, verifies, issues receipts",
 	"hearth/internal/accounts":        "sign-in, sessions, second factors and account records (no care record); every change audited through audit.Log",
+	"hearth/internal/idempotency":     "forms' idempotency keys (an account ID, a random key, a hash of the form, where the first answer pointed; no care record), claimed inside the door's own transaction",
 }
 
 // The door.Exceptions each package may use, each with why.

@@ -207,7 +207,7 @@ func TestAReadOnlyPostgreSQLServerIsUnavailable(t *testing.T) {
 func TestACommitWhoseAnswerNeverComesHasAnUnknownOutcome(t *testing.T) {
 	db, proxy := proxied(t, store.Timeouts{Connect: 2 * time.Second})
 	ctx := context.Background()
-	proxy.DropAtCommit(false)
+	proxy.DropAtCommit("", false)
 	err := insertThing(ctx, db, 7)
 	mustBeUnavailable(t, "a commit whose answer was lost", err)
 	if !errors.Is(err, hearth.ErrOutcomeUnknown) {

@@ -22,6 +22,8 @@ import (
 var exempt = map[string]string{
 	"GET /static/":             "embedded assets, no personal data",
 	"GET /assets/":             "NHS.UK icons, no personal data",
+	"GET /healthz":             "liveness for a load balancer: says the process serves HTTP; no database, no personal data",
+	"GET /readyz":              "readiness for a load balancer: a read and a heartbeat write, answered ready or not ready; no personal data",
 	"GET /signin":              "the sign-in form",
 	"POST /signin":             "password check: audited by accounts as sign-in",
 	"GET /signin/enrol":        "own MFA enrolment: no one else's data",

@@ -22,18 +22,21 @@ type Proxy struct {
 	ln       net.Listener
 	upstream string
 
-	mu       sync.Mutex
-	wake     *sync.Cond
-	links    map[*link]bool
-	stalled  bool
-	cut      bool
-	dropNext int  // COMMITs still to drop
-	cutAfter bool // after dropping one, cut everything
-	dropped  int  // COMMITs dropped so far
+	mu        sync.Mutex
+	wake      *sync.Cond
+	links     map[*link]bool
+	stalled   bool
+	cut       bool
+	dropNext  int    // COMMITs still to drop
+	dropAfter string // only the COMMIT of a transaction that sent a statement containing this
+	cutAfter  bool   // after dropping one, cut everything
+	lose      bool   // drop the COMMIT itself, before the server sees it
+	dropped   int    // COMMITs dropped so far
 }
 
 type link struct {
 	client, server net.Conn
+	marked         bool // this transaction sent a statement containing dropAfter
 	dropReply      bool // the next answer from the server is dropped, and the link closed
 }
 
@@ -100,14 +103,26 @@ func (p *Proxy) Restore() {
 }
 
 // DropAtCommit makes the next COMMIT reach the server but its answer never
-// come back: the connection closes instead. With thenCut, every connection
-// is cut at that moment too (the database is unreachable until Restore),
-// so the client cannot look to see what happened.
-func (p *Proxy) DropAtCommit(thenCut bool) {
+// come back: the connection closes instead. With after set, only the
+// COMMIT of a transaction that sent a statement containing it counts (such
+// as "INSERT INTO daily_notes"). With thenCut, every connection is cut at
+// that moment too (the database is unreachable until Restore), so the
+// client cannot look to see what happened.
+func (p *Proxy) DropAtCommit(after string, thenCut bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.dropNext++
-	p.cutAfter = thenCut
+	p.dropAfter, p.cutAfter, p.lose = after, thenCut, false
+}
+
+// LoseCommit makes the next COMMIT (of a transaction that sent a statement
+// containing after, when set) never reach the server: the connection
+// closes as it is sent, and the server rolls the transaction back.
+func (p *Proxy) LoseCommit(after string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.dropNext++
+	p.dropAfter, p.cutAfter, p.lose = after, false, true
 }
 
 // Dropped reports how many COMMITs have been dropped.
@@ -247,13 +262,27 @@ func (p *Proxy) clientToServer(l *link) {
 		if !p.pass(l) {
 			return
 		}
-		if msg[0] == 'Q' && isCommit(msg[5:]) {
+		if msg[0] == 'Q' || msg[0] == 'P' {
 			p.mu.Lock()
-			if p.dropNext > 0 {
-				p.dropNext--
-				l.dropReply = true
+			if p.dropAfter != "" && bytes.Contains(msg, []byte(p.dropAfter)) {
+				l.marked = true
+			}
+			lost := false
+			if msg[0] == 'Q' && isCommit(msg[5:]) {
+				if p.dropNext > 0 && (p.dropAfter == "" || l.marked) {
+					p.dropNext--
+					l.dropReply = true
+					if p.lose {
+						p.dropped++
+						lost = true
+					}
+				}
+				l.marked = false
 			}
 			p.mu.Unlock()
+			if lost {
+				return
+			}
 		}
 		if _, err := l.server.Write(msg); err != nil {
 			return
