@@ -42,6 +42,8 @@ var exempt = map[string]string{
 	"POST /portal/passkeys/{passkey}/remove": "own passkey: audited by accounts as passkey-remove",
 	"POST /signin/passkey/options":           "own sign-in challenge: no one else's data",
 	"POST /signin/passkey":                   "passkey check: audited by accounts as sign-in-mfa and passkey-use",
+	"POST /signin/passkey-alone/options":     "challenge for signing in with a passkey alone, kept with the pre-session cookie: no one's data",
+	"POST /signin/passkey-alone":             "passkey alone: audited by accounts as sign-in and passkey-use",
 
 	// Partner systems (SMART Backend Services): no session; the signed
 	// assertion is the credential.
