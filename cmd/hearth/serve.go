@@ -52,6 +52,7 @@ func (sf serveFlags) config(log *slog.Logger) app.Config {
 	return app.Config{
 		DB:                 *sf.db,
 		AuditKeyFile:       *sf.auditKey,
+		SecretsKeyFile:     *sf.secretsKey,
 		SecureCookies:      *sf.secureCookies || *sf.tlsCert != "",
 		BreakGlassDuration: *sf.breakGlass,
 		InspectionMax:      *sf.inspectionMax,
@@ -158,7 +159,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := f.Parse(args); err != nil {
 		return err
 	}
-	a, err := app.Open(ctx, app.Config{DB: *c.db, AuditKeyFile: *c.auditKey, Log: c.logger(stderr)})
+	a, err := app.Open(ctx, c.appConfig(stderr))
 	if err != nil {
 		return err
 	}

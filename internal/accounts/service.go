@@ -16,8 +16,8 @@
 //   - Neither passwords, TOTP codes, recovery codes nor session tokens are
 //     stored or audited in a form that lets them be used: the database holds
 //     argon2id hashes and SHA-256 hashes of codes and tokens. TOTP secrets
-//     must stay readable to check codes; encrypting them at rest belongs
-//     with the planned field encryption.
+//     must stay readable to check codes, so they, and the recovery codes'
+//     hashes, are sealed with a key kept outside the database (atrest.go).
 //   - No message tells a stranger whether a username exists: an unknown
 //     user, a wrong password and a disabled account get the same words and
 //     cost the same argon2id hash.
@@ -36,6 +36,7 @@ import (
 	"hearth/internal/access"
 	"hearth/internal/audit"
 	"hearth/internal/door"
+	"hearth/internal/secrets"
 	"hearth/internal/store"
 )
 
@@ -56,6 +57,9 @@ type Config struct {
 	AddressHalfLife   time.Duration // (1 hour)
 	PasswordLockAfter int           // one password, any username, any address (20): a spray
 	PasswordHalfLife  time.Duration // (1 hour)
+	// Secrets seals TOTP secrets and recovery codes at rest (atrest.go).
+	// Nil: a key held only in memory, for tests.
+	Secrets *secrets.Keyring
 }
 
 func (c Config) withDefaults() Config {
@@ -99,13 +103,18 @@ type Service struct {
 	// verify checks a password against a hash: VerifyPassword. Tests
 	// count its calls to prove every answer costs one argon2id check.
 	verify func(hash, password string) (bool, error)
+	keys   *secrets.Keyring
 }
 
 // New returns a Service. It hashes one throwaway password at start, with
 // the configured parameters, for the timing defence above.
 func New(db *store.DB, log *audit.Log, clock hearth.Clock, cfg Config) *Service {
 	cfg = cfg.withDefaults()
-	return &Service{db: db, log: log, clock: clock, cfg: cfg, verify: VerifyPassword,
+	keys := cfg.Secrets
+	if keys == nil {
+		keys = secrets.Ephemeral()
+	}
+	return &Service{db: db, log: log, clock: clock, cfg: cfg, verify: VerifyPassword, keys: keys,
 		dummyHash: HashPassword("hearth dummy password for unknown users", cfg.Params)}
 }
 

@@ -244,7 +244,11 @@ func (s *Service) VerifyMFA(ctx context.Context, token, code string, meta Meta) 
 
 		var detail string
 		if isTOTPCode(code) {
-			st, result := checkTOTP(a.totpSecret, code, now, a.totpLastStep)
+			secret, err := s.open(purposeTOTP, a.ID, a.totpSecret)
+			if err != nil {
+				return err
+			}
+			st, result := checkTOTP(secret, code, now, a.totpLastStep)
 			if result == totpOK {
 				result, err = claimStep(ctx, tx, a.ID, st)
 				if err != nil {
@@ -261,7 +265,7 @@ func (s *Service) VerifyMFA(ctx context.Context, token, code string, meta Meta) 
 			}
 			detail = "signed in with an authenticator code"
 		} else {
-			ok, left, err := useRecoveryCode(ctx, tx, a.ID, code, now)
+			ok, left, err := s.useRecoveryCode(ctx, tx, a.ID, code, now)
 			if err != nil {
 				return err
 			}
@@ -345,16 +349,20 @@ func (s *Service) BeginEnrolment(ctx context.Context, sess Session) (Enrolment, 
 	var secret string
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
 		// Only the first request sets it; a concurrent reload keeps the same.
+		sealed, err := s.keys.Seal(purposePendingTOTP, sess.User.ID, GenerateSecret())
+		if err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE sessions SET pending_secret = ? WHERE id_hash = ? AND pending_secret = ''`,
-			GenerateSecret(), sess.IDHash); err != nil {
+			sealed, sess.IDHash); err != nil {
 			return fmt.Errorf("accounts: store pending secret: %w", err)
 		}
 		r, err := s.sessionByHash(ctx, tx, sess.IDHash)
 		if err != nil {
 			return err
 		}
-		secret = r.pendingSecret
-		return nil
+		secret, err = s.open(purposePendingTOTP, sess.User.ID, r.pendingSecret)
+		return err
 	})
 	if err != nil {
 		return Enrolment{}, err
@@ -389,15 +397,23 @@ func (s *Service) CompleteEnrolment(ctx context.Context, token, code string, met
 			shown = hearth.Errorf(hearth.KindForbidden, "This session is not setting up an authenticator")
 			return nil
 		}
-		st, result := checkTOTP(r.pendingSecret, code, now, 0)
+		pending, err := s.open(purposePendingTOTP, a.ID, r.pendingSecret)
+		if err != nil {
+			return err
+		}
+		st, result := checkTOTP(pending, code, now, 0)
 		if result != totpOK {
 			shown = hearth.Invalid("Code", "That code is not right. Check the time on your phone is set automatically, then enter the code it shows now.")
 			return s.audit(ctx, tx, userEvent(a.User, "mfa-enrol", audit.OutcomeFailed, "wrong code from the new authenticator"), meta)
 		}
 		// Guarded: if another session of this account enrolled meanwhile,
 		// this one must not overwrite its authenticator.
+		sealed, err := s.keys.Seal(purposeTOTP, a.ID, pending)
+		if err != nil {
+			return err
+		}
 		res, err := tx.Exec(ctx, `UPDATE users SET totp_secret = ?, totp_enrolled_at = ?, totp_last_step = ?
-			WHERE id = ? AND totp_enrolled_at IS NULL`, r.pendingSecret, now, st, a.ID)
+			WHERE id = ? AND totp_enrolled_at IS NULL`, sealed, now, st, a.ID)
 		if err != nil {
 			return fmt.Errorf("accounts: save authenticator: %w", err)
 		}
@@ -409,7 +425,7 @@ func (s *Service) CompleteEnrolment(ctx context.Context, token, code string, met
 			_, err = deleteSession(ctx, tx, r.IDHash)
 			return err
 		}
-		if codes, err = replaceRecoveryCodes(ctx, tx, a.ID); err != nil {
+		if codes, err = s.replaceRecoveryCodes(ctx, tx, a.ID); err != nil {
 			return err
 		}
 		if newToken, err = s.promote(ctx, tx, r, now, meta); err != nil {

@@ -26,6 +26,7 @@ import (
 	"hearth/internal/partners"
 	"hearth/internal/people"
 	"hearth/internal/portal"
+	"hearth/internal/secrets"
 	"hearth/internal/store"
 	"hearth/internal/tech"
 	"hearth/internal/web"
@@ -36,6 +37,7 @@ import (
 type Config struct {
 	DB                 string        // SQLite file path, or a postgres:// DSN
 	AuditKeyFile       string        // Ed25519 key that signs audit checkpoints; created if missing
+	SecretsKeyFile     string        // AES-256 keys that seal second factors at rest; beside the audit key unless set
 	SecureCookies      bool          // serving over TLS (directly or behind a proxy)
 	PublicURL          string        // the origin people reach Hearth at; passkeys are bound to it
 	FHIRBase           string        // the FHIR API's public base URL (Hearth's code systems are named under it); empty: PublicURL + "/fhir", or the request's own
@@ -89,6 +91,7 @@ type App struct {
 	Governance *governance.Service
 	Partners   *partners.Service
 	Keys       *idempotency.Keys
+	Secrets    *secrets.Keyring
 	FHIR       *fhir.Server
 	Web        *web.Server
 	// Handler serves everything: the FHIR API under /fhir/ and the web
@@ -126,12 +129,27 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	a := &App{Config: cfg, DB: db}
+	keyring, err := openSecrets(ctx, db, &cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, DB: db, Secrets: keyring}
 	a.Audit = audit.New(db, keys, cfg.Clock, cfg.Log)
 	a.Door = door.New(db, a.Audit, cfg.Clock, cfg.Log)
 	sess := cfg.Sessions
 	sess.Params = cfg.Passwords
+	sess.Secrets = keyring
 	a.Accounts = accounts.New(db, a.Audit, cfg.Clock, sess)
+	// Second factors still in the clear (a database from before they were
+	// sealed) are sealed now, before anything is served: an explicit,
+	// logged step that checks each value opens again before writing it.
+	if n, err := a.Accounts.SealSecrets(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("seal second factors at rest: %w", err)
+	} else if n > 0 {
+		cfg.Log.Info("sealed second-factor secrets that were in the clear", "count", n, "key", keyring.CurrentID(), "key_file", keyring.Path())
+	}
 	a.People = people.New(a.Door)
 	a.BreakGlass = breakglass.New(a.Door, cfg.BreakGlassDuration)
 	a.Care = care.New(a.Door).WithObsConfig(cfg.CareObs)
@@ -165,6 +183,28 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	mux.Handle("/", a.Web)
 	a.Handler = mux
 	return a, nil
+}
+
+// openSecrets loads the secrets key file, creating it (and saying so) only
+// when the database holds nothing sealed yet: with sealed second factors
+// and no key that opens them, Hearth refuses to start and names the key.
+func openSecrets(ctx context.Context, db *store.DB, cfg *Config) (*secrets.Keyring, error) {
+	if cfg.SecretsKeyFile == "" {
+		cfg.SecretsKeyFile = secrets.DefaultFile(cfg.AuditKeyFile)
+	}
+	ids, err := accounts.SealedKeyIDs(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	keyring, created, err := secrets.LoadOrCreate(cfg.SecretsKeyFile, ids)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		cfg.Log.Info("created the secrets key file: keep it, and a copy, outside the database and its backups",
+			"key_file", keyring.Path(), "key", keyring.CurrentID())
+	}
+	return keyring, nil
 }
 
 // withDeadline bounds each request to h (the web interface bounds its own).
