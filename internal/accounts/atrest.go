@@ -96,7 +96,7 @@ func keyIDExpr(d store.Dialect, column string) string {
 // database upgraded in place is sealed before it serves; it writes nothing
 // when there is nothing to seal.
 func (s *Service) SealSecrets(ctx context.Context) (int, error) {
-	return s.reseal(ctx, func(v string) bool { return !secrets.IsSealed(v) })
+	return s.reseal(ctx, func(column string) (string, []any) { return column + ` NOT LIKE 's1:%'`, nil })
 }
 
 // Reseal seals again, under the sealing key, every value sealed under
@@ -104,7 +104,9 @@ func (s *Service) SealSecrets(ctx context.Context) (int, error) {
 // "secrets-rotate" by operator.
 func (s *Service) Reseal(ctx context.Context, by Actor, meta Meta) (int, error) {
 	current := s.keys.CurrentID()
-	n, err := s.reseal(ctx, func(v string) bool { return secrets.IsSealed(v) && secrets.KeyOf(v) != current })
+	n, err := s.reseal(ctx, func(column string) (string, []any) {
+		return column + ` NOT LIKE ?`, []any{"s1:" + current + ":%"}
+	})
 	if err != nil {
 		return n, err
 	}
@@ -116,13 +118,15 @@ func (s *Service) Reseal(ctx context.Context, by Actor, meta Meta) (int, error) 
 }
 
 // reseal opens (when sealed) and seals again every non-empty value that
-// needs it, table by table, each in one transaction.
-func (s *Service) reseal(ctx context.Context, needs func(string) bool) (int, error) {
+// needs it (the SQL condition needs gives for a column), table by table,
+// each in one transaction.
+func (s *Service) reseal(ctx context.Context, needs func(column string) (string, []any)) (int, error) {
 	total := 0
 	for _, c := range sealedColumns {
 		err := s.db.Tx(ctx, func(tx *store.Tx) error {
 			cols := strings.Join(c.key, ", ")
-			rows, err := tx.Query(ctx, `SELECT `+c.owner+`, `+c.column+`, `+cols+` FROM `+c.table+` WHERE `+c.column+` <> ''`)
+			cond, args := needs(c.column)
+			rows, err := tx.Query(ctx, `SELECT `+c.owner+`, `+c.column+`, `+cols+` FROM `+c.table+` WHERE `+c.column+` <> '' AND `+cond, args...)
 			if err != nil {
 				return err
 			}
@@ -146,9 +150,7 @@ func (s *Service) reseal(ctx context.Context, needs func(string) bool) (int, err
 				for i := range ptrs {
 					ch.keys[i] = ptrs[i]
 				}
-				if needs(ch.old) {
-					todo = append(todo, ch)
-				}
+				todo = append(todo, ch)
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
