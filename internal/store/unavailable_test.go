@@ -3,10 +3,13 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"hearth"
 	"hearth/internal/store"
@@ -219,5 +222,61 @@ func TestACommitWhoseAnswerNeverComesHasAnUnknownOutcome(t *testing.T) {
 	var n int
 	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM store_test_things WHERE id = 7`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("the server committed: %d rows, %v; want 1", n, err)
+	}
+}
+
+func TestASQLiteWriterKeptWaitingPastTheDeadlineIsUnavailable(t *testing.T) {
+	if storetest.Engine() != "sqlite" {
+		t.Skip("SQLite's one writer")
+	}
+	ctx := context.Background()
+	db := things(t)
+	held, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- db.Tx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.Exec(ctx, `UPDATE store_test_things SET note = 'held' WHERE id = 1`); err != nil {
+				return err
+			}
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	waiting, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	err := insertThing(waiting, db, 2)
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mustBeUnavailable(t, "a writer queued behind another past its deadline", err)
+	if err := insertThing(ctx, db, 3); err != nil {
+		t.Fatalf("once the other writer is done: %v", err)
+	}
+}
+
+// The PostgreSQL error classes that mean "not now" rather than "wrong".
+func TestPostgreSQLErrorCodesAreSortedByWhatTheyMean(t *testing.T) {
+	for code, want := range map[string]bool{
+		"08006": true,  // connection failure
+		"08001": true,  // cannot connect
+		"53100": true,  // disk full
+		"53300": true,  // too many connections
+		"57P01": true,  // admin shutdown (a failover)
+		"57P03": true,  // cannot connect now (starting up)
+		"57014": true,  // statement timeout
+		"55P03": true,  // lock timeout
+		"25006": true,  // read-only transaction (a standby)
+		"23505": false, // unique violation: a conflict, not an outage
+		"23503": false, // foreign key
+		"42P01": false, // no such table: a fault
+		"40001": false, // serialization failure
+		"22P02": false, // bad input syntax
+	} {
+		err := fmt.Errorf("query: %w", &pgconn.PgError{Code: code, Message: "test"})
+		if got := store.Unavailable(err); got != want {
+			t.Errorf("SQLSTATE %s: unavailable %t, want %t", code, got, want)
+		}
 	}
 }
