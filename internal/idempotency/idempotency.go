@@ -121,10 +121,10 @@ func (c *Claim) Take(ctx context.Context, tx *store.Tx, now time.Time) (bool, er
 	if c.state != open {
 		return false, nil
 	}
-	// A key long expired may be used again; nobody can be retrying it.
-	if _, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND expires_at <= ?`,
-		c.AccountID, c.Key, now); err != nil {
-		return false, fmt.Errorf("idempotency: forget expired key: %w", err)
+	// Keys past their life are forgotten (nobody can be retrying them),
+	// a few at a time as writes go by.
+	if _, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE expires_at <= ?`, now); err != nil {
+		return false, fmt.Errorf("idempotency: forget expired keys: %w", err)
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (account_id, key, body_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 		c.AccountID, c.Key, c.BodyHash, now, now.Add(Life))
@@ -192,18 +192,11 @@ func (k *Keys) Find(ctx context.Context, accountID, key string) (Record, bool, e
 	return r, true, nil
 }
 
-// Answer records the first answer to the account's key, and forgets keys
-// past their life.
+// Answer records the first answer to the account's key.
 func (k *Keys) Answer(ctx context.Context, accountID, key string, status int, location string) error {
-	now := k.clock()
-	return k.db.Tx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE idempotency_keys SET status = ?, location = ? WHERE account_id = ? AND key = ?`,
-			status, location, accountID, key); err != nil {
-			return fmt.Errorf("idempotency: record answer: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE expires_at <= ?`, now); err != nil {
-			return fmt.Errorf("idempotency: forget old keys: %w", err)
-		}
-		return nil
-	})
+	if _, err := k.db.Exec(ctx, `UPDATE idempotency_keys SET status = ?, location = ? WHERE account_id = ? AND key = ?`,
+		status, location, accountID, key); err != nil {
+		return fmt.Errorf("idempotency: record answer: %w", err)
+	}
+	return nil
 }

@@ -182,10 +182,13 @@ func (s *Server) pageAt(path string) string {
 }
 
 // answer records how the request that claimed a key was answered, once its
-// write committed. It has a little time of its own: the request's deadline
-// may be what it is about.
+// write committed, when a retry could not work it out: a redirect anywhere
+// but the page at the form's own address (the usual answer to a form, and
+// what a retry is sent to when nothing is recorded) costs no second
+// commit. It has a little time of its own: the request's deadline may be
+// what it is about.
 func (s *Server) answer(r *http.Request, claim *idempotency.Claim, status int, location string) {
-	if claim == nil || !claim.Committed() {
+	if claim == nil || !claim.Committed() || status < 300 || status > 399 || location == "" || location == s.pageAt(r.URL.Path) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), readyTime)
