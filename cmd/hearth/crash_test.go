@@ -92,10 +92,10 @@ func TestAcknowledgedWritesSurviveSIGKILLWithTheirAuditEvents(t *testing.T) {
 	}
 	kills := 0
 	for !done.Load() || kills < crashKills {
-		// A random moment: between a twentieth of a second and a second
-		// and a half into serving. The server is started again at once,
-		// so the notes in flight can be sent again and acknowledged.
-		wait, _ := rand.Int(rand.Reader, big.NewInt(1450))
+		// A random moment: between a twentieth of a second and four
+		// seconds into serving. The server is started again at once, so
+		// the notes in flight can be sent again and acknowledged.
+		wait, _ := rand.Int(rand.Reader, big.NewInt(3950))
 		time.Sleep(time.Duration(50+wait.Int64()) * time.Millisecond)
 		srv.kill()
 		kills++
