@@ -105,19 +105,25 @@ func proxied(t *testing.T, limits store.Timeouts) (*store.DB, *storetest.Proxy) 
 	if storetest.Engine() != "postgres" {
 		t.Skip("a network between Hearth and PostgreSQL")
 	}
-	dsn, proxy := storetest.Through(t, storetest.DSN(t))
+	direct := storetest.DSN(t)
+	setup, err := store.Open(context.Background(), direct, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer setup.Close()
+	if _, err := setup.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := setup.Exec(context.Background(), `CREATE TABLE store_test_things (id INTEGER PRIMARY KEY,
+		code TEXT NOT NULL UNIQUE, note TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	dsn, proxy := storetest.Through(t, direct)
 	db, err := store.OpenWith(context.Background(), dsn, limits, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(context.Background(), `CREATE TABLE store_test_things (id INTEGER PRIMARY KEY,
-		code TEXT NOT NULL UNIQUE, note TEXT)`); err != nil {
-		t.Fatal(err)
-	}
 	return db, proxy
 }
 
@@ -156,12 +162,15 @@ func TestAStalledPostgreSQLServerIsUnavailableAtTheDeadlineInsteadOfHanging(t *t
 	}
 }
 
-func TestPostgreSQLStatementAndLockTimeoutsAreUnavailable(t *testing.T) {
-	db, _ := proxied(t, store.Timeouts{Statement: 200 * time.Millisecond, Lock: 200 * time.Millisecond})
-	ctx := context.Background()
-	_, err := db.Exec(ctx, `SELECT pg_sleep(5)`)
+func TestAPostgreSQLStatementPastItsTimeoutIsUnavailable(t *testing.T) {
+	db, _ := proxied(t, store.Timeouts{Statement: 500 * time.Millisecond})
+	_, err := db.Exec(context.Background(), `SELECT pg_sleep(10)`)
 	mustBeUnavailable(t, "a statement past statement_timeout", err)
+}
 
+func TestAPostgreSQLWriteWaitingOnALockPastItsTimeoutIsUnavailable(t *testing.T) {
+	db, _ := proxied(t, store.Timeouts{Lock: 300 * time.Millisecond})
+	ctx := context.Background()
 	if err := insertThing(ctx, db, 1); err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +188,7 @@ func TestPostgreSQLStatementAndLockTimeoutsAreUnavailable(t *testing.T) {
 		})
 	}()
 	<-held
-	err = db.Tx(ctx, func(tx *store.Tx) error {
+	err := db.Tx(ctx, func(tx *store.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE store_test_things SET note = 'waited' WHERE id = 1`)
 		return err
 	})
