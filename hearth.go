@@ -28,6 +28,20 @@ const (
 	KindUnavailable                 // try again later
 )
 
+// ErrStoreUnavailable marks an error from a database that cannot serve
+// right now: full, read-only, unreachable, or slower than the request may
+// wait. The store wraps such errors in a KindUnavailable Error carrying it,
+// so the web answers 503 and keeps what was typed, and nothing is half done:
+// the transaction did not commit.
+var ErrStoreUnavailable = errors.New("the database is unavailable")
+
+// ErrOutcomeUnknown marks a commit whose answer never came: the connection
+// broke after COMMIT was sent, so the write may or may not be durable. The
+// door settles the question when it can (docs/architecture.md, "When the
+// database fails"); when it cannot, the person is told plainly, and the
+// form's idempotency key makes sending it again safe.
+var ErrOutcomeUnknown = errors.New("the database stopped answering while committing: the outcome is unknown")
+
 // Problem is one broken rule, naming the field in the words a care worker
 // reads on the form ("Date of birth must be in the past").
 type Problem struct {

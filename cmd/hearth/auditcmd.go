@@ -37,7 +37,7 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := f.Parse(args[1:]); err != nil {
 		return err
 	}
-	a, err := app.Open(ctx, app.Config{DB: *c.db, AuditKeyFile: *c.auditKey, Log: c.logger(stderr)})
+	a, err := app.Open(ctx, c.appConfig(stderr))
 	if err != nil {
 		return err
 	}

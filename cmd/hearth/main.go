@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"hearth"
+	"hearth/internal/app"
 )
 
 const usage = `Hearth: a consent-first digital care record.
@@ -36,6 +37,7 @@ Commands:
   partner        manage partner systems for the FHIR API (add, list, disable)
   import         import people, staff or care teams from a CSV file
   audit          check the tamper-evident audit log (verify, seal)
+  secrets        rotate the key that seals second factors at rest
   totp           print the current code for a TOTP secret (for the demo)
   gen            generate a synthetic provider at scale into a new database (for benchmarks)
   bench          drive Hearth over HTTP and report every figure against the machine's limits
@@ -68,6 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"partner": cmdPartner,
 		"import":  cmdImport,
 		"audit":   cmdAudit,
+		"secrets": cmdSecrets,
 		"totp":    cmdTOTP,
 		"gen":     cmdGen,
 		"bench":   cmdBench,
@@ -183,16 +186,22 @@ func (f flags) Float64(name string, def float64, help string) *float64 {
 
 // common are the flags every command shares.
 type common struct {
-	db, auditKey, logLevel, logFormat *string
+	db, auditKey, secretsKey, logLevel, logFormat *string
 }
 
 func addCommon(f flags, defaultDB string) common {
 	return common{
-		db:        f.String("db", defaultDB, "SQLite file, or postgres:// DSN"),
-		auditKey:  f.String("audit-key-file", "", "file holding the Ed25519 key that signs audit checkpoints (default: beside the SQLite file, or ./hearth-audit.key)"),
-		logLevel:  f.String("log-level", "info", "debug, info, warn or error"),
-		logFormat: f.String("log-format", "text", "text or json"),
+		db:         f.String("db", defaultDB, "SQLite file, or postgres:// DSN"),
+		auditKey:   f.String("audit-key-file", "", "file holding the Ed25519 key that signs audit checkpoints (default: beside the SQLite file, or ./hearth-audit.key)"),
+		secretsKey: f.String("secrets-key-file", "", "file holding the keys that seal second factors at rest (default: beside the audit key file)"),
+		logLevel:   f.String("log-level", "info", "debug, info, warn or error"),
+		logFormat:  f.String("log-format", "text", "text or json"),
 	}
+}
+
+// appConfig is the configuration every command opens Hearth with.
+func (c common) appConfig(stderr io.Writer) app.Config {
+	return app.Config{DB: *c.db, AuditKeyFile: *c.auditKey, SecretsKeyFile: *c.secretsKey, Log: c.logger(stderr)}
 }
 
 func (c common) logger(stderr io.Writer) *slog.Logger {

@@ -63,7 +63,7 @@ func cmdPartner(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return exitError{2, fmt.Sprintf("partner add: read --jwks: %v", err)}
 		}
 	}
-	a, err := app.Open(ctx, app.Config{DB: *c.db, AuditKeyFile: *c.auditKey, Log: c.logger(stderr)})
+	a, err := app.Open(ctx, c.appConfig(stderr))
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"hearth/internal/app"
 	"hearth/internal/governance"
 	"hearth/internal/portal"
+	"hearth/internal/store"
 )
 
 type serveFlags struct {
@@ -24,6 +25,10 @@ type serveFlags struct {
 	publicURL             *string
 	fhirBase              *string
 	exportLifetime        *time.Duration
+	requestTimeout        *time.Duration
+	dbConnectTimeout      *time.Duration
+	dbStatementTimeout    *time.Duration
+	dbLockTimeout         *time.Duration
 }
 
 func addServeFlags(f flags, defaultDB, defaultAddr string) serveFlags {
@@ -38,6 +43,11 @@ func addServeFlags(f flags, defaultDB, defaultAddr string) serveFlags {
 		publicURL:      f.String("public-url", "", "the origin people reach Hearth at, e.g. https://hearth.example.org; passkeys are bound to it (empty: the request's own host)"),
 		fhirBase:       f.String("fhir-base", "", "the FHIR API's public base URL; Hearth's code systems and extensions are named under it (empty: the public URL with /fhir, or the request's own)"),
 		exportLifetime: f.Duration("export-lifetime", 6*time.Hour, "how long a partner system's bulk export files are kept once written"),
+		requestTimeout: f.Duration("request-timeout", app.DefaultRequestTimeout,
+			"the longest one request may take; past it the person is told to try again shortly (0: no limit)"),
+		dbConnectTimeout:   f.Duration("db-connect-timeout", app.DefaultTimeouts.Connect, "the longest to wait for a PostgreSQL connection"),
+		dbStatementTimeout: f.Duration("db-statement-timeout", app.DefaultTimeouts.Statement, "the longest one PostgreSQL statement may run (statement_timeout)"),
+		dbLockTimeout:      f.Duration("db-lock-timeout", app.DefaultTimeouts.Lock, "the longest to wait for a PostgreSQL lock (lock_timeout)"),
 	}
 }
 
@@ -45,13 +55,17 @@ func (sf serveFlags) config(log *slog.Logger) app.Config {
 	return app.Config{
 		DB:                 *sf.db,
 		AuditKeyFile:       *sf.auditKey,
+		SecretsKeyFile:     *sf.secretsKey,
 		SecureCookies:      *sf.secureCookies || *sf.tlsCert != "",
 		BreakGlassDuration: *sf.breakGlass,
 		InspectionMax:      *sf.inspectionMax,
 		PublicURL:          *sf.publicURL,
 		FHIRBase:           *sf.fhirBase,
 		ExportLifetime:     *sf.exportLifetime,
-		Log:                log,
+		Timeouts: store.Timeouts{Connect: *sf.dbConnectTimeout, Statement: *sf.dbStatementTimeout, Lock: *sf.dbLockTimeout,
+			IdleInTransaction: app.DefaultTimeouts.IdleInTransaction},
+		RequestTimeout: *sf.requestTimeout,
+		Log:            log,
 	}
 }
 
@@ -170,7 +184,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := f.Parse(args); err != nil {
 		return err
 	}
-	a, err := app.Open(ctx, app.Config{DB: *c.db, AuditKeyFile: *c.auditKey, Log: c.logger(stderr)})
+	a, err := app.Open(ctx, c.appConfig(stderr))
 	if err != nil {
 		return err
 	}

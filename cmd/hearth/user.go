@@ -62,7 +62,7 @@ func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := f.Parse(rest); err != nil {
 		return err
 	}
-	a, err := app.Open(ctx, app.Config{DB: *c.db, AuditKeyFile: *c.auditKey, Log: c.logger(stderr)})
+	a, err := app.Open(ctx, c.appConfig(stderr))
 	if err != nil {
 		return err
 	}

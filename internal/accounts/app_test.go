@@ -2,6 +2,8 @@ package accounts
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -240,4 +242,17 @@ func (a *testApp) addLocation(name string) string {
 	storetest.Tamper(a.t, a.db, `INSERT INTO locations (id, provider_id, name, kind, created_at) VALUES (?, ?, ?, 'care_home', ?)`,
 		loc, provider, name, now)
 	return loc
+}
+
+// pairFailures is the count in the bucket of username at the app's
+// address (throttle.go), at the current time.
+func (a *testApp) pairFailures(username string) float64 {
+	a.t.Helper()
+	var failures float64
+	err := a.db.QueryRow(a.ctx, `SELECT failures FROM signin_throttle WHERE key = ?`,
+		a.svc.limits(normaliseUsername(username), a.meta.ClientAddr, "")[0].key).Scan(&failures)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		a.t.Fatal(err)
+	}
+	return failures
 }

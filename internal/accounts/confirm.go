@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"hearth"
 	"hearth/internal/audit"
@@ -45,10 +46,11 @@ func (s *Service) ConfirmPassword(sc *door.Scope, userID, password, action, what
 	if a.Disabled {
 		return hearth.NotFound("Account")
 	}
-	if a.Locked(now) {
-		wait := a.LockedUntil.Sub(now)
-		return &Refusal{user: a.User, action: action, detail: what + ": locked for " + minutes(wait) + "; password not checked",
-			shown: errLocked(wait)}
+	if lock, locked, err := s.lockedAtSecondStep(inScope{sc}.row, a.User, now, meta); err != nil {
+		return err
+	} else if locked {
+		return &Refusal{user: a.User, action: action, detail: fmt.Sprintf("%s: too many failed attempts (%s) for about %s more; password not checked",
+			what, lock.kind, minutes(lock.wait)), shown: errLocked(lock.wait)}
 	}
 	ok, err := VerifyPassword(a.passwordHash, password)
 	if err != nil {
@@ -95,12 +97,7 @@ func (s *Service) RecordRefusal(ctx context.Context, err error, meta Meta) error
 		if !r.count {
 			return s.audit(ctx, tx, userEvent(r.user, r.action, audit.OutcomeDenied, r.detail), meta)
 		}
-		shown, err := s.failure(ctx, tx, r.user, r.action, r.detail, r.shown, now, meta)
-		if err != nil {
-			return err
-		}
-		r.shown = shown
-		return nil
+		return s.failure(ctx, tx, r.user, r.action, r.detail, "", now, meta)
 	})
 	if txErr != nil {
 		return errors.Join(err, txErr)

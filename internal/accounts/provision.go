@@ -19,13 +19,17 @@ func (s *Service) ProvisionTOTP(ctx context.Context, userID, secret string, by A
 	return s.adminChange(ctx, userID, by, "mfa-enrol", meta, func(tx *store.Tx, a account, now time.Time) (string, error) {
 		// A new authenticator replaces the old one entirely: its recovery
 		// codes and every session signed in with it end too.
-		if _, err := tx.Exec(ctx, `UPDATE users SET totp_secret = ?, totp_enrolled_at = ?, totp_last_step = 0 WHERE id = ?`, secret, now, a.ID); err != nil {
+		sealed, err := s.keys.Seal(purposeTOTP, a.ID, secret)
+		if err != nil {
+			return "", err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET totp_secret = ?, totp_enrolled_at = ?, totp_last_step = 0 WHERE id = ?`, sealed, now, a.ID); err != nil {
 			return "", err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, a.ID); err != nil {
 			return "", err
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, a.ID)
+		_, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, a.ID)
 		return "authenticator provisioned by an operator; recovery codes and sessions ended", err
 	})
 }
@@ -44,11 +48,14 @@ func (s *Service) EnrolTOTP(ctx context.Context, userID, secret, code string, by
 	}
 	var codes []string
 	err := s.adminChange(ctx, userID, by, "mfa-enrol", meta, func(tx *store.Tx, a account, now time.Time) (string, error) {
-		if _, err := tx.Exec(ctx, `UPDATE users SET totp_secret = ?, totp_enrolled_at = ?, totp_last_step = ? WHERE id = ?`, secret, now, st, a.ID); err != nil {
+		sealed, err := s.keys.Seal(purposeTOTP, a.ID, secret)
+		if err != nil {
 			return "", err
 		}
-		var err error
-		codes, err = replaceRecoveryCodes(ctx, tx, a.ID)
+		if _, err := tx.Exec(ctx, `UPDATE users SET totp_secret = ?, totp_enrolled_at = ?, totp_last_step = ? WHERE id = ?`, sealed, now, st, a.ID); err != nil {
+			return "", err
+		}
+		codes, err = s.replaceRecoveryCodes(ctx, tx, a.ID)
 		return "authenticator set up at the command line with its first code; ten recovery codes made", err
 	})
 	return codes, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -65,16 +66,21 @@ func hashRecoveryCode(normalised string) string {
 }
 
 // replaceRecoveryCodes deletes any codes the user had and stores the hashes
-// of a fresh set, returning the codes to show once.
-func replaceRecoveryCodes(ctx context.Context, tx *store.Tx, userID string) ([]string, error) {
+// of a fresh set, sealed (secrets.go: fifty random bits are within reach of
+// a GPU that has the database and a bare hash), returning the codes to show
+// once.
+func (s *Service) replaceRecoveryCodes(ctx context.Context, tx *store.Tx, userID string) ([]string, error) {
 	if _, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, userID); err != nil {
 		return nil, fmt.Errorf("accounts: delete recovery codes: %w", err)
 	}
 	codes := make([]string, recoveryCodeCount)
 	for i := range codes {
 		codes[i] = newRecoveryCode()
-		if _, err := tx.Exec(ctx, `INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)`,
-			userID, hashRecoveryCode(normaliseCode(codes[i]))); err != nil {
+		sealed, err := s.keys.Seal(purposeRecovery, userID, hashRecoveryCode(normaliseCode(codes[i])))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)`, userID, sealed); err != nil {
 			return nil, fmt.Errorf("accounts: store recovery code: %w", err)
 		}
 	}
@@ -82,11 +88,44 @@ func replaceRecoveryCodes(ctx context.Context, tx *store.Tx, userID string) ([]s
 }
 
 // useRecoveryCode marks the code used if it is one of the user's unused
-// codes, and reports whether it was, with how many remain. The guarded
-// UPDATE means two requests racing with the same code cannot both win.
-func useRecoveryCode(ctx context.Context, tx *store.Tx, userID, code string, now time.Time) (ok bool, left int, err error) {
+// codes, and reports whether it was, with how many remain. Each unused
+// code's sealed hash is opened and compared in constant time (sealing is
+// randomised, so there is nothing to look up by); the guarded UPDATE means
+// two requests racing with the same code cannot both win.
+func (s *Service) useRecoveryCode(ctx context.Context, tx *store.Tx, userID, code string, now time.Time) (ok bool, left int, err error) {
+	want := hashRecoveryCode(normaliseCode(code))
+	rows, err := tx.Query(ctx, `SELECT code_hash FROM recovery_codes WHERE user_id = ? AND used_at IS NULL`, userID)
+	if err != nil {
+		return false, 0, fmt.Errorf("accounts: read recovery codes: %w", err)
+	}
+	var sealed []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return false, 0, fmt.Errorf("accounts: read recovery codes: %w", err)
+		}
+		sealed = append(sealed, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, 0, fmt.Errorf("accounts: read recovery codes: %w", err)
+	}
+	match := ""
+	for _, v := range sealed {
+		h, err := s.open(purposeRecovery, userID, v)
+		if err != nil {
+			return false, 0, err
+		}
+		if subtle.ConstantTimeCompare([]byte(h), []byte(want)) == 1 {
+			match = v
+		}
+	}
+	if match == "" {
+		return false, 0, nil
+	}
 	res, err := tx.Exec(ctx, `UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL`,
-		now.UTC(), userID, hashRecoveryCode(normaliseCode(code)))
+		now.UTC(), userID, match)
 	if err != nil {
 		return false, 0, fmt.Errorf("accounts: use recovery code: %w", err)
 	}

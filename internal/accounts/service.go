@@ -16,8 +16,8 @@
 //   - Neither passwords, TOTP codes, recovery codes nor session tokens are
 //     stored or audited in a form that lets them be used: the database holds
 //     argon2id hashes and SHA-256 hashes of codes and tokens. TOTP secrets
-//     must stay readable to check codes; encrypting them at rest belongs
-//     with the planned field encryption.
+//     must stay readable to check codes, so they, and the recovery codes'
+//     hashes, are sealed with a key kept outside the database (atrest.go).
 //   - No message tells a stranger whether a username exists: an unknown
 //     user, a wrong password and a disabled account get the same words and
 //     cost the same argon2id hash.
@@ -36,6 +36,7 @@ import (
 	"hearth/internal/access"
 	"hearth/internal/audit"
 	"hearth/internal/door"
+	"hearth/internal/secrets"
 	"hearth/internal/store"
 )
 
@@ -45,9 +46,20 @@ type Config struct {
 	IdleTimeout     time.Duration // a full session unused this long ends; 30 minutes
 	AbsoluteTimeout time.Duration // a full session ends this long after sign-in, used or not; 12 hours
 	MFATimeout      time.Duration // a session waiting for the second factor or enrolment ends; 10 minutes
-	LockAfter       int           // failures in a row before the account locks; 5
-	LockBase        time.Duration // the first lock; doubles per further failure; 1 minute
-	LockMax         time.Duration // the longest lock; 1 hour
+	// The sign-in limits (throttle.go): how many failures fill each
+	// bucket, and how long its count takes to halve. Zero takes the
+	// default in brackets.
+	PairLockAfter     int           // one username from one address (5)
+	PairHalfLife      time.Duration // (1 hour): about one guess in 20 minutes once full
+	AccountLockAfter  int           // one username from anywhere (50): many addresses, each stopped at 5 by its pair
+	AccountHalfLife   time.Duration // (5 minutes): a distributed attack locks briefly
+	AddressLockAfter  int           // one address, any username (30)
+	AddressHalfLife   time.Duration // (1 hour)
+	PasswordLockAfter int           // one password, any username, any address (20): a spray
+	PasswordHalfLife  time.Duration // (1 hour)
+	// Secrets seals TOTP secrets and recovery codes at rest (atrest.go).
+	// Nil: a key held only in memory, for tests.
+	Secrets *secrets.Keyring
 }
 
 func (c Config) withDefaults() Config {
@@ -62,11 +74,19 @@ func (c Config) withDefaults() Config {
 	def(&c.IdleTimeout, 30*time.Minute)
 	def(&c.AbsoluteTimeout, 12*time.Hour)
 	def(&c.MFATimeout, 10*time.Minute)
-	def(&c.LockBase, time.Minute)
-	def(&c.LockMax, time.Hour)
-	if c.LockAfter <= 0 {
-		c.LockAfter = 5
+	def(&c.PairHalfLife, time.Hour)
+	def(&c.AccountHalfLife, 5*time.Minute)
+	def(&c.AddressHalfLife, time.Hour)
+	def(&c.PasswordHalfLife, time.Hour)
+	atLeast := func(n *int, v int) {
+		if *n <= 1 {
+			*n = v
+		}
 	}
+	atLeast(&c.PairLockAfter, 5)
+	atLeast(&c.AccountLockAfter, 50)
+	atLeast(&c.AddressLockAfter, 30)
+	atLeast(&c.PasswordLockAfter, 20)
 	return c
 }
 
@@ -80,13 +100,21 @@ type Service struct {
 	// unknown user costs the same time as a wrong password (OWASP
 	// Authentication Cheat Sheet: no user enumeration by timing).
 	dummyHash string
+	// verify checks a password against a hash: VerifyPassword. Tests
+	// count its calls to prove every answer costs one argon2id check.
+	verify func(hash, password string) (bool, error)
+	keys   *secrets.Keyring
 }
 
 // New returns a Service. It hashes one throwaway password at start, with
 // the configured parameters, for the timing defence above.
 func New(db *store.DB, log *audit.Log, clock hearth.Clock, cfg Config) *Service {
 	cfg = cfg.withDefaults()
-	return &Service{db: db, log: log, clock: clock, cfg: cfg,
+	keys := cfg.Secrets
+	if keys == nil {
+		keys = secrets.Ephemeral()
+	}
+	return &Service{db: db, log: log, clock: clock, cfg: cfg, verify: VerifyPassword, keys: keys,
 		dummyHash: HashPassword("hearth dummy password for unknown users", cfg.Params)}
 }
 
@@ -136,8 +164,7 @@ type User struct {
 	Role        access.Role // staff only
 	Enrolled    bool        // has a TOTP authenticator
 	Disabled    bool
-	LocationIDs []string  // staff_locations: where a location-wide role applies
-	LockedUntil time.Time // zero when not locked (may be in the past)
+	LocationIDs []string // staff_locations: where a location-wide role applies
 	CreatedAt   time.Time
 }
 
@@ -151,24 +178,20 @@ func (u User) Subject() access.Subject {
 	return access.Subject{ID: u.ID, Kind: u.Kind, Role: u.Role}
 }
 
-// Locked reports whether sign-in is refused at now because of failed attempts.
-func (u User) Locked(now time.Time) bool { return now.Before(u.LockedUntil) }
-
 // account is a users row with its secrets, never returned outside the package.
 type account struct {
 	User
-	passwordHash   string
-	totpSecret     string
-	totpLastStep   int64
-	failedAttempts int
+	passwordHash string
+	totpSecret   string
+	totpLastStep int64
 }
 
 const userColumns = `u.id, u.kind, u.username, u.display_name, u.role, u.password_hash, u.totp_secret,
-	u.totp_enrolled_at, u.totp_last_step, u.failed_attempts, u.locked_until, u.disabled_at, u.created_at`
+	u.totp_enrolled_at, u.totp_last_step, u.disabled_at, u.created_at`
 
 // querier is what both *store.DB and *store.Tx offer for reads.
 type querier interface {
-	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	QueryRow(ctx context.Context, query string, args ...any) *store.Row
 	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
@@ -183,18 +206,15 @@ type scanner interface{ Scan(dest ...any) error }
 func scanAccount(s scanner, extra ...any) (account, error) {
 	var a account
 	var kind, role string
-	var enrolled, locked, disabled sql.NullTime
+	var enrolled, disabled sql.NullTime
 	dest := []any{&a.ID, &kind, &a.Username, &a.DisplayName, &role, &a.passwordHash, &a.totpSecret,
-		&enrolled, &a.totpLastStep, &a.failedAttempts, &locked, &disabled, &a.CreatedAt}
+		&enrolled, &a.totpLastStep, &disabled, &a.CreatedAt}
 	if err := s.Scan(append(dest, extra...)...); err != nil {
 		return a, err
 	}
 	a.Kind, a.Role = access.ParseKind(kind), access.ParseRole(role)
 	a.Enrolled = enrolled.Valid
 	a.Disabled = disabled.Valid
-	if locked.Valid {
-		a.LockedUntil = locked.Time.UTC()
-	}
 	a.CreatedAt = a.CreatedAt.UTC()
 	return a, nil
 }
@@ -416,8 +436,9 @@ func (s *Service) ResetMFA(ctx context.Context, userID string, by Actor, meta Me
 }
 
 // SetPassword sets a new password, by the account holder or by someone who
-// may manage accounts. It clears any lockout and ends every session of the
-// account, so a password reset after a compromise locks the intruder out.
+// may manage accounts. It empties the account's sign-in buckets (its own
+// and every pair's) and ends every session of the account, so a password
+// reset after a compromise locks the intruder out.
 // Audited as "password-set".
 func (s *Service) SetPassword(ctx context.Context, userID, password string, by Actor, meta Meta) error {
 	self := by.ID != "" && by.ID == userID
@@ -433,9 +454,11 @@ func (s *Service) SetPassword(ctx context.Context, userID, password string, by A
 	}
 	hash := HashPassword(password, s.cfg.Params)
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, failed_attempts = 0, locked_until = NULL WHERE id = ?`,
-			hash, a.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, a.ID); err != nil {
 			return fmt.Errorf("accounts: set password: %w", err)
+		}
+		if err := clearAccount(ctx, tx, a.Username); err != nil {
+			return err
 		}
 		n, err := deleteSessions(ctx, tx, a.ID)
 		if err != nil {

@@ -157,10 +157,16 @@ func (s *Service) LoadSession(ctx context.Context, token string) (Session, error
 		return Session{}, errNoSession()
 	}
 	if now.Sub(r.LastSeenAt) >= touchEvery {
-		if _, err := s.db.Exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?`, now, idHash); err != nil {
+		_, err := s.db.Exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?`, now, idHash)
+		switch {
+		case store.Unavailable(err):
+			// A database that reads but cannot write (full, read-only)
+			// still serves pages: the idle clock is only a little behind.
+		case err != nil:
 			return Session{}, fmt.Errorf("accounts: touch session: %w", err)
+		default:
+			r.LastSeenAt = now
 		}
-		r.LastSeenAt = now
 	}
 	return r.Session, nil
 }

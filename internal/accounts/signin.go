@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"hearth"
@@ -14,16 +15,29 @@ import (
 //
 //	SignIn (password) -> session at StageMFA or StageEnrol
 //	StageEnrol: BeginEnrolment (QR code), CompleteEnrolment (first code) -> StageFull + recovery codes
-//	StageMFA:   VerifyMFA (TOTP or recovery code)                        -> StageFull
+//	StageMFA:   VerifyMFA (TOTP or recovery code), or a passkey          -> StageFull
+//	SignInWithPasskey (a passkey with user verification, no password)  -> StageFull
 //
-// Failed passwords and failed codes share one counter (users.failed_attempts)
-// and one lockout, reset only when the second factor succeeds: knowing the
-// password alone must not wipe the count of guesses at the code.
+// Failed passwords and failed codes fill the same leaky buckets
+// (throttle.go): the pair of username and address first, the account only
+// after many failures from many addresses, and briefly. A second factor
+// that succeeds empties the pair's bucket: knowing the password alone must
+// not wipe the count of guesses at the code.
 
-// errSignIn is the one answer for an unknown username, a wrong password and
-// a disabled account (OWASP Authentication Cheat Sheet: generic messages).
+// errSignIn is the one answer to an unknown username, a wrong password, a
+// disabled account and a username that has had too many failed attempts:
+// the same words, the same status, after the same argon2id work (OWASP
+// Authentication Cheat Sheet: generic messages; no user enumeration). It
+// says what a person needs to know either way.
 func errSignIn() error {
-	return hearth.Errorf(hearth.KindUnauthenticated, "The username or password is not right")
+	return hearth.Errorf(hearth.KindUnauthenticated, "The username or password is not right. "+
+		"If you are sure they are, there have been too many attempts: wait a few minutes and try again.")
+}
+
+// errTooManyFromHere refuses an address that has failed too often, before
+// any work. It is about the address, never an account, so it may say so.
+func errTooManyFromHere(wait time.Duration) error {
+	return hearth.Errorf(hearth.KindTooMany, "Too many sign-in attempts from this device. Try again in %s.", minutes(wait))
 }
 
 func errWrongCode() error {
@@ -34,7 +48,8 @@ func errReplayedCode() error {
 	return hearth.Errorf(hearth.KindUnauthenticated, "That code has already been used. Wait for the next code and try again.")
 }
 
-// errLocked says how long to wait, rounded up to whole minutes.
+// errLocked says how long to wait, rounded up to whole minutes. It is for
+// the second step only, where the password has already been shown.
 func errLocked(wait time.Duration) error {
 	return hearth.Errorf(hearth.KindTooMany, "Too many attempts. Try again in %s.", minutes(wait))
 }
@@ -47,128 +62,120 @@ func minutes(d time.Duration) string {
 	return plural(n, "minute")
 }
 
-// lockFor is how long the account locks after its nth failure in a row:
-// nothing before LockAfter, then LockBase doubling with each further failure,
-// never more than LockMax (OWASP Authentication Cheat Sheet: exponential
-// lockout rather than a permanent one, which would let anyone lock anyone out).
-func (s *Service) lockFor(failures int) time.Duration {
-	if failures < s.cfg.LockAfter {
-		return 0
+// failure counts a failed attempt by u from meta's address (with the typed
+// password's bucket at the password step) and audits it with detail.
+func (s *Service) failure(ctx context.Context, tx *store.Tx, u User, action, detail, password string, now time.Time, meta Meta) error {
+	if err := countFailure(ctx, tx, s.limits(u.Username, meta.ClientAddr, password), now); err != nil {
+		return err
 	}
-	d := s.cfg.LockBase
-	for i := s.cfg.LockAfter; i < failures && d < s.cfg.LockMax; i++ {
-		d *= 2
-	}
-	return min(d, s.cfg.LockMax)
+	return s.audit(ctx, tx, userEvent(u, action, audit.OutcomeFailed, detail), meta)
 }
 
-// recordFailure counts one more failed attempt for the account and locks it
-// when the count calls for it, returning the lock's length (zero if none).
-// The increment happens in SQL so that concurrent failures all count.
-func (s *Service) recordFailure(ctx context.Context, tx *store.Tx, userID string, now time.Time) (time.Duration, error) {
-	var n int
-	if err := tx.QueryRow(ctx, `UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = ? RETURNING failed_attempts`,
-		userID).Scan(&n); err != nil {
-		return 0, fmt.Errorf("accounts: count failed attempt: %w", err)
-	}
-	d := s.lockFor(n)
-	if d > 0 {
-		if _, err := tx.Exec(ctx, `UPDATE users SET locked_until = ? WHERE id = ?`, now.Add(d), userID); err != nil {
-			return 0, fmt.Errorf("accounts: lock account: %w", err)
-		}
-	}
-	return d, nil
-}
-
-// failure records a failed attempt with its audit event and returns the
-// error to show: the given one, or the lockout when this failure locked the
-// account.
-func (s *Service) failure(ctx context.Context, tx *store.Tx, u User, action, detail string, shown error, now time.Time, meta Meta) (toShow, err error) {
-	d, err := s.recordFailure(ctx, tx, u.ID, now)
-	if err != nil {
-		return nil, err
-	}
-	if d > 0 {
-		detail += "; locked for " + minutes(d)
-		shown = errLocked(d)
-	}
-	return shown, s.audit(ctx, tx, userEvent(u, action, audit.OutcomeFailed, detail), meta)
+// lockedAtSecondStep reports the pair or account bucket of u at meta's
+// address that is full, for the second step and a password confirmation.
+func (s *Service) lockedAtSecondStep(read rowReader, u User, now time.Time, meta Meta) (refusal, bool, error) {
+	r, open, err := throttled(read, s.limits(u.Username, meta.ClientAddr, "")[:2], now)
+	return r, !open, err
 }
 
 // SignIn checks a username and password. On success it returns the token
 // of a new pending session: StageEnrol when the account has no
 // authenticator yet, StageMFA otherwise. It never returns a full session.
 //
-// An unknown username, a wrong password and a disabled account all give
-// the same KindUnauthenticated error after the same argon2id work. A locked
-// account gives KindTooMany without checking the password, so a guesser
-// learns nothing while locked. Every attempt is audited as "sign-in".
+// An address that has failed too often is refused first, with nothing
+// checked (KindTooMany: it says nothing about any account). Otherwise an
+// unknown username, a wrong password, a disabled account and a full
+// bucket (the pair, the account, or the password sprayed across accounts)
+// all give the same KindUnauthenticated error after the same argon2id
+// work; a full bucket refuses even the right password. Every attempt is
+// audited as "sign-in".
 func (s *Service) SignIn(ctx context.Context, username, password string, meta Meta) (string, Session, error) {
 	name := normaliseUsername(username)
 	now := s.clock()
-	var a account
-	var err error
-	if validUsername(name) {
-		a, err = s.accountBy(ctx, s.db, "u.username = ?", name)
-	} else {
-		err = hearth.NotFound("Account")
-	}
-	if hearth.KindOf(err) == hearth.KindNotFound {
-		_, _ = VerifyPassword(s.dummyHash, password)
-		ev := audit.Event{Action: "sign-in", Outcome: audit.OutcomeFailed,
-			Detail: "unknown username " + truncate(name, 64), ClientAddr: meta.ClientAddr, RequestID: meta.RequestID}
+	lims := s.limits(name, meta.ClientAddr, password)
+	if r, open, err := throttled(readerOf(ctx, s.db), lims[2:3], now); err != nil {
+		return "", Session{}, err
+	} else if !open {
+		ev := audit.Event{Action: "sign-in", Outcome: audit.OutcomeDenied,
+			Detail: "too many failed attempts from this address; nothing checked", ClientAddr: meta.ClientAddr, RequestID: meta.RequestID}
 		if _, err := s.log.AppendNow(ctx, ev); err != nil {
 			return "", Session{}, err
 		}
-		return "", Session{}, errSignIn()
+		return "", Session{}, errTooManyFromHere(r.wait)
 	}
-	if err != nil {
-		return "", Session{}, err
+	var a account
+	found := false
+	if validUsername(name) {
+		var err error
+		a, err = s.accountBy(ctx, s.db, "u.username = ?", name)
+		if err != nil && hearth.KindOf(err) != hearth.KindNotFound {
+			return "", Session{}, err
+		}
+		found = err == nil
 	}
 
 	// The argon2id work happens before the transaction, never inside it:
 	// on SQLite a transaction holds the one write lock, and every writer in
-	// Hearth would queue behind each sign-in's hash.
-	checked, ok, rehash := a.passwordHash, false, ""
-	if !a.Locked(now) {
-		if ok, err = VerifyPassword(a.passwordHash, password); err != nil {
-			return "", Session{}, err
-		}
-		if ok && needsRehash(a.passwordHash, s.cfg.Params) {
-			rehash = HashPassword(password, s.cfg.Params)
-		}
+	// Hearth would queue behind each sign-in's hash. It happens whatever
+	// else is true, so every answer costs the same.
+	checked := s.dummyHash
+	if found {
+		checked = a.passwordHash
+	}
+	ok, err := s.verify(checked, password)
+	if err != nil {
+		return "", Session{}, err
+	}
+	ok = ok && found
+	rehash := ""
+	if ok && needsRehash(a.passwordHash, s.cfg.Params) {
+		rehash = HashPassword(password, s.cfg.Params)
 	}
 
 	var token string
 	var sess Session
 	var shown error // the answer, returned after the transaction commits
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		// Re-read in the transaction: the lock and the counter must be
-		// current, and a concurrent failure may have locked the account.
-		a, err = s.accountBy(ctx, tx, "u.id = ?", a.ID)
+		if found {
+			// Re-read in the transaction: the account may have changed
+			// while we were hashing.
+			if a, err = s.accountBy(ctx, tx, "u.id = ?", a.ID); err != nil {
+				return err
+			}
+		}
+		who := a.User
+		unknown := ""
+		if !found {
+			who = User{}
+			unknown = "unknown username " + truncate(name, 64) + "; "
+		}
+		r, open, err := throttled(readerOf(ctx, tx), lims, now)
 		if err != nil {
 			return err
 		}
-		if a.Locked(now) {
-			wait := a.LockedUntil.Sub(now)
-			shown = errLocked(wait)
-			return s.audit(ctx, tx, userEvent(a.User, "sign-in", audit.OutcomeDenied,
-				"locked for "+minutes(wait)+"; password not accepted"), meta)
-		}
-		if a.Disabled {
-			shown = errSignIn()
+		shown = errSignIn()
+		switch {
+		case !open:
+			return s.auditSignIn(ctx, tx, who, audit.OutcomeDenied, fmt.Sprintf("%stoo many failed attempts (%s) for about %s more; password not checked",
+				unknown, r.kind, minutes(r.wait)), meta)
+		case !found:
+			if err := countFailure(ctx, tx, lims, now); err != nil {
+				return err
+			}
+			return s.auditSignIn(ctx, tx, who, audit.OutcomeFailed, strings.TrimSuffix(unknown, "; "), meta)
+		case a.Disabled:
+			if err := countFailure(ctx, tx, lims, now); err != nil {
+				return err
+			}
 			return s.audit(ctx, tx, userEvent(a.User, "sign-in", audit.OutcomeDenied, "account disabled"), meta)
-		}
-		if a.passwordHash != checked {
+		case a.passwordHash != checked:
 			// The password changed while we were hashing: neither accept
 			// nor count the attempt.
-			shown = errSignIn()
 			return s.audit(ctx, tx, userEvent(a.User, "sign-in", audit.OutcomeFailed, "password changed during sign-in"), meta)
+		case !ok:
+			return s.failure(ctx, tx, a.User, "sign-in", "wrong password", password, now, meta)
 		}
-		if !ok {
-			shown, err = s.failure(ctx, tx, a.User, "sign-in", "wrong password", errSignIn(), now, meta)
-			return err
-		}
+		shown = nil
 		if rehash != "" {
 			if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, rehash, a.ID); err != nil {
 				return fmt.Errorf("accounts: upgrade password hash: %w", err)
@@ -191,6 +198,15 @@ func (s *Service) SignIn(ctx context.Context, username, password string, meta Me
 		return "", Session{}, shown
 	}
 	return token, sess, nil
+}
+
+// auditSignIn audits a sign-in attempt by who, or by a username that is no
+// account (who is the zero User).
+func (s *Service) auditSignIn(ctx context.Context, tx *store.Tx, who User, outcome, detail string, meta Meta) error {
+	if who.ID != "" {
+		return s.audit(ctx, tx, userEvent(who, "sign-in", outcome, detail), meta)
+	}
+	return s.audit(ctx, tx, audit.Event{Action: "sign-in", Outcome: outcome, Detail: detail}, meta)
 }
 
 // VerifyMFA checks the second factor for a session at StageMFA: a 6-digit
@@ -218,16 +234,21 @@ func (s *Service) VerifyMFA(ctx context.Context, token, code string, meta Meta) 
 			shown = hearth.Errorf(hearth.KindForbidden, "This session is not waiting for a code")
 			return nil
 		}
-		if a.Locked(now) {
-			wait := a.LockedUntil.Sub(now)
-			shown = errLocked(wait)
+		if lock, locked, err := s.lockedAtSecondStep(readerOf(ctx, tx), a.User, now, meta); err != nil {
+			return err
+		} else if locked {
+			shown = errLocked(lock.wait)
 			return s.audit(ctx, tx, userEvent(a.User, "sign-in-mfa", audit.OutcomeDenied,
-				"locked for "+minutes(wait)+"; code not checked"), meta)
+				fmt.Sprintf("too many failed attempts (%s) for about %s more; code not checked", lock.kind, minutes(lock.wait))), meta)
 		}
 
 		var detail string
 		if isTOTPCode(code) {
-			st, result := checkTOTP(a.totpSecret, code, now, a.totpLastStep)
+			secret, err := s.open(purposeTOTP, a.ID, a.totpSecret)
+			if err != nil {
+				return err
+			}
+			st, result := checkTOTP(secret, code, now, a.totpLastStep)
 			if result == totpOK {
 				result, err = claimStep(ctx, tx, a.ID, st)
 				if err != nil {
@@ -236,21 +257,21 @@ func (s *Service) VerifyMFA(ctx context.Context, token, code string, meta Meta) 
 			}
 			switch result {
 			case totpWrong:
-				shown, err = s.failure(ctx, tx, a.User, "sign-in-mfa", "wrong authenticator code", errWrongCode(), now, meta)
-				return err
+				shown = errWrongCode()
+				return s.failure(ctx, tx, a.User, "sign-in-mfa", "wrong authenticator code", "", now, meta)
 			case totpReplayed:
-				shown, err = s.failure(ctx, tx, a.User, "sign-in-mfa", "replayed code", errReplayedCode(), now, meta)
-				return err
+				shown = errReplayedCode()
+				return s.failure(ctx, tx, a.User, "sign-in-mfa", "replayed code", "", now, meta)
 			}
 			detail = "signed in with an authenticator code"
 		} else {
-			ok, left, err := useRecoveryCode(ctx, tx, a.ID, code, now)
+			ok, left, err := s.useRecoveryCode(ctx, tx, a.ID, code, now)
 			if err != nil {
 				return err
 			}
 			if !ok {
-				shown, err = s.failure(ctx, tx, a.User, "sign-in-mfa", "wrong or used recovery code", errWrongCode(), now, meta)
-				return err
+				shown = errWrongCode()
+				return s.failure(ctx, tx, a.User, "sign-in-mfa", "wrong or used recovery code", "", now, meta)
 			}
 			detail = "signed in with a recovery code; " + plural(int64(left), "recovery code") + " left"
 		}
@@ -291,7 +312,8 @@ func claimStep(ctx context.Context, tx *store.Tx, userID string, st int64) (totp
 
 // promote ends a pending session and starts a full one with a new token:
 // the identifier changes when privilege does (session fixation defence).
-// It also clears the failure count and any lock.
+// It also empties the pair's bucket: the person has proved who they are
+// from this address.
 func (s *Service) promote(ctx context.Context, tx *store.Tx, r sessionRow, now time.Time, meta Meta) (string, error) {
 	ok, err := deleteSession(ctx, tx, r.IDHash)
 	if err != nil {
@@ -301,8 +323,8 @@ func (s *Service) promote(ctx context.Context, tx *store.Tx, r sessionRow, now t
 		// Another request promoted this session first.
 		return "", errNoSession()
 	}
-	if _, err := tx.Exec(ctx, `UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = ?`, r.account.ID); err != nil {
-		return "", fmt.Errorf("accounts: reset failed attempts: %w", err)
+	if err := s.clearPair(ctx, tx, r.account.Username, meta.ClientAddr); err != nil {
+		return "", err
 	}
 	token, _, err := s.createSession(ctx, tx, r.account.User, StageFull, now, meta)
 	return token, err
@@ -327,16 +349,20 @@ func (s *Service) BeginEnrolment(ctx context.Context, sess Session) (Enrolment, 
 	var secret string
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
 		// Only the first request sets it; a concurrent reload keeps the same.
+		sealed, err := s.keys.Seal(purposePendingTOTP, sess.User.ID, GenerateSecret())
+		if err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE sessions SET pending_secret = ? WHERE id_hash = ? AND pending_secret = ''`,
-			GenerateSecret(), sess.IDHash); err != nil {
+			sealed, sess.IDHash); err != nil {
 			return fmt.Errorf("accounts: store pending secret: %w", err)
 		}
 		r, err := s.sessionByHash(ctx, tx, sess.IDHash)
 		if err != nil {
 			return err
 		}
-		secret = r.pendingSecret
-		return nil
+		secret, err = s.open(purposePendingTOTP, sess.User.ID, r.pendingSecret)
+		return err
 	})
 	if err != nil {
 		return Enrolment{}, err
@@ -371,15 +397,23 @@ func (s *Service) CompleteEnrolment(ctx context.Context, token, code string, met
 			shown = hearth.Errorf(hearth.KindForbidden, "This session is not setting up an authenticator")
 			return nil
 		}
-		st, result := checkTOTP(r.pendingSecret, code, now, 0)
+		pending, err := s.open(purposePendingTOTP, a.ID, r.pendingSecret)
+		if err != nil {
+			return err
+		}
+		st, result := checkTOTP(pending, code, now, 0)
 		if result != totpOK {
 			shown = hearth.Invalid("Code", "That code is not right. Check the time on your phone is set automatically, then enter the code it shows now.")
 			return s.audit(ctx, tx, userEvent(a.User, "mfa-enrol", audit.OutcomeFailed, "wrong code from the new authenticator"), meta)
 		}
 		// Guarded: if another session of this account enrolled meanwhile,
 		// this one must not overwrite its authenticator.
+		sealed, err := s.keys.Seal(purposeTOTP, a.ID, pending)
+		if err != nil {
+			return err
+		}
 		res, err := tx.Exec(ctx, `UPDATE users SET totp_secret = ?, totp_enrolled_at = ?, totp_last_step = ?
-			WHERE id = ? AND totp_enrolled_at IS NULL`, r.pendingSecret, now, st, a.ID)
+			WHERE id = ? AND totp_enrolled_at IS NULL`, sealed, now, st, a.ID)
 		if err != nil {
 			return fmt.Errorf("accounts: save authenticator: %w", err)
 		}
@@ -391,7 +425,7 @@ func (s *Service) CompleteEnrolment(ctx context.Context, token, code string, met
 			_, err = deleteSession(ctx, tx, r.IDHash)
 			return err
 		}
-		if codes, err = replaceRecoveryCodes(ctx, tx, a.ID); err != nil {
+		if codes, err = s.replaceRecoveryCodes(ctx, tx, a.ID); err != nil {
 			return err
 		}
 		if newToken, err = s.promote(ctx, tx, r, now, meta); err != nil {

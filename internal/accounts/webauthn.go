@@ -440,11 +440,12 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, token string, rp Rely
 			shown = hearth.Errorf(hearth.KindForbidden, "This session is not waiting for a second step")
 			return nil
 		}
-		if a.Locked(now) {
-			wait := a.LockedUntil.Sub(now)
-			shown = errLocked(wait)
+		if lock, locked, err := s.lockedAtSecondStep(readerOf(ctx, tx), a.User, now, meta); err != nil {
+			return err
+		} else if locked {
+			shown = errLocked(lock.wait)
 			return s.audit(ctx, tx, userEvent(a.User, "sign-in-mfa", audit.OutcomeDenied,
-				"locked for "+minutes(wait)+"; passkey not checked"), meta)
+				fmt.Sprintf("too many failed attempts (%s) for about %s more; passkey not checked", lock.kind, minutes(lock.wait))), meta)
 		}
 		sd, err := takeChallenge(ctx, tx, r.IDHash, "signin", now)
 		if err != nil {
@@ -461,8 +462,8 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, token string, rp Rely
 			cred, err = w.ValidateLogin(passkeyUser{u: a.User, creds: creds}, sd, parsed)
 		}
 		if err != nil {
-			shown, err = s.failure(ctx, tx, a.User, "sign-in-mfa", "passkey refused: "+truncate(protocolDetail(err), 200), errPasskeyFailed(), now, meta)
-			return err
+			shown = errPasskeyFailed()
+			return s.failure(ctx, tx, a.User, "sign-in-mfa", "passkey refused: "+truncate(protocolDetail(err), 200), "", now, meta)
 		}
 		var used storedCredential
 		for _, c := range creds {
@@ -471,9 +472,10 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, token string, rp Rely
 			}
 		}
 		if cred.Authenticator.CloneWarning {
-			shown, err = s.failure(ctx, tx, a.User, "sign-in-mfa", fmt.Sprintf(
+			shown = errPasskeyFailed()
+			err = s.failure(ctx, tx, a.User, "sign-in-mfa", fmt.Sprintf(
 				"passkey %q (%s) refused: signature counter %d did not go up from %d (a cloned authenticator?)",
-				used.Name, used.ID, parsed.Response.AuthenticatorData.Counter, used.cred.Authenticator.SignCount), errPasskeyFailed(), now, meta)
+				used.Name, used.ID, parsed.Response.AuthenticatorData.Counter, used.cred.Authenticator.SignCount), "", now, meta)
 			if err != nil {
 				return err
 			}
@@ -491,8 +493,8 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, token string, rp Rely
 			if err != nil {
 				return err
 			}
-			shown, err = s.failure(ctx, tx, a.User, "sign-in-mfa", "passkey counter changed during sign-in", errPasskeyFailed(), now, meta)
-			return err
+			shown = errPasskeyFailed()
+			return s.failure(ctx, tx, a.User, "sign-in-mfa", "passkey counter changed during sign-in", "", now, meta)
 		}
 		if newToken, err = s.promote(ctx, tx, r, now, meta); err != nil {
 			return err

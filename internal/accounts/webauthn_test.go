@@ -88,8 +88,14 @@ func (k *softKey) get(opts *protocol.CredentialAssertion, userID string) []byte 
 
 func (k *softKey) sign(challenge protocol.URLEncodedBase64, rpID, userID string) []byte {
 	k.t.Helper()
+	return k.signWithFlags(challenge, rpID, userID, 0x01|0x04) // user present, user verified
+}
+
+// signWithFlags answers with the given authenticator data flags.
+func (k *softKey) signWithFlags(challenge protocol.URLEncodedBase64, rpID, userID string, flags byte) []byte {
+	k.t.Helper()
 	cd := k.clientData("webauthn.get", challenge)
-	ad := k.authData(rpID, 0x01|0x04, nil)
+	ad := k.authData(rpID, flags, nil)
 	cdh := sha256.Sum256(cd)
 	digest := sha256.Sum256(append(append([]byte{}, ad...), cdh[:]...))
 	sig, err := ecdsa.SignASN1(rand.Reader, k.key, digest[:])

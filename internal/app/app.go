@@ -22,10 +22,12 @@ import (
 	"hearth/internal/door"
 	"hearth/internal/fhir"
 	"hearth/internal/governance"
+	"hearth/internal/idempotency"
 	"hearth/internal/imports"
 	"hearth/internal/partners"
 	"hearth/internal/people"
 	"hearth/internal/portal"
+	"hearth/internal/secrets"
 	"hearth/internal/store"
 	"hearth/internal/tech"
 	"hearth/internal/web"
@@ -36,6 +38,7 @@ import (
 type Config struct {
 	DB                 string        // SQLite file path, or a postgres:// DSN
 	AuditKeyFile       string        // Ed25519 key that signs audit checkpoints; created if missing
+	SecretsKeyFile     string        // AES-256 keys that seal second factors at rest; beside the audit key unless set
 	SecureCookies      bool          // serving over TLS (directly or behind a proxy)
 	PublicURL          string        // the origin people reach Hearth at; passkeys are bound to it
 	FHIRBase           string        // the FHIR API's public base URL (Hearth's code systems are named under it); empty: PublicURL + "/fhir", or the request's own
@@ -46,9 +49,24 @@ type Config struct {
 	Passwords          accounts.Params
 	Sessions           accounts.Config
 	CareObs            care.ObsConfig // fluids alert time and visit grace period; zero means the defaults
-	Clock              hearth.Clock
-	Log                *slog.Logger
+	// Timeouts bound the database's waits (zero fields: no limit, as the
+	// command-line tools want); RequestTimeout bounds each HTTP request
+	// (zero: none). `hearth serve` sets both (DefaultTimeouts).
+	Timeouts       store.Timeouts
+	RequestTimeout time.Duration
+	Clock          hearth.Clock
+	Log            *slog.Logger
 }
+
+// DefaultTimeouts are the server's limits on waiting for the database, and
+// DefaultRequestTimeout its limit on any one request: long enough for the
+// slowest page at local-authority scale, short enough that a stalled
+// database gives "try again shortly" rather than a spinning page.
+var DefaultTimeouts = store.Timeouts{Connect: 5 * time.Second, Statement: 30 * time.Second, Lock: 10 * time.Second,
+	IdleInTransaction: time.Minute}
+
+// DefaultRequestTimeout is the server's limit on one request.
+const DefaultRequestTimeout = 30 * time.Second
 
 // DefaultAuditKeyFile is where the audit key lives when not configured:
 // beside a SQLite file, or in the working directory for PostgreSQL.
@@ -74,6 +92,8 @@ type App struct {
 	Portal     *portal.Service
 	Governance *governance.Service
 	Partners   *partners.Service
+	Keys       *idempotency.Keys
+	Secrets    *secrets.Keyring
 	FHIR       *fhir.Server
 	Imports    *imports.Service
 	Web        *web.Server
@@ -99,7 +119,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Passwords == (accounts.Params{}) {
 		cfg.Passwords = accounts.DefaultParams
 	}
-	db, err := store.Open(ctx, cfg.DB, cfg.Log)
+	db, err := store.OpenWith(ctx, cfg.DB, cfg.Timeouts, cfg.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -112,12 +132,27 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	a := &App{Config: cfg, DB: db}
+	keyring, err := openSecrets(ctx, db, &cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, DB: db, Secrets: keyring}
 	a.Audit = audit.New(db, keys, cfg.Clock, cfg.Log)
 	a.Door = door.New(db, a.Audit, cfg.Clock, cfg.Log)
 	sess := cfg.Sessions
 	sess.Params = cfg.Passwords
+	sess.Secrets = keyring
 	a.Accounts = accounts.New(db, a.Audit, cfg.Clock, sess)
+	// Second factors still in the clear (a database from before they were
+	// sealed) are sealed now, before anything is served: an explicit,
+	// logged step that checks each value opens again before writing it.
+	if n, err := a.Accounts.SealSecrets(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("seal second factors at rest: %w", err)
+	} else if n > 0 {
+		cfg.Log.Info("sealed second-factor secrets that were in the clear", "count", n, "key", keyring.CurrentID(), "key_file", keyring.Path())
+	}
 	a.People = people.New(a.Door)
 	// The folded-name search key of people written before it existed.
 	if _, err := a.People.RefreshSearchKeys(ctx); err != nil {
@@ -149,9 +184,11 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	// as that partner (docs/partners.md).
 	a.FHIR.AddAuthenticator(fhir.PartnerTokens(a.Partners))
 	a.Imports = imports.New(a.People, a.Accounts)
+	a.Keys = idempotency.New(db, cfg.Clock)
+	ready := func(ctx context.Context) error { return db.Ready(ctx, cfg.Clock()) }
 	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care, Consent: a.Consent, Tech: a.Tech,
-		Portal: a.Portal, Governance: a.Governance, Partners: a.Partners, FHIR: a.FHIR, Imports: a.Imports, Clock: cfg.Clock, Log: cfg.Log},
-		web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL})
+		Portal: a.Portal, Governance: a.Governance, Partners: a.Partners, FHIR: a.FHIR, Imports: a.Imports, Keys: a.Keys, Ready: ready, Clock: cfg.Clock, Log: cfg.Log},
+		web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("web: %w", err)
@@ -161,7 +198,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	// SMART asks, but are the web server's (its rate limit and headers).
 	mux.Handle(partners.TokenPath, a.Web)
 	mux.Handle(partners.ConfigurationPath, a.Web)
-	mux.Handle("/fhir/", a.FHIR)
+	mux.Handle("/fhir/", withDeadline(a.FHIR, cfg.RequestTimeout))
 	mux.Handle("/fhir", http.RedirectHandler("/fhir/metadata", http.StatusSeeOther))
 	mux.Handle("/", a.Web)
 	a.Handler = mux
@@ -184,6 +221,40 @@ func (a *App) RunExports(ctx context.Context) {
 // and the command line.
 func (a *App) RunQueuedExports(ctx context.Context) (int, error) {
 	return a.Partners.RunQueuedExports(ctx, a.FHIR.ExportMapper())
+}
+
+// openSecrets loads the secrets key file, creating it (and saying so) only
+// when the database holds nothing sealed yet: with sealed second factors
+// and no key that opens them, Hearth refuses to start and names the key.
+func openSecrets(ctx context.Context, db *store.DB, cfg *Config) (*secrets.Keyring, error) {
+	if cfg.SecretsKeyFile == "" {
+		cfg.SecretsKeyFile = secrets.DefaultFile(cfg.AuditKeyFile)
+	}
+	ids, err := accounts.SealedKeyIDs(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	keyring, created, err := secrets.LoadOrCreate(cfg.SecretsKeyFile, ids)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		cfg.Log.Info("created the secrets key file: keep it, and a copy, outside the database and its backups",
+			"key_file", keyring.Path(), "key", keyring.CurrentID())
+	}
+	return keyring, nil
+}
+
+// withDeadline bounds each request to h (the web interface bounds its own).
+func withDeadline(h http.Handler, d time.Duration) http.Handler {
+	if d <= 0 {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // Close closes the database.

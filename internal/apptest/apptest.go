@@ -19,6 +19,7 @@ import (
 	"hearth/internal/app"
 	"hearth/internal/door"
 	"hearth/internal/people"
+	"hearth/internal/store"
 	"hearth/internal/store/storetest"
 )
 
@@ -63,16 +64,37 @@ const Password = "correct horse battery staple"
 
 // New returns a migrated, wired Hearth with a provider, on a fresh database.
 // The clock starts at a fixed, ordinary moment: 10:00 on 3 March 2026.
-func New(t testing.TB) *App {
+func New(t testing.TB) *App { return NewWith(t, Options{}) }
+
+// Options change how NewWith builds the app, for tests of what happens
+// when the database fails.
+type Options struct {
+	// Through, when set, is given the fresh database's DSN and returns the
+	// one the app opens: a fault proxy in front of PostgreSQL
+	// (storetest.Through).
+	Through func(dsn string) string
+	// Timeouts and RequestTimeout are the server's limits (app.Config).
+	Timeouts       store.Timeouts
+	RequestTimeout time.Duration
+}
+
+// NewWith is New with options.
+func NewWith(t testing.TB, opts Options) *App {
 	t.Helper()
 	clock := &Clock{}
 	clock.Set(time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC))
 	ctx := context.Background()
+	dsn := storetest.DSN(t)
+	if opts.Through != nil {
+		dsn = opts.Through(dsn)
+	}
 	a, err := app.Open(ctx, app.Config{
-		DB:           storetest.DSN(t),
-		AuditKeyFile: filepath.Join(t.TempDir(), "audit.key"),
-		Passwords:    accounts.TestParams,
-		Clock:        clock.Now,
+		DB:             dsn,
+		AuditKeyFile:   filepath.Join(t.TempDir(), "audit.key"),
+		Passwords:      accounts.TestParams,
+		Clock:          clock.Now,
+		Timeouts:       opts.Timeouts,
+		RequestTimeout: opts.RequestTimeout,
 	})
 	if err != nil {
 		t.Fatalf("open app: %v", err)
@@ -254,8 +276,11 @@ type Scenario struct {
 }
 
 // NewScenario builds the usual cast.
-func NewScenario(t testing.TB) *Scenario {
-	a := New(t)
+func NewScenario(t testing.TB) *Scenario { return NewScenarioWith(t, Options{}) }
+
+// NewScenarioWith builds the usual cast on an app built with options.
+func NewScenarioWith(t testing.TB, opts Options) *Scenario {
+	a := NewWith(t, opts)
 	s := &Scenario{App: a, AnnNHS: "9434765919"}
 	s.Home = a.Location("Rowan House", people.CareHome)
 	s.Manager = a.Staff("manager", access.RegisteredManager, s.Home)

@@ -37,6 +37,7 @@ import (
 	"hearth"
 	"hearth/internal/access"
 	"hearth/internal/audit"
+	"hearth/internal/idempotency"
 	"hearth/internal/store"
 )
 
@@ -132,6 +133,7 @@ type Scope struct {
 	// readOnly marks a scope opened by Read: a snapshot that may not
 	// write, nor rely on a permit that must be ordered with writes.
 	readOnly bool
+	claimed  bool // this scope's transaction took the request's idempotency key
 }
 
 // factKey is everything loadFacts reads by: the same key, the same facts.
@@ -153,7 +155,8 @@ type Access struct {
 	Detail     string
 	req        Request
 	denied     bool
-	party      bool // decided for a Party, not the actor
+	party      bool   // decided for a Party, not the actor
+	eventID    string // the audit event's ID, once appended (kept for a retry of the append)
 }
 
 // Action is the decided request's action.
@@ -161,6 +164,15 @@ func (a *Access) Action() access.Action { return a.req.Action }
 
 // Run opens a scope for actor, runs fn and commits. On error everything fn
 // did is rolled back and the decisions are audited with the failure.
+//
+// When the commit goes unanswered (the connection broke after COMMIT was
+// sent), Run finds out what happened before saying anything: it appends
+// the failure's events under the same IDs the work's events had. If those
+// IDs are already there, the work committed and Run returns nil, as if the
+// answer had come; if the append succeeds, nothing was saved and the
+// attempt is audited as failed. Only when the database cannot be asked at
+// all does the error keep hearth.ErrOutcomeUnknown (docs/architecture.md,
+// "When the database fails").
 func (d *Door) Run(ctx context.Context, actor Actor, fn func(s *Scope) error) error {
 	var s *Scope
 	// Write: on SQLite the scope is one piece of a group commit, in a
@@ -172,11 +184,45 @@ func (d *Door) Run(ctx context.Context, actor Actor, fn func(s *Scope) error) er
 		}
 		return s.appendEvents(ctx, tx, nil)
 	})
-	if err == nil || s == nil || len(s.events) == 0 {
+	claim := idempotency.FromContext(ctx)
+	if err == nil {
+		if s != nil && s.claimed {
+			claim.Ended(true, true)
+		}
+		return nil
+	}
+	if s == nil || len(s.events) == 0 {
+		if s != nil && s.claimed {
+			claim.Ended(false, !errors.Is(err, hearth.ErrOutcomeUnknown))
+		}
 		return err
 	}
-	// The work failed and was rolled back; record the attempt.
-	if auditErr := d.db.Write(ctx, func(tx *store.Tx) error { return s.appendEvents(ctx, tx, err) }); auditErr != nil {
+	// The work failed and was rolled back, or its commit went unanswered:
+	// record the attempt. The request's deadline may be what failed, so
+	// the record gets a little time of its own.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), failureAuditTime)
+	defer cancel()
+	auditErr := d.db.Write(actx, func(tx *store.Tx) error { return s.appendEvents(actx, tx, err) })
+	if errors.Is(err, hearth.ErrOutcomeUnknown) {
+		committed, known := d.settle(actx, s, auditErr)
+		if s.claimed {
+			claim.Ended(committed, known)
+		}
+		switch {
+		case committed:
+			d.logger.Warn("commit went unanswered but had committed", "request_id", actor.RequestID, "cause", err)
+			return nil
+		case known:
+			return &hearth.Error{Kind: hearth.KindUnavailable, Message: "Hearth could not save this: its database stopped answering. Nothing was saved.",
+				Err: fmt.Errorf("%w: the commit did not land: %v", hearth.ErrStoreUnavailable, err)}
+		}
+		d.logger.Error("commit outcome unknown", "request_id", actor.RequestID, "cause", err, "audit", auditErr)
+		return err
+	}
+	if s.claimed {
+		claim.Ended(false, true)
+	}
+	if auditErr != nil {
 		d.logger.Error("audit of failed request", "err", auditErr, "cause", err)
 		return errors.Join(err, auditErr)
 	}
@@ -217,6 +263,36 @@ func (d *Door) Read(ctx context.Context, actor Actor, fn func(s *Scope) error) e
 
 // errNeedsWriter stops a Read that turns out to need the writer.
 var errNeedsWriter = errors.New("door: this read must run as a write")
+
+// failureAuditTime bounds the append that records a failed attempt.
+const failureAuditTime = 5 * time.Second
+
+// settle finds out whether a scope whose commit went unanswered committed,
+// from how appending its events again under the same IDs went: refused as
+// a duplicate (the first commit landed), or accepted (it did not). When
+// the append could not run, it looks for the first event by its ID: on
+// SQLite, where a commit is finished when the call returns, not finding it
+// settles it; on PostgreSQL the commit could still be landing.
+func (d *Door) settle(ctx context.Context, s *Scope, auditErr error) (committed, known bool) {
+	if auditErr == nil {
+		return false, true
+	}
+	if store.IsUniqueViolation(auditErr) {
+		return true, true
+	}
+	id := s.events[0].eventID
+	if id == "" {
+		return false, true // the first append never ran: nothing was written
+	}
+	var n int
+	if err := d.db.QueryRow(ctx, `SELECT COUNT(*) FROM audit_events WHERE id = ?`, id).Scan(&n); err != nil {
+		return false, false
+	}
+	if n > 0 {
+		return true, true
+	}
+	return false, d.db.Dialect() == store.SQLite
+}
 
 // Do is Run for a single request: fn runs only when the request is
 // permitted.
@@ -303,6 +379,11 @@ func (s *Scope) AllowEach(req Request, personIDs []string) ([]string, error) {
 			s.permits++
 			s.events = append(s.events, &Access{Decision: dec, req: r, PersonID: id, ResourceID: r.ResourceID, Detail: r.Detail})
 			out = append(out, id)
+			if !r.Action.IsRead() {
+				if err := s.claim(); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	return out, nil
@@ -420,7 +501,28 @@ func (s *Scope) decide(actor Actor, req Request) (*Access, error) {
 		s.permits++
 	}
 	s.events = append(s.events, a)
+	if dec.Permit && !req.Action.IsRead() {
+		if err := s.claim(); err != nil {
+			return nil, err
+		}
+	}
 	return a, nil
+}
+
+// claim takes the request's idempotency key (if it carries one) in this
+// scope's transaction, at the first decision that permits a write: the key
+// is then durable exactly when the write is, and a second request with the
+// same key cannot write too (package idempotency).
+func (s *Scope) claim() error {
+	if s.claimed {
+		return nil
+	}
+	taken, err := idempotency.FromContext(s.ctx).Take(s.ctx, s.tx, s.now)
+	if err != nil {
+		return err
+	}
+	s.claimed = taken
+	return nil
 }
 
 // denialError is what the caller sees. No relationship, an unknown person
@@ -522,7 +624,7 @@ func (s *Scope) Exec(query string, args ...any) (sql.Result, error) {
 
 // Row is the result of QueryRow.
 type Row struct {
-	row *sql.Row
+	row *store.Row
 	err error
 }
 
@@ -545,19 +647,29 @@ func (s *Scope) Pending() []audit.Event {
 	return out
 }
 
+// appendEvents appends an event per decision (and, when the work
+// succeeded, the scope's notes). Each event keeps the ID it was first
+// appended under, so appending the failure again after an unanswered
+// commit collides with the events if that commit landed (Run, settle).
 func (s *Scope) appendEvents(ctx context.Context, tx *store.Tx, failure error) error {
 	for _, a := range s.events {
-		if _, err := s.door.log.Append(ctx, tx, s.event(a, failure)); err != nil {
+		ev := s.event(a, failure)
+		ev.ID = a.eventID
+		out, err := s.door.log.Append(ctx, tx, ev)
+		if err != nil {
 			return err
 		}
+		a.eventID = out.ID
 	}
 	if failure != nil {
 		return nil
 	}
-	for _, ev := range s.notes {
-		if _, err := s.door.log.Append(ctx, tx, ev); err != nil {
+	for i, ev := range s.notes {
+		out, err := s.door.log.Append(ctx, tx, ev)
+		if err != nil {
 			return err
 		}
+		s.notes[i].ID = out.ID
 	}
 	return nil
 }

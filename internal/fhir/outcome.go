@@ -137,6 +137,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case status == http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="hearth"`)
 	}
+	if status == http.StatusServiceUnavailable {
+		// The database cannot serve just now (docs/architecture.md, "When
+		// the database fails"): a client may try again in a while.
+		w.Header().Set("Retry-After", "30")
+	}
 	writeJSON(w, status, oo)
 }
 

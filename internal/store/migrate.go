@@ -93,6 +93,14 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	for _, m := range all {
 		err := db.Tx(ctx, func(tx *Tx) error {
 			if db.dialect == Postgres {
+				// A migration may build an index over millions of rows,
+				// and a second node starting waits for the first to
+				// finish: neither is held to the server's timeouts.
+				for _, stmt := range []string{`SET LOCAL statement_timeout = 0`, `SET LOCAL lock_timeout = 0`} {
+					if _, err := tx.Exec(ctx, stmt); err != nil {
+						return err
+					}
+				}
 				// Two nodes starting together must not both migrate.
 				if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(4242001)`); err != nil {
 					return err

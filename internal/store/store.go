@@ -19,9 +19,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	"modernc.org/sqlite"               // registers the cgo-free "sqlite" driver
+	"github.com/jackc/pgx/v5/stdlib"
+	"modernc.org/sqlite" // registers the cgo-free "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
@@ -54,9 +55,32 @@ func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
+// Timeouts bound every wait on the database, so that a database that is
+// stalled, locked or unreachable turns into a prompt "try again shortly"
+// rather than a request that hangs for as long as it does. Zero fields
+// leave the engine's own behaviour (no limit), which the command-line
+// tools want for long jobs; the server sets them all (app.DefaultTimeouts).
+type Timeouts struct {
+	Connect   time.Duration // making a PostgreSQL connection
+	Statement time.Duration // one PostgreSQL statement (statement_timeout)
+	Lock      time.Duration // waiting for a PostgreSQL row or table lock (lock_timeout)
+	// IdleInTransaction ends a PostgreSQL session that holds a transaction
+	// open without using it (idle_in_transaction_session_timeout): a
+	// client that vanished mid-transaction must not hold a person's row
+	// lock for ever.
+	IdleInTransaction time.Duration
+}
+
 // Open connects to dsn: a postgres:// URL, or else the path of a SQLite file
-// (created if missing). It does not migrate; call Migrate.
+// (created if missing), with no timeouts of its own. It does not migrate;
+// call Migrate.
 func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
+	return OpenWith(ctx, dsn, Timeouts{}, log)
+}
+
+// OpenWith is Open with timeouts. SQLite's busy timeout (10 s) is always
+// set; the request's own deadline bounds the rest of its waits.
+func OpenWith(ctx context.Context, dsn string, limits Timeouts, log *slog.Logger) (*DB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -64,8 +88,21 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 	var err error
 	if IsPostgres(dsn) {
 		db.dialect = Postgres
-		db.sql, err = sql.Open("pgx", dsn)
+		var cfg *pgx.ConnConfig
+		cfg, err = pgx.ParseConfig(dsn)
 		if err == nil {
+			if limits.Connect > 0 && (cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > limits.Connect) {
+				cfg.ConnectTimeout = limits.Connect
+			}
+			setMillis := func(name string, d time.Duration) {
+				if _, given := cfg.RuntimeParams[name]; !given && d > 0 {
+					cfg.RuntimeParams[name] = strconv.FormatInt(d.Milliseconds(), 10)
+				}
+			}
+			setMillis("statement_timeout", limits.Statement)
+			setMillis("lock_timeout", limits.Lock)
+			setMillis("idle_in_transaction_session_timeout", limits.IdleInTransaction)
+			db.sql = stdlib.OpenDB(*cfg)
 			db.sql.SetMaxOpenConns(32)
 			db.sql.SetMaxIdleConns(16)
 			db.sql.SetConnMaxIdleTime(5 * time.Minute)
@@ -89,7 +126,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 	defer cancel()
 	if err := db.sql.PingContext(pingCtx); err != nil {
 		db.sql.Close()
-		return nil, fmt.Errorf("connect to %s database: %w", db.dialect, err)
+		return nil, fmt.Errorf("connect to %s database: %w", db.dialect, classify(err))
 	}
 	if db.dialect == SQLite {
 		db.writer = newGroupWriter(db)
@@ -156,17 +193,19 @@ func rebind(d Dialect, query string) string {
 
 // Exec runs a statement outside a transaction.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return db.sql.ExecContext(ctx, db.Rebind(query), args...)
+	res, err := db.sql.ExecContext(ctx, db.Rebind(query), args...)
+	return res, classify(err)
 }
 
 // Query runs a query outside a transaction.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return db.sql.QueryContext(ctx, db.Rebind(query), args...)
+	rows, err := db.sql.QueryContext(ctx, db.Rebind(query), args...)
+	return rows, classify(err)
 }
 
 // QueryRow runs a query that returns at most one row, outside a transaction.
-func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return db.sql.QueryRowContext(ctx, db.Rebind(query), args...)
+func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *Row {
+	return &Row{db.sql.QueryRowContext(ctx, db.Rebind(query), args...)}
 }
 
 // Tx is one database transaction.
@@ -189,27 +228,33 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 }
 
 // QueryRow runs a query that returns at most one row in the transaction.
-func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(ctx, rebind(tx.dialect, query), args...)
+func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *Row {
+	return &Row{tx.tx.QueryRowContext(ctx, rebind(tx.dialect, query), args...)}
 }
 
 // Tx runs fn in one transaction and commits when fn returns nil; any error
 // rolls everything back, so a failed request leaves no partial write. The
 // commit is durable (fsync) before Tx returns.
+//
+// Errors that mean the database cannot serve are KindUnavailable (see
+// Unavailable). A commit whose answer never came carries
+// hearth.ErrOutcomeUnknown: the write may be durable, and only a later
+// look can tell (the door does; docs/architecture.md, "When the database
+// fails").
 func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	sqlTx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return fmt.Errorf("begin transaction: %w", classify(err))
 	}
 	tx := &Tx{tx: sqlTx, dialect: db.dialect}
 	if err := fn(tx); err != nil {
-		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) && !Unavailable(rbErr) {
 			db.log.Error("rollback failed", "err", rbErr)
 		}
-		return err
+		return classify(err)
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("commit: %w", commitFailed(err))
 	}
 	return nil
 }
@@ -267,4 +312,21 @@ func NullTime(t time.Time) any {
 		return nil
 	}
 	return t.UTC()
+}
+
+// Ready reports whether the database answers a read and accepts a write,
+// for a load balancer's readiness check (/readyz): the read is outside any
+// transaction, the write (one row of the heartbeat table) in its own.
+// Both are bounded by ctx.
+func (db *DB) Ready(ctx context.Context, now time.Time) error {
+	var n int
+	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM heartbeat`).Scan(&n); err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	return db.Tx(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE heartbeat SET at = ? WHERE id = 1`, now.UTC()); err != nil {
+			return fmt.Errorf("write: %w", err)
+		}
+		return nil
+	})
 }

@@ -143,6 +143,7 @@ func (w *groupWriter) loop() {
 func (w *groupWriter) run(batch []*writeJob) {
 	results := make([]error, len(batch))
 	fail := func(err error) {
+		err = classify(err) // a full disk or a read-only file: unavailable, not a fault
 		for i := range batch {
 			batch[i].done <- err
 		}
@@ -167,10 +168,13 @@ func (w *groupWriter) run(batch []*writeJob) {
 		if err != nil {
 			// This piece alone is undone; the batch goes on.
 			if _, rbErr := sqlTx.Exec("ROLLBACK TO SAVEPOINT hearth_work"); rbErr != nil {
-				w.abort(sqlTx, batch, fmt.Errorf("roll back one request's work: %w (after: %v)", rbErr, err))
+				// SQLite may already have rolled the whole transaction back
+				// (a full disk, an I/O error): the cause comes first, so it
+				// is what the error is classified by.
+				w.abort(sqlTx, batch, fmt.Errorf("%w; then rolling back one request's work failed: %w", err, rbErr))
 				return
 			}
-			results[i] = err
+			results[i] = classify(err)
 		} else {
 			ran++
 		}
@@ -197,6 +201,7 @@ func (w *groupWriter) abort(sqlTx *sql.Tx, batch []*writeJob, err error) {
 		w.db.log.Error("rollback failed", "err", rbErr)
 	}
 	w.db.log.Error("group commit: batch rolled back", "err", err, "requests", len(batch))
+	err = classify(err)
 	for _, j := range batch {
 		j.done <- err
 	}

@@ -22,6 +22,10 @@ func (s *Server) signInPage(w http.ResponseWriter, r *http.Request, c *call) err
 	return nil
 }
 
+// The sign-in limits (failures per address, per username and address, per
+// username, per password sprayed across usernames) live in the database
+// with the accounts, so every node sees them: internal/accounts/throttle.go.
+
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, c *call) error {
 	username := strings.TrimSpace(r.PostFormValue("username"))
 	password := r.PostFormValue("password")
@@ -33,9 +37,6 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, c *call) error {
 		s.renderWith(w, r, c, statusOf(err), "signin", page{Title: "Sign in", CSRF: s.preSessionToken(w, r), Error: herr,
 			Data: map[string]string{"Username": username}})
 		return nil
-	}
-	if !s.limiter.allow("signin:" + clientAddr(r)) {
-		return fail(hearth.Errorf(hearth.KindTooMany, "Too many sign-in attempts from this device. Wait a minute and try again."))
 	}
 	token, sess, err := s.Accounts.SignIn(r.Context(), username, password, meta(r))
 	if err != nil {

@@ -169,11 +169,10 @@ func (s *Server) showMedicines(w http.ResponseWriter, r *http.Request, c *call, 
 	return nil
 }
 
-func parseDay(v string) time.Time {
-	t, err := time.Parse("2006-01-02", strings.TrimSpace(v))
-	if err != nil {
-		return time.Time{}
-	}
+// formDay reads a date as typed (dates.go); zero when it is not one (the
+// service then says what is missing).
+func formDay(v string) time.Time {
+	t, _ := parseDay(v)
 	return t
 }
 
@@ -182,7 +181,7 @@ func (s *Server) addMedicine(w http.ResponseWriter, r *http.Request, c *call) er
 	f := r.PostFormValue
 	_, err := s.Care.AddMedicine(r.Context(), c.actor, id, care.MedicineInput{Name: f("name"), Strength: f("strength"), Dose: f("dose"),
 		Route: f("route"), Times: f("times"), PRN: f("prn") == "yes", MinIntervalHours: f("min_hours"), Max24h: f("max_24h"),
-		StartDate: parseDay(f("start_date")), EndDate: parseDay(f("end_date")), Prescriber: f("prescriber"), Source: f("source"),
+		StartDate: formDay(f("start_date")), EndDate: formDay(f("end_date")), Prescriber: f("prescriber"), Source: f("source"),
 		Controlled: f("controlled") == "yes", Instructions: f("instructions")})
 	if herr, ok := formProblem(err); ok {
 		return s.showMedicines(w, r, c, statusOf(err), herr, r.PostForm, "add")
@@ -279,11 +278,8 @@ func (s *Server) showVisits(w http.ResponseWriter, r *http.Request, c *call, sta
 // ukClock reads a date and a time of day typed in the UK; zero if either is
 // missing or malformed (the service then says what is missing).
 func ukClock(date, clock string) time.Time {
-	t, err := time.ParseInLocation("2006-01-02 15:04", strings.TrimSpace(date)+" "+strings.TrimSpace(clock), london)
-	if err != nil {
-		return time.Time{}
-	}
-	return t.UTC()
+	t, _ := parseDayAndClock(date, clock)
+	return t
 }
 
 func (s *Server) scheduleVisit(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -357,7 +353,7 @@ type locationVisitsView struct {
 }
 
 func (s *Server) locationVisitsPage(w http.ResponseWriter, r *http.Request, c *call) error {
-	lv, err := s.Care.VisitsAt(r.Context(), c.actor, r.PathValue("id"), parseDay(r.URL.Query().Get("date")))
+	lv, err := s.Care.VisitsAt(r.Context(), c.actor, r.PathValue("id"), formDay(r.URL.Query().Get("date")))
 	if err != nil {
 		return err
 	}

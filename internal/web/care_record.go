@@ -164,11 +164,10 @@ func hoursText(d time.Duration) string {
 func noteDraft(r *http.Request) care.NoteDraft {
 	d := care.NoteDraft{Category: r.PostFormValue("category"), Body: r.PostFormValue("body"), Reason: r.PostFormValue("reason")}
 	date, clock := strings.TrimSpace(r.PostFormValue("care_date")), strings.TrimSpace(r.PostFormValue("care_time"))
-	t, err := time.ParseInLocation("2006-01-02 15:04", date+" "+clock, london)
-	if err != nil {
+	if t, ok := parseDayAndClock(date, clock); !ok {
 		d.Unread.Add("Time of care", "Enter the date and time of care, such as 3 March 2026 at 14:30")
 	} else {
-		d.CareAt = t.UTC()
+		d.CareAt = t
 	}
 	return d
 }
@@ -302,8 +301,8 @@ func readDate(form url.Values, name, field string, p *hearth.Problems) time.Time
 	if v == "" {
 		return time.Time{}
 	}
-	t, err := time.Parse("2006-01-02", v)
-	if err != nil {
+	t, ok := parseDay(v)
+	if !ok {
 		p.Add(field, "Enter a real date, such as 3 June 2026")
 	}
 	return t

@@ -168,19 +168,19 @@ func (d *dates) get(name, field string) time.Time {
 	if v == "" {
 		return time.Time{}
 	}
-	layout := "2006-01-02"
-	if strings.Contains(v, "T") {
-		layout = "2006-01-02T15:04"
+	var t time.Time
+	var ok bool
+	if len(v) > 10 && v[10] == 'T' {
+		// <input type="datetime-local">: a day and a time in UK time.
+		t, ok = parseDayAndClock(v[:10], v[11:])
+	} else {
+		t, ok = parseDay(v)
 	}
-	t, err := time.ParseInLocation(layout, v, london)
-	if err != nil {
+	if !ok {
 		d.problems.Add(field, field+" must be a real date, like 3 March 2026")
 		return time.Time{}
 	}
-	if layout == "2006-01-02" {
-		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-	}
-	return t.UTC()
+	return t
 }
 
 func (s *Server) consentGive(w http.ResponseWriter, r *http.Request, c *call) error {

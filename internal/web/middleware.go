@@ -17,6 +17,7 @@ import (
 	"hearth/internal/access"
 	"hearth/internal/accounts"
 	"hearth/internal/door"
+	"hearth/internal/idempotency"
 )
 
 // contentSecurityPolicy allows only Hearth's own scripts and styles: no
@@ -53,7 +54,13 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := s.Clock()
 		id := newRequestID()
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		if s.cfg.RequestTimeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, s.cfg.RequestTimeout)
+			defer cancel()
+		}
+		r = r.WithContext(ctx)
 		h := w.Header()
 		h.Set("X-Request-ID", id)
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
@@ -226,9 +233,32 @@ func (s *Server) wrap(acc Access, h handler) http.Handler {
 				return
 			}
 		}
-		if err := h(w, r, c); err != nil {
-			s.renderError(w, r, c, s.explainRefusal(r, c, err))
+		var claim *idempotency.Claim
+		if r.Method == http.MethodPost {
+			var answered bool
+			if r, claim, answered = s.idempotent(w, r, c); answered {
+				return
+			}
 		}
+		if claim == nil {
+			if err := h(w, r, c); err != nil {
+				s.renderError(w, r, c, s.explainRefusal(r, c, err))
+			}
+			return
+		}
+		rec := &answerRecorder{ResponseWriter: w}
+		err := h(rec, r, c)
+		if errors.Is(err, idempotency.ErrAlreadySent) && !rec.wrote() {
+			// Another request with this key wrote first (a double
+			// press): answer as it was answered.
+			if s.replayed(w, r, c, claim) {
+				return
+			}
+		}
+		if err != nil {
+			s.renderError(rec, r, c, s.explainRefusal(r, c, err))
+		}
+		s.answer(r, claim, rec.status, rec.Header().Get("Location"))
 	})
 }
 

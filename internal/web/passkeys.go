@@ -44,6 +44,48 @@ func (s *Server) passkeyRoutes() {
 	s.handle("POST", "/portal/passkeys/{passkey}/remove", Account, ui.remove)
 	s.handle("POST", "/signin/passkey/options", Public, ui.signInOptions)
 	s.handle("POST", "/signin/passkey", Public, ui.signIn)
+	s.handle("POST", "/signin/passkey-alone/options", Public, ui.aloneOptions)
+	s.handle("POST", "/signin/passkey-alone", Public, ui.alone)
+}
+
+// preSession is the sign-in page's pre-session cookie, which a passkey
+// used alone keeps its challenge with (the form's CSRF check has already
+// matched it).
+func preSession(r *http.Request) string {
+	if ck, err := r.Cookie(preSessionCookie); err == nil {
+		return ck.Value
+	}
+	return ""
+}
+
+// aloneOptions starts signing in with a passkey alone, from the sign-in
+// page: no username, no password (accounts.SignInWithPasskey says why that
+// is safe, and why it is not held back by the password's limits).
+func (ui *passkeysUI) aloneOptions(w http.ResponseWriter, r *http.Request, c *call) error {
+	rp, err := ui.s.relyingParty(r)
+	if err != nil {
+		return ui.jsonFail(w, err)
+	}
+	opts, err := ui.s.Accounts.BeginPasskeyAlone(r.Context(), preSession(r), rp)
+	if err != nil {
+		return ui.jsonFail(w, err)
+	}
+	jsonAnswer(w, http.StatusOK, opts)
+	return nil
+}
+
+func (ui *passkeysUI) alone(w http.ResponseWriter, r *http.Request, c *call) error {
+	rp, err := ui.s.relyingParty(r)
+	if err != nil {
+		return ui.jsonFail(w, err)
+	}
+	token, _, err := ui.s.Accounts.SignInWithPasskey(r.Context(), preSession(r), rp, []byte(r.PostFormValue("credential")), meta(r))
+	if err != nil {
+		return ui.jsonFail(w, err)
+	}
+	ui.s.setSessionCookie(w, token)
+	jsonAnswer(w, http.StatusOK, map[string]string{"redirect": "/"})
+	return nil
 }
 
 // relyingParty is Hearth as the passkey's owner: the configured public
@@ -175,9 +217,6 @@ func (ui *passkeysUI) signInOptions(w http.ResponseWriter, r *http.Request, c *c
 func (ui *passkeysUI) signIn(w http.ResponseWriter, r *http.Request, c *call) error {
 	if c.token == "" {
 		return ui.jsonFail(w, hearth.Errorf(hearth.KindUnauthenticated, "Your session has ended. Sign in again."))
-	}
-	if !ui.s.limiter.allow("signin:" + clientAddr(r)) {
-		return ui.jsonFail(w, hearth.Errorf(hearth.KindTooMany, "Too many sign-in attempts from this device. Wait a minute and try again."))
 	}
 	rp, err := ui.s.relyingParty(r)
 	if err != nil {

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
+	"hearth/internal/accounts"
 	"hearth/internal/apptest"
 	"hearth/internal/browsertest"
 )
@@ -34,7 +36,9 @@ func virtualAuthenticator(t *testing.T, b *browsertest.Browser) webauthn.Authent
 
 // Ann signs in with her password and authenticator code, adds a passkey
 // from her portal, signs out, and signs in again with her password and the
-// passkey instead of a code, landing on her own record.
+// passkey instead of a code, landing on her own record. Then strangers hold
+// her account back with guesses from everywhere, and her passkey alone
+// still gets her in (issue 12 item 7).
 func TestJourneyAPersonAddsAPasskeyAndSignsInWithItInsteadOfACode(t *testing.T) {
 	s := apptest.NewScenario(t)
 	ann := portalAccount(t, s, "ann.jones", "", "")
@@ -77,6 +81,27 @@ func TestJourneyAPersonAddsAPasskeyAndSignsInWithItInsteadOfACode(t *testing.T) 
 		t.Errorf("after the passkey the browser is at %s, want Ann's own record", u)
 	}
 
+	// Strangers guess at her password from ten addresses until her whole
+	// account is held back: her password no longer gets her in, in the
+	// words of a wrong password, but her passkey alone does.
+	for i := range 10 {
+		for j := range 5 {
+			_, _, _ = s.Accounts.SignIn(s.Ctx, ann.Username, fmt.Sprintf("guess %d-%d", i, j), accounts.Meta{ClientAddr: fmt.Sprintf("203.0.113.%d", i+1)})
+		}
+	}
+	b.Click("#signout")
+	b.MustSee("Sign in")
+	b.Fill("#username", ann.Username)
+	b.Fill("#password", apptest.Password)
+	b.Click("#signin")
+	b.MustSee("The username or password is not right")
+	b.Click("#use-passkey-alone")
+	b.MustSee("Who has seen this record")
+	if n := s.Count(`SELECT COUNT(*) FROM audit_events WHERE action = 'sign-in' AND outcome = 'success' AND actor_id = ? AND detail LIKE ?`,
+		ann.ID, "%passkey alone%"); n != 1 {
+		t.Errorf("%d sign-ins with a passkey alone audited, want 1", n)
+	}
+
 	b.Go("/portal/passkeys")
 	if list := b.Text("[data-testid=passkeys]"); !strings.Contains(list, "Last used") {
 		t.Errorf("the passkey's use is not shown:\n%s", list)
@@ -87,9 +112,9 @@ func TestJourneyAPersonAddsAPasskeyAndSignsInWithItInsteadOfACode(t *testing.T) 
 	if d := b.Dialogs(); len(d) == 0 || d[len(d)-1] != "Remove this passkey?" {
 		t.Errorf("removing did not ask first: %q", d)
 	}
-	for _, action := range []string{"passkey-add", "passkey-use", "passkey-remove"} {
-		if n := s.Count(`SELECT COUNT(*) FROM audit_events WHERE action = ? AND outcome = 'success' AND actor_id = ?`, action, ann.ID); n != 1 {
-			t.Errorf("%d %s events for Ann, want 1", n, action)
+	for action, want := range map[string]int{"passkey-add": 1, "passkey-use": 2, "passkey-remove": 1} {
+		if n := s.Count(`SELECT COUNT(*) FROM audit_events WHERE action = ? AND outcome = 'success' AND actor_id = ?`, action, ann.ID); n != want {
+			t.Errorf("%d %s events for Ann, want %d", n, action, want)
 		}
 	}
 	if n := s.Count(`SELECT COUNT(*) FROM audit_events WHERE action = 'sign-in-mfa' AND outcome = 'success' AND detail = 'signed in with a passkey'`); n != 1 {

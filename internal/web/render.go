@@ -261,8 +261,11 @@ func (s *Server) renderWith(w http.ResponseWriter, r *http.Request, c *call, sta
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfter)
+	}
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(withIdempotencyKeys(buf.Bytes()))
 }
 
 // statusOf maps an error kind to its HTTP status: the one place this
@@ -291,6 +294,10 @@ func statusOf(err error) int {
 // to show; anything else is logged with the request ID and shown as a
 // generic fault, so internals never reach the screen.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, c *call, err error) {
+	if errors.Is(err, hearth.ErrStoreUnavailable) {
+		s.renderUnavailable(w, r, c, err)
+		return
+	}
 	status := statusOf(err)
 	var herr *hearth.Error
 	errors.As(err, &herr)

@@ -22,6 +22,8 @@ import (
 var exempt = map[string]string{
 	"GET /static/":             "embedded assets, no personal data",
 	"GET /assets/":             "NHS.UK icons, no personal data",
+	"GET /healthz":             "liveness for a load balancer: says the process serves HTTP; no database, no personal data",
+	"GET /readyz":              "readiness for a load balancer: a read and a heartbeat write, answered ready or not ready; no personal data",
 	"GET /signin":              "the sign-in form",
 	"POST /signin":             "password check: audited by accounts as sign-in",
 	"GET /signin/enrol":        "own MFA enrolment: no one else's data",
@@ -42,6 +44,8 @@ var exempt = map[string]string{
 	"POST /portal/passkeys/{passkey}/remove": "own passkey: audited by accounts as passkey-remove",
 	"POST /signin/passkey/options":           "own sign-in challenge: no one else's data",
 	"POST /signin/passkey":                   "passkey check: audited by accounts as sign-in-mfa and passkey-use",
+	"POST /signin/passkey-alone/options":     "challenge for signing in with a passkey alone, kept with the pre-session cookie: no one's data",
+	"POST /signin/passkey-alone":             "passkey alone: audited by accounts as sign-in and passkey-use",
 
 	// Partner systems (SMART Backend Services): no session; the signed
 	// assertion is the credential.

@@ -7,6 +7,7 @@
 package web
 
 import (
+	"context"
 	"embed"
 	"html/template"
 	"io/fs"
@@ -22,6 +23,7 @@ import (
 	"hearth/internal/consent"
 	"hearth/internal/fhir"
 	"hearth/internal/governance"
+	"hearth/internal/idempotency"
 	"hearth/internal/imports"
 	"hearth/internal/partners"
 	"hearth/internal/people"
@@ -43,6 +45,10 @@ type Config struct {
 	HistoryLimit  int    // access-history rows on each page of a whole history (staff's and the portal's)
 	RecentLimit   int    // access-history rows on the person page itself, which links to the whole history
 	PublicURL     string // the origin people use, e.g. https://hearth.example.org: passkeys are bound to it (empty: the request's host)
+	// RequestTimeout bounds every request: past it, whatever the request
+	// waits on (a stalled database, a lock) is abandoned and the person
+	// is told to try again shortly. Zero: no limit.
+	RequestTimeout time.Duration
 }
 
 // Deps are the services the web layer calls.
@@ -58,8 +64,12 @@ type Deps struct {
 	Partners   *partners.Service
 	FHIR       *fhir.Server // the person's copy of everything is the API's own mapping
 	Imports    *imports.Service
-	Clock      hearth.Clock
-	Log        *slog.Logger
+	Keys       *idempotency.Keys
+	// Ready reports whether the database answers a read and accepts a
+	// write, for /readyz (store.DB.Ready).
+	Ready func(context.Context) error
+	Clock hearth.Clock
+	Log   *slog.Logger
 }
 
 // Server is the HTTP handler for the whole web interface.
@@ -151,6 +161,7 @@ func (s *Server) registerRoutes() {
 	s.routes = append(s.routes, Route{Method: "GET", Path: "/assets/", Access: Public})
 	s.mux.Handle("GET /assets/", http.StripPrefix("/assets/", staticHandler(assets)))
 
+	s.healthRoutes()
 	s.handle("GET", "/signin", Public, s.signInPage)
 	s.handle("POST", "/signin", Public, s.signIn)
 	s.handle("GET", "/signin/enrol", Public, s.enrolPage)

@@ -7,6 +7,7 @@ package storetest
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"net/url"
 	"os"
@@ -79,5 +80,34 @@ func Tamper(t testing.TB, db *store.DB, query string, args ...any) {
 	t.Helper()
 	if _, err := db.SQL().Exec(db.Rebind(query), args...); err != nil {
 		t.Fatalf("tamper %q: %v", strings.TrimSpace(query), err)
+	}
+}
+
+// OnEveryConnection runs stmt on every connection in db's pool (SQLite
+// settings such as PRAGMA query_only are per connection): it holds as many
+// connections as the pool allows at once, so each is reached, then gives
+// them back.
+func OnEveryConnection(t testing.TB, db *store.DB, stmt string) {
+	t.Helper()
+	ctx := context.Background()
+	n := db.SQL().Stats().MaxOpenConnections
+	if n <= 0 {
+		t.Fatal("OnEveryConnection needs a pool with a maximum size")
+	}
+	conns := make([]*sql.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range n {
+		c, err := db.SQL().Conn(ctx)
+		if err != nil {
+			t.Fatalf("hold a connection: %v", err)
+		}
+		conns = append(conns, c)
+		if _, err := c.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
 	}
 }

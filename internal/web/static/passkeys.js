@@ -1,6 +1,6 @@
-// Passkeys (WebAuthn) for Hearth: adding one from the portal, and using one
-// instead of the authenticator code when signing in. Loaded only on those two
-// pages. The server makes the options and checks the answers; this file only
+// Passkeys (WebAuthn) for Hearth: adding one from the portal, using one
+// instead of the authenticator code, and signing in with one alone from the
+// sign-in page. Loaded only on those pages. The server makes the options and checks the answers; this file only
 // carries them between the server and navigator.credentials, turning the
 // base64url strings in the JSON into the ArrayBuffers the browser wants and
 // back. Without JavaScript, or in a browser without passkeys, the forms stay
@@ -106,7 +106,7 @@
       event.preventDefault();
       button.disabled = true;
       try {
-        const opts = await post('/signin/passkey/options', signin);
+        const opts = await post(signin.dataset.options, signin);
         const pk = opts.publicKey;
         pk.challenge = fromB64url(pk.challenge);
         (pk.allowCredentials || []).forEach((c) => { c.id = fromB64url(c.id); });
@@ -130,7 +130,7 @@
           response,
           clientExtensionResults: cred.getClientExtensionResults(),
         };
-        const done = await post('/signin/passkey', signin, { credential: JSON.stringify(answer) });
+        const done = await post(signin.getAttribute('action'), signin, { credential: JSON.stringify(answer) });
         window.location.assign(done.redirect);
       } catch (err) {
         showError(signin, err.message);
