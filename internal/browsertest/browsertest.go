@@ -136,9 +136,9 @@ func New(t testing.TB) *Browser {
 		if err != nil {
 			t.Fatalf("browsertest: start %s: %v\nbrowser output:\n%s", execPath, err, b.output.String())
 		}
-	case <-time.After(30 * time.Second):
+	case <-time.After(90 * time.Second):
 		cancelTab()
-		t.Fatalf("browsertest: %s did not start within 30s\nbrowser output:\n%s", execPath, b.output.String())
+		t.Fatalf("browsertest: %s did not start within 90s\nbrowser output:\n%s", execPath, b.output.String())
 	}
 
 	// Headless Chromium will not make a window narrower than 500px, so the
