@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -171,7 +173,8 @@ type leafRow struct {
 	eventID string
 	present bool
 	ev      Event
-	mac     string
+	content tlog.Hash // the hash of the event's leaf bytes
+	macOK   bool      // the event's stored MAC matches its leaf bytes
 }
 
 func (v *verifyRun) problem(p Problem) {
@@ -185,92 +188,246 @@ func (v *verifyRun) full() bool { return len(v.rep.Problems) >= maxProblems }
 // walk streams the leaves in order, a chunk at a time: a page of leaves by
 // primary key, then their events by primary key (see eventsByID), then the
 // stored leaf hashes for the page by one range of audit_hashes.
+//
+// Reading and decoding a chunk and hashing and MAC-checking its events is
+// most of the work, and each chunk's is independent of the others', so
+// readers on every core claim chunks in order and do it in parallel
+// (readChunks); only the comparison with the stored hashes and the fold
+// into the recomputed tree, which need the leaves in order, run here on one
+// goroutine, taking the chunks in the order they were claimed.
 func (v *verifyRun) walk(last int64, progress func(int64)) error {
-	after := int64(-1)
-	for after < last {
-		// A bounded range, not ORDER BY ... LIMIT: each page then costs the
-		// same however much of the log lies beyond it, whatever the planner
-		// believes about the table.
-		upper := min(last, after+verifyChunk)
-		rows, err := v.l.db.Query(v.ctx, `SELECT leaf_index, event_id FROM audit_leaves
-			WHERE leaf_index > ? AND leaf_index <= ? ORDER BY leaf_index`, after, upper)
-		if err != nil {
-			return fmt.Errorf("read leaves: %w", err)
+	ctx, cancel := context.WithCancel(v.ctx)
+	defer cancel()
+	results := v.readChunks(ctx, last)
+	for seq := 0; ; seq++ {
+		c, ok := results.take(ctx, seq)
+		if !ok {
+			return ctx.Err()
 		}
-		chunk := make([]leafRow, 0, verifyChunk)
-		ids := make([]string, 0, verifyChunk)
-		for rows.Next() {
-			var r leafRow
-			if err := rows.Scan(&r.index, &r.eventID); err != nil {
-				rows.Close()
-				return fmt.Errorf("read leaf: %w", err)
-			}
-			chunk = append(chunk, r)
-			ids = append(ids, r.eventID)
+		if c.err != nil {
+			return c.err
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("read leaves: %w", err)
+		if c.end {
+			return nil
 		}
-		events, err := eventsByID(v.ctx, v.l.db, ids)
-		if err != nil {
-			return err
-		}
-		for i := range chunk {
-			ev, ok := events[chunk[i].eventID]
-			chunk[i].present, chunk[i].ev, chunk[i].mac = ok, ev.Event, ev.mac
-		}
-		if len(chunk) == 0 {
-			// A hole at least a page wide (tampering): skip to the next
-			// leaf there is, if any.
-			var next sql.NullInt64
-			if err := v.l.db.QueryRow(v.ctx, `SELECT MIN(leaf_index) FROM audit_leaves WHERE leaf_index > ? AND leaf_index <= ?`,
-				upper, last).Scan(&next); err != nil {
-				return fmt.Errorf("read leaves: %w", err)
-			}
-			if !next.Valid {
-				break
-			}
-			after = next.Int64 - 1
+		if len(c.rows) == 0 {
+			results.done()
 			continue
 		}
-		first, lastInChunk := chunk[0].index, chunk[len(chunk)-1].index
+		first, lastInChunk := c.rows[0].index, c.rows[len(c.rows)-1].index
 		// The stored leaf hashes for this chunk, widened by the current
 		// shift and one position beyond, for the look-ahead classification.
-		lo, hi := first+min(0, v.shift), lastInChunk+max(0, v.shift)+1
-		if err := v.loadStored(max(0, lo), hi); err != nil {
+		// The reader fetched them for no shift, which is the usual case.
+		lo, hi := max(0, first+min(0, v.shift)), lastInChunk+max(0, v.shift)+1
+		if lo == c.storedLo && hi == c.storedHi {
+			v.stored = c.stored
+		} else if err := v.loadStored(lo, hi); err != nil {
 			return err
 		}
-		for _, r := range chunk {
+		for _, r := range c.rows {
 			if err := v.leaf(r); err != nil {
 				return err
 			}
 		}
-		after = upper
+		results.done()
 		progress(v.rep.Sealed)
 	}
-	return nil
 }
 
-// loadStored reads the stored leaf hashes for leaves lo..hi (the interior
-// hashes between them come along in the same index range and are ignored).
+// chunk is one page of leaves, read, decoded and hashed by a reader.
+type chunk struct {
+	rows               []leafRow
+	stored             map[int64]string // stored hashes storedLo..storedHi
+	storedLo, storedHi int64
+	nextLeaf           int64 // for an empty range: the next leaf there is, or -1
+	end                bool  // no leaves beyond: the walk is over
+	err                error
+}
+
+// chunkQueue hands the readers' chunks to the walk in the order the
+// readers claimed them, holding at most a few in memory.
+type chunkQueue struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	ready  map[int]chunk
+	tokens chan struct{} // one per chunk claimed and not yet folded
+}
+
+func (q *chunkQueue) put(seq int, c chunk) {
+	q.mu.Lock()
+	q.ready[seq] = c
+	q.mu.Unlock()
+	q.cond.Broadcast()
+}
+
+// take waits for chunk seq; false when ctx ends first.
+func (q *chunkQueue) take(ctx context.Context, seq int) (chunk, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for {
+		if c, ok := q.ready[seq]; ok {
+			delete(q.ready, seq)
+			return c, true
+		}
+		if ctx.Err() != nil {
+			return chunk{}, false
+		}
+		q.cond.Wait()
+	}
+}
+
+// done frees the place of a chunk the walk has folded.
+func (q *chunkQueue) done() { <-q.tokens }
+
+// readChunks starts one reader per core. Readers claim the next range of
+// leaf indexes under a lock, so claims are numbered in leaf order; a range
+// that turns out empty (a hole: tampering) moves the shared cursor to the
+// next leaf there is, so a hole of any width costs one query.
+func (v *verifyRun) readChunks(ctx context.Context, last int64) *chunkQueue {
+	readers := max(2, runtime.GOMAXPROCS(0))
+	q := &chunkQueue{ready: map[int]chunk{}, tokens: make(chan struct{}, 2*readers)}
+	q.cond = sync.NewCond(&q.mu)
+	context.AfterFunc(ctx, q.cond.Broadcast)
+	var claim sync.Mutex
+	after, seq := int64(-1), 0
+	next := func() (int, int64, int64, bool) {
+		claim.Lock()
+		defer claim.Unlock()
+		if after >= last {
+			return seq, 0, 0, false
+		}
+		lo, hi := after, min(last, after+verifyChunk)
+		after = hi
+		seq++
+		return seq - 1, lo, hi, true
+	}
+	skipTo := func(leaf int64) {
+		claim.Lock()
+		defer claim.Unlock()
+		if leaf < 0 {
+			after = last // nothing beyond the hole
+		} else {
+			after = max(after, leaf-1)
+		}
+	}
+	var ended sync.Once
+	for range readers {
+		go func() {
+			for {
+				select {
+				case q.tokens <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+				n, lo, hi, ok := next()
+				if !ok {
+					// The first reader to run out says so, under the
+					// sequence number after the last claimed chunk.
+					ended.Do(func() { q.put(n, chunk{end: true}) })
+					<-q.tokens
+					return
+				}
+				c := v.readChunk(ctx, lo, hi, last)
+				if c.err == nil && len(c.rows) == 0 {
+					skipTo(c.nextLeaf) // past the hole
+				}
+				q.put(n, c)
+				if c.err != nil {
+					return
+				}
+			}
+		}()
+	}
+	return q
+}
+
+// readChunk reads the leaves after lo up to hi with their events and stored
+// hashes, and hashes and MAC-checks each event. For an empty range it
+// returns no rows and the next leaf index there is.
+func (v *verifyRun) readChunk(ctx context.Context, lo, hi, last int64) chunk {
+	db := v.l.db
+	// A bounded range, not ORDER BY ... LIMIT: each page then costs the
+	// same however much of the log lies beyond it, whatever the planner
+	// believes about the table.
+	rows, err := db.Query(ctx, `SELECT leaf_index, event_id FROM audit_leaves
+		WHERE leaf_index > ? AND leaf_index <= ? ORDER BY leaf_index`, lo, hi)
+	if err != nil {
+		return chunk{err: fmt.Errorf("read leaves: %w", err)}
+	}
+	out := make([]leafRow, 0, verifyChunk)
+	ids := make([]string, 0, verifyChunk)
+	for rows.Next() {
+		var r leafRow
+		if err := rows.Scan(&r.index, &r.eventID); err != nil {
+			rows.Close()
+			return chunk{err: fmt.Errorf("read leaf: %w", err)}
+		}
+		out = append(out, r)
+		ids = append(ids, r.eventID)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return chunk{err: fmt.Errorf("read leaves: %w", err)}
+	}
+	if len(out) == 0 {
+		var next sql.NullInt64
+		if err := db.QueryRow(ctx, `SELECT MIN(leaf_index) FROM audit_leaves WHERE leaf_index > ? AND leaf_index <= ?`,
+			hi, last).Scan(&next); err != nil {
+			return chunk{err: fmt.Errorf("read leaves: %w", err)}
+		}
+		if !next.Valid {
+			return chunk{nextLeaf: -1}
+		}
+		return chunk{nextLeaf: next.Int64}
+	}
+	events, err := eventsByID(ctx, db, ids)
+	if err != nil {
+		return chunk{err: err}
+	}
+	for i := range out {
+		r := &out[i]
+		ev, ok := events[r.eventID]
+		if !ok {
+			continue
+		}
+		r.present, r.ev = true, ev.Event
+		leaf := r.ev.Leaf()
+		r.content = tlog.RecordHash(leaf)
+		r.macOK = v.l.macOK(leaf, ev.mac)
+	}
+	c := chunk{rows: out, storedLo: out[0].index, storedHi: out[len(out)-1].index + 1}
+	if c.stored, err = readStored(ctx, db, c.storedLo, c.storedHi); err != nil {
+		return chunk{err: err}
+	}
+	return c
+}
+
+// loadStored reads the stored leaf hashes for leaves lo..hi into the walk.
 func (v *verifyRun) loadStored(lo, hi int64) error {
-	v.stored = make(map[int64]string, 2*(hi-lo+1))
-	rows, err := v.l.db.Query(v.ctx, `SELECT idx, hash FROM audit_hashes WHERE idx >= ? AND idx <= ?`,
+	stored, err := readStored(v.ctx, v.l.db, lo, hi)
+	v.stored = stored
+	return err
+}
+
+// readStored reads the stored leaf hashes for leaves lo..hi (the interior
+// hashes between them come along in the same index range and are ignored).
+func readStored(ctx context.Context, q querier, lo, hi int64) (map[int64]string, error) {
+	stored := make(map[int64]string, 2*(hi-lo+1))
+	rows, err := q.Query(ctx, `SELECT idx, hash FROM audit_hashes WHERE idx >= ? AND idx <= ?`,
 		tlog.StoredHashIndex(0, lo), tlog.StoredHashIndex(0, hi))
 	if err != nil {
-		return fmt.Errorf("read stored hashes: %w", err)
+		return nil, fmt.Errorf("read stored hashes: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var idx int64
 		var h string
 		if err := rows.Scan(&idx, &h); err != nil {
-			return fmt.Errorf("read stored hash: %w", err)
+			return nil, fmt.Errorf("read stored hash: %w", err)
 		}
-		v.stored[idx] = h
+		stored[idx] = h
 	}
-	return rows.Err()
+	return stored, rows.Err()
 }
 
 // storedLeaf returns the stored hash of leaf n, from the chunk when it is
@@ -316,12 +473,10 @@ func (v *verifyRun) leaf(r leafRow) error {
 		v.diverged = true
 		return v.checkpointsUpTo()
 	}
-	leaf := r.ev.Leaf()
-	content := tlog.RecordHash(leaf)
-	v.tree.append(content)
+	v.tree.append(r.content)
 
 	if !v.full() {
-		if err := v.classify(n, r.ev, content, v.l.macOK(leaf, r.mac)); err != nil {
+		if err := v.classify(n, r.ev, r.content, r.macOK); err != nil {
 			return err
 		}
 	}
