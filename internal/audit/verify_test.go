@@ -420,6 +420,23 @@ func TestVerifyWalksALogLargerThanOneChunk(t *testing.T) {
 	if p := rep.First(); p == nil || p.Kind != audit.Edited || !strings.Contains(p.Message, fmt.Sprintf("%s at position 4321", at[4321])) {
 		t.Fatalf("first problem = %+v, want event at position 4321 edited", p)
 	}
+
+	// A hole wider than a chunk, across chunks read in parallel: reported
+	// once, as one range, and the walk goes on past it.
+	storetest.Tamper(t, db, `DELETE FROM audit_leaves WHERE leaf_index >= 500 AND leaf_index < 4200`)
+	rep = verify(t, l)
+	var hole *audit.Problem
+	for i, p := range rep.Problems {
+		if p.Kind == audit.Deleted && strings.Contains(p.Message, "positions 500 to 4199 are missing") {
+			hole = &rep.Problems[i]
+		}
+	}
+	if hole == nil {
+		t.Fatalf("problems = %+v, want positions 500 to 4199 reported missing", rep.Problems)
+	}
+	if rep.Sealed != n-3700 {
+		t.Errorf("walked %d leaves, want the %d left", rep.Sealed, n-3700)
+	}
 }
 
 func TestVerifyWhileEventsAreAppendedAndSealedReportsNoFalseProblems(t *testing.T) {
