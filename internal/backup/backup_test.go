@@ -36,22 +36,87 @@ type source struct {
 	keyFile string
 }
 
+// The demo provider takes seconds to build (half a minute on PostgreSQL),
+// so the tests share one; each takes its own backups of it.
+var (
+	shared     source
+	sharedErr  error
+	sharedOnce sync.Once
+	cleanups   []func()
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
+	}
+	os.Exit(code)
+}
+
 func newSource(t *testing.T) source {
 	t.Helper()
-	ctx := context.Background()
-	keyFile := filepath.Join(t.TempDir(), "audit.key")
-	a, err := app.Open(ctx, app.Config{DB: storetest.DSN(t), AuditKeyFile: keyFile, Passwords: accounts.TestParams})
-	if err != nil {
-		t.Fatal(err)
+	sharedOnce.Do(func() { shared, sharedErr = buildSource() })
+	if sharedErr != nil {
+		t.Fatal(sharedErr)
 	}
-	t.Cleanup(func() { a.Close() })
+	return shared
+}
+
+func buildSource() (source, error) {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "hearth-backup-test-")
+	if err != nil {
+		return source{}, err
+	}
+	cleanups = append(cleanups, func() { os.RemoveAll(dir) })
+	dsn := filepath.Join(dir, "hearth.db")
+	if storetest.Engine() == "postgres" {
+		dsn, err = scratchSchema(os.Getenv("HEARTH_TEST_POSTGRES"))
+		if err != nil {
+			return source{}, err
+		}
+	}
+	keyFile := filepath.Join(dir, "audit.key")
+	a, err := app.Open(ctx, app.Config{DB: dsn, AuditKeyFile: keyFile, Passwords: accounts.TestParams})
+	if err != nil {
+		return source{}, err
+	}
+	cleanups = append(cleanups, func() { a.Close() })
 	if _, err := demo.Seed(ctx, a); err != nil {
-		t.Fatal(err)
+		return source{}, err
 	}
 	if _, err := a.Audit.Seal(ctx); err != nil {
-		t.Fatal(err)
+		return source{}, err
 	}
-	return source{App: a, keyFile: keyFile}
+	return source{App: a, keyFile: keyFile}, nil
+}
+
+// scratchSchema makes a schema of its own on the PostgreSQL server at
+// base, dropped when the tests end.
+func scratchSchema(base string) (string, error) {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "t_" + hex.EncodeToString(b[:])
+	admin, err := store.Open(context.Background(), base, nil)
+	if err != nil {
+		return "", err
+	}
+	if _, err := admin.Exec(context.Background(), "CREATE SCHEMA "+schema); err != nil {
+		admin.Close()
+		return "", err
+	}
+	cleanups = append(cleanups, func() {
+		_, _ = admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		admin.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }
 
 // otherEngine returns an empty database on the other engine when
