@@ -43,6 +43,7 @@ Commands:
   bench          drive Hearth over HTTP and report every figure against the machine's limits
   backup         take an encrypted backup now; keygen, verify (docs/backup.md)
   restore        restore a backup into an empty database, on either engine
+  contingency    write the encrypted, printable contingency pack for each location
 
 Every command takes --db (HEARTH_DB): a SQLite file (default ./hearth.db)
 or a postgres:// DSN. Run 'hearth <command> --help' for a command's flags.
@@ -79,6 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"backup":  cmdBackup,
 		"restore": cmdRestore,
 	}
+	cmds["contingency"] = cmdContingency
 	cmd, ok := cmds[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "hearth: unknown command %q\n\n%s", args[0], usage)
