@@ -86,7 +86,7 @@ func Write(ctx context.Context, db *store.DB, w io.Writer, recipients []age.Reci
 				return err
 			}
 			h := newRowHash()
-			err := eachRow(query, tx.Dialect(), t.Table, func(line []byte) error {
+			err := eachRow(query, t.Table, func(line []byte) error {
 				h.add(line)
 				if _, err := bw.Write(line); err != nil {
 					return err

@@ -176,7 +176,7 @@ func contents(t *testing.T, db *store.DB, tables []TableInfo) map[string]string 
 	err := db.ReadTx(ctx, func(tx *store.Tx) error {
 		for _, ti := range tables {
 			h := newRowHash()
-			if err := eachRow(func(q string) (*sql.Rows, error) { return tx.Query(ctx, q) }, tx.Dialect(), ti.Table,
+			if err := eachRow(func(q string) (*sql.Rows, error) { return tx.Query(ctx, q) }, ti.Table,
 				func(line []byte) error { h.add(line); return nil }); err != nil {
 				return err
 			}

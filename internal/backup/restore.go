@@ -374,7 +374,7 @@ func Verify(ctx context.Context, r io.Reader, ids []age.Identity, scratch string
 			tt := byName[t.Name]
 			tt.Columns = t.Columns
 			h := newRowHash()
-			if err := eachRow(query, tx.Dialect(), tt, func(line []byte) error { h.add(line); return nil }); err != nil {
+			if err := eachRow(query, tt, func(line []byte) error { h.add(line); return nil }); err != nil {
 				return err
 			}
 			rep.Tables++

@@ -185,9 +185,10 @@ func strings1(ctx context.Context, q interface {
 	return out, rows.Err()
 }
 
-// dependencyOrder sorts tables so each follows those it refers to (a
-// table's references to itself are loaded in key order, and keys are
-// time-ordered), alphabetically among equals so that the order is stable.
+// dependencyOrder sorts tables so each follows those it refers to,
+// alphabetically among equals so that the order is stable. A table's
+// references to itself need no order: Load checks foreign keys at the end
+// (SQLite defers them; PostgreSQL checks a COPY when it ends).
 func dependencyOrder(byName map[string]*Table) ([]Table, error) {
 	names := make([]string, 0, len(byName))
 	for n, t := range byName {
@@ -225,30 +226,6 @@ func dependencyOrder(byName map[string]*Table) ([]Table, error) {
 		}
 	}
 	return out, nil
-}
-
-// OrderBy is an ORDER BY list that sorts t's rows the same way on both
-// engines: by its key (or every column when it has none), text compared
-// byte by byte.
-func OrderBy(d Dialect, t Table) string {
-	cols := t.Key
-	if len(cols) == 0 {
-		for _, c := range t.Columns {
-			cols = append(cols, c.Name)
-		}
-	}
-	types := map[string]ColumnType{}
-	for _, c := range t.Columns {
-		types[c.Name] = c.Type
-	}
-	parts := make([]string, len(cols))
-	for i, c := range cols {
-		parts[i] = QuoteIdent(c)
-		if d == Postgres && types[c] == TypeText {
-			parts[i] += ` COLLATE "C"`
-		}
-	}
-	return strings.Join(parts, ", ")
 }
 
 // QuoteIdent quotes a table or column name for either engine.
