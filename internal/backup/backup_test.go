@@ -502,3 +502,45 @@ func TestBackupsNeverCarryTheKeysKeptOutsideTheDatabase(t *testing.T) {
 		}
 	}
 }
+
+// serve's schedule takes a backup at once and then every interval, records
+// each in the audit log, and keeps only the newest Keep files (leaving
+// other files in the directory alone).
+func TestScheduledBackupsKeepTheNewestAndRecordEach(t *testing.T) {
+	src := newSource(t)
+	_, rs := keypair(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a backup"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var taken atomic.Int64
+	start := time.Date(2026, 11, 29, 2, 0, 0, 0, time.UTC)
+	clock := func() time.Time {
+		n := taken.Add(1)
+		if n > 3 {
+			cancel()
+		}
+		return start.Add(time.Duration(n) * time.Hour)
+	}
+	var before int
+	if err := src.DB.QueryRow(ctx, `SELECT COUNT(*) FROM audit_events WHERE action = 'backup'`).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	Schedule{Dir: dir, Every: time.Millisecond, Keep: 2, Recipients: rs}.Run(ctx, src.DB, src.Audit, clock, nil)
+	files, _ := filepath.Glob(filepath.Join(dir, "hearth-*"+FileSuffix))
+	if len(files) != 2 || filepath.Base(files[1]) != FileName(start.Add(3*time.Hour)) {
+		t.Fatalf("after three scheduled backups keeping two: %v", files)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "notes.txt")); err != nil {
+		t.Fatal("pruning removed a file that is not a backup")
+	}
+	var after int
+	if err := src.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM audit_events WHERE action = 'backup' AND actor_kind = 'system' AND outcome = 'success'`).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	if after-before != 3 {
+		t.Fatalf("%d backup events recorded for three backups", after-before)
+	}
+}
