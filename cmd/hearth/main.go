@@ -41,6 +41,9 @@ Commands:
   totp           print the current code for a TOTP secret (for the demo)
   gen            generate a synthetic provider at scale into a new database (for benchmarks)
   bench          drive Hearth over HTTP and report every figure against the machine's limits
+  backup         take an encrypted backup now; keygen, verify (docs/backup.md)
+  restore        restore a backup into an empty database, on either engine
+  contingency    write the encrypted, printable contingency pack for each location
 
 Every command takes --db (HEARTH_DB): a SQLite file (default ./hearth.db)
 or a postgres:// DSN. Run 'hearth <command> --help' for a command's flags.
@@ -74,7 +77,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"totp":    cmdTOTP,
 		"gen":     cmdGen,
 		"bench":   cmdBench,
+		"backup":  cmdBackup,
+		"restore": cmdRestore,
 	}
+	cmds["contingency"] = cmdContingency
 	cmd, ok := cmds[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "hearth: unknown command %q\n\n%s", args[0], usage)

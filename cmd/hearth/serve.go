@@ -29,6 +29,7 @@ type serveFlags struct {
 	dbConnectTimeout      *time.Duration
 	dbStatementTimeout    *time.Duration
 	dbLockTimeout         *time.Duration
+	schedules             scheduleFlags // backups and contingency packs (contingencycmd.go)
 }
 
 func addServeFlags(f flags, defaultDB, defaultAddr string) serveFlags {
@@ -48,6 +49,7 @@ func addServeFlags(f flags, defaultDB, defaultAddr string) serveFlags {
 		dbConnectTimeout:   f.Duration("db-connect-timeout", app.DefaultTimeouts.Connect, "the longest to wait for a PostgreSQL connection"),
 		dbStatementTimeout: f.Duration("db-statement-timeout", app.DefaultTimeouts.Statement, "the longest one PostgreSQL statement may run (statement_timeout)"),
 		dbLockTimeout:      f.Duration("db-lock-timeout", app.DefaultTimeouts.Lock, "the longest to wait for a PostgreSQL lock (lock_timeout)"),
+		schedules:          addScheduleFlags(f),
 	}
 }
 
@@ -108,6 +110,14 @@ func serve(ctx context.Context, a *app.App, sf serveFlags, log *slog.Logger) err
 	// logs each notice's channel and fixed text instead.
 	stopNotices := runNotices(ctx, a, portal.NoticeEvery)
 	stopExports := background(ctx, a.RunExports)
+	stopSchedules, err := startSchedules(ctx, a, sf.schedules, log)
+	if err != nil {
+		stopExports()
+		stopNotices()
+		stopSealer()
+		<-sealed
+		return err
+	}
 	srv := &http.Server{
 		Addr:              *sf.addr,
 		Handler:           a.Handler,
@@ -134,6 +144,7 @@ func serve(ctx context.Context, a *app.App, sf serveFlags, log *slog.Logger) err
 	}()
 	select {
 	case err := <-errc:
+		stopSchedules()
 		stopExports()
 		stopNotices()
 		stopSealer()
@@ -144,7 +155,8 @@ func serve(ctx context.Context, a *app.App, sf serveFlags, log *slog.Logger) err
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err := srv.Shutdown(shutdownCtx)
+	err = srv.Shutdown(shutdownCtx)
+	stopSchedules()
 	// An export still running goes back in the queue, to run again from
 	// the start next time (partners.RunExport).
 	stopExports()

@@ -22,9 +22,14 @@ const (
 	KindRepresentative      // someone lawfully acting for a person (LPA, deputy, parental responsibility)
 	KindInspector           // a regulator's inspector with a time-limited read-only grant
 	KindSystem              // a partner system under a data-sharing agreement
+	// KindService is Hearth itself running a scheduled job that reads
+	// records for the provider: the contingency pack (internal/contingency).
+	// No account is ever of this kind (ParseKind never returns it), so no
+	// one can sign in as it.
+	KindService
 )
 
-var kindNames = [...]string{"", "staff", "person", "representative", "inspector", "system"}
+var kindNames = [...]string{"", "staff", "person", "representative", "inspector", "system", "service"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -36,7 +41,7 @@ func (k Kind) String() string {
 // ParseKind reads a Kind from its stored name.
 func ParseKind(s string) Kind {
 	for i, n := range kindNames {
-		if n == s && i > 0 {
+		if n == s && i > 0 && Kind(i) != KindService {
 			return Kind(i)
 		}
 	}
@@ -247,11 +252,12 @@ const (
 	ProxyAccess            // HL7 PATRQT via a representative
 	Inspection             // HL7 HOPERAT by a regulator (CQC)
 	Sharing                // HL7 TREAT outside the care team, under consent or another basis
+	Contingency            // HL7 TREAT: the offline pack staff use for care when Hearth is down
 	purposeCount
 )
 
-var purposeNames = [purposeCount]string{"", "direct-care", "emergency", "governance", "administration", "own-record", "proxy-access", "inspection", "sharing"}
-var purposeHL7 = [purposeCount]string{"", "TREAT", "ETREAT", "HOPERAT", "HSYSADMIN", "PATRQT", "PATRQT", "HOPERAT", "TREAT"}
+var purposeNames = [purposeCount]string{"", "direct-care", "emergency", "governance", "administration", "own-record", "proxy-access", "inspection", "sharing", "contingency"}
+var purposeHL7 = [purposeCount]string{"", "TREAT", "ETREAT", "HOPERAT", "HSYSADMIN", "PATRQT", "PATRQT", "HOPERAT", "TREAT", "TREAT"}
 
 func (p Purpose) String() string {
 	if p < purposeCount {
@@ -388,6 +394,9 @@ const (
 	DenyOtherLocation
 	DenySameApprover
 	DenyOwnAccount
+	// PermitContingency is a permit; it comes last only so that the
+	// reasons before it keep their numbers.
+	PermitContingency
 	reasonCount
 )
 
@@ -424,6 +433,7 @@ var reasons = [reasonCount]reasonText{
 	{"other-location", "Denied: not a location this account manages."},
 	{"same-approver", "Denied: a second senior account must approve this, not the one who asked for it."},
 	{"own-account", "Denied: someone else must make this change to your own account."},
+	{"contingency", "Allowed: Hearth's offline contingency pack for this person's location, for care when Hearth is down."},
 }
 
 // String is the reason's stable machine-readable code.
@@ -483,6 +493,14 @@ func Decide(s Subject, a Action, r Resource, p Purpose) Decision {
 		return deny(DenyUnknownSubject)
 	}
 	if !a.PersonScoped() {
+		if s.Kind == KindService {
+			// The contingency pack lists everyone in care, location by
+			// location; each person on it is then decided.
+			if a == ListPeople && p == Contingency {
+				return permit(PermitContingency, "")
+			}
+			return deny(DenyNoPermission)
+		}
 		return decideProvider(s, a, r)
 	}
 	if r.PersonID == "" {
@@ -503,6 +521,8 @@ func Decide(s Subject, a Action, r Resource, p Purpose) Decision {
 		d = decideInspector(a, f, p)
 	case KindSystem:
 		d = decideSystem(a, f, p)
+	case KindService:
+		d = decideService(a, p)
 	default:
 		return deny(DenyUnknownSubject)
 	}
@@ -674,6 +694,27 @@ func decideInspector(a Action, f *Facts, p Purpose) Decision {
 		return deny(DenyNoRelationship)
 	}
 	return permit(PermitInspection, f.Inspection.ID)
+}
+
+// contingencyActions are what the contingency pack reads: who the person
+// is, their record (risks, safety plan, About Me), their medicines, and
+// their consent records and representatives.
+var contingencyActions = perms(ViewPerson, ReadRecord, ReadMedicines, ReadConsent)
+
+// decideService is Hearth's own scheduled job: it reads, for the
+// contingency pack only, the few parts of the record care needs when
+// Hearth is down, and writes nothing.
+func decideService(a Action, p Purpose) Decision {
+	if p != Contingency {
+		return deny(DenyWrongPurpose)
+	}
+	if !a.IsRead() {
+		return deny(DenyReadOnly)
+	}
+	if !contingencyActions.Has(a) {
+		return deny(DenyNoPermission)
+	}
+	return permit(PermitContingency, "")
 }
 
 // decideSystem is a partner system's request: read-only, for sharing, under

@@ -328,6 +328,10 @@ func (s *Scope) Reach(personCol, locationCol string) (string, []any) {
 	case access.KindInspector:
 		return locationCol + ` IN (SELECT gl.location_id FROM inspection_grant_locations gl JOIN inspection_grants g ON g.id = gl.grant_id
 			WHERE g.inspector_id = ? AND g.starts_at <= ? AND g.ends_at > ? AND (g.ended_at IS NULL OR g.ended_at > ?))`, []any{a.ID, now, now, now}
+	case access.KindService:
+		// Hearth's contingency pack: everyone whose care goes on, each
+		// still decided (and audited) as they are read.
+		return personCol + ` IN (SELECT id FROM people WHERE ended_at IS NULL)`, nil
 	case access.KindSystem:
 		// A partner system reaches no one without a data-sharing agreement
 		// in force, and then only people whose sharing consent or other

@@ -24,6 +24,7 @@ var mayQueryStore = map[string]string{
 	"hearth/internal/accounts":        "sign-in, sessions, second factors and account records (no care record); every change audited through audit.Log",
 	"hearth/internal/bench":           "measures the engine's raw commit rate in a scratch database or schema of its own, beside the load it drives over HTTP (no one's record)",
 	"hearth/internal/gen":             "generates synthetic scale data for benchmarks; never run on a provider's database (it refuses one that holds a provider)",
+	"hearth/internal/backup":          "copies every table wholesale in one snapshot (backup), loads them into an empty database (restore) and reads a scratch copy back (verify): the whole database, no one's record singled out; never shown to anyone but the provider's encrypted files",
 	"hearth/internal/idempotency":     "forms' idempotency keys (an account ID, a random key, a hash of the form, where the first answer pointed; no care record), claimed inside the door's own transaction",
 }
 

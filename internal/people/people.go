@@ -127,6 +127,8 @@ func Purpose(a door.Actor) access.Purpose {
 		return access.Inspection
 	case a.Role == access.IGLead:
 		return access.Governance
+	case a.Kind == access.KindService:
+		return access.Contingency
 	}
 	return access.DirectCare
 }

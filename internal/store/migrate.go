@@ -81,6 +81,12 @@ func (db *DB) migrations() ([]migration, error) {
 // transaction, and reports how many it applied. It never drops or rewrites
 // people's records: migrations only add.
 func (db *DB) Migrate(ctx context.Context) (int, error) {
+	return db.MigrateTo(ctx, int(^uint(0)>>1))
+}
+
+// MigrateTo is Migrate, stopping after version: a restore brings a database
+// to the backup's version, loads its rows, then migrates the rest.
+func (db *DB) MigrateTo(ctx context.Context, version int) (int, error) {
 	if _, err := db.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`); err != nil {
 		return 0, fmt.Errorf("create schema_migrations: %w", err)
@@ -91,6 +97,9 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	}
 	applied := 0
 	for _, m := range all {
+		if m.version > version {
+			break
+		}
 		err := db.Tx(ctx, func(tx *Tx) error {
 			if db.dialect == Postgres {
 				// A migration may build an index over millions of rows,
