@@ -203,7 +203,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Keys = idempotency.New(db, cfg.Clock)
 	ready := func(ctx context.Context) error { return db.Ready(ctx, cfg.Clock()) }
 	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care, Consent: a.Consent, Tech: a.Tech,
-		Portal: a.Portal, Governance: a.Governance, Partners: a.Partners, FHIR: a.FHIR, Imports: a.Imports, Keys: a.Keys, Ready: ready, Clock: cfg.Clock, Log: cfg.Log},
+		Portal: a.Portal, Governance: a.Governance, Partners: a.Partners, FHIR: a.FHIR, Imports: a.Imports, Keys: a.Keys, Audit: a.Audit, Ready: ready, Clock: cfg.Clock, Log: cfg.Log},
 		web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout})
 	if err != nil {
 		db.Close()
