@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"hearth"
 )
@@ -66,7 +67,15 @@ func (s *Server) auditError(w http.ResponseWriter, r *http.Request, err error) {
 	msg := "Something went wrong: the request ID is " + requestID(r)
 	var herr *hearth.Error
 	if hearth.KindOf(err) != hearth.KindInternal && errors.As(err, &herr) {
-		msg = herr.Error()
+		msg = herr.Message
+		if len(herr.Problems) > 0 {
+			// Each broken rule, naming its parameter.
+			lines := make([]string, len(herr.Problems))
+			for i, p := range herr.Problems {
+				lines[i] = p.Field + ": " + p.Message
+			}
+			msg = strings.Join(lines, "\n")
+		}
 	} else {
 		s.Log.Error("audit endpoint", "request_id", requestID(r), "err", err)
 	}
