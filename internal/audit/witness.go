@@ -255,10 +255,18 @@ func (l *Log) PublishLatest(ctx context.Context) error {
 	if err != nil && !errors.Is(err, ErrNoWitness) {
 		return err
 	}
+	var largest int64
 	for _, w := range ws {
-		if w.Tree.N >= cp.size {
-			return nil
-		}
+		largest = max(largest, w.Tree.N)
+	}
+	if largest > cp.size {
+		// Said at every start until someone looks: the database's log
+		// is shorter than a checkpoint already witnessed.
+		l.log.Error("audit: the witness file holds a checkpoint larger than the database's latest: the log may have been rolled back; run hearth audit verify",
+			"witness_file", l.witness.Path(), "witnessed", largest, "database", cp.size)
+	}
+	if largest >= cp.size {
+		return nil
 	}
 	return l.publish(cp.signed)
 }
