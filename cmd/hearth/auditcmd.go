@@ -7,16 +7,24 @@ import (
 	"os"
 	"time"
 
+	"hearth/internal/accounts"
 	"hearth/internal/app"
+	"hearth/internal/audit"
 )
 
 const auditUsage = `Check the tamper-evident audit log.
 
 Usage:
   hearth audit verify    recompute every seal and signature; name the first event
-                         that was edited, deleted, inserted or reordered
+                         that was edited, deleted, inserted or reordered, and check
+                         the log against every checkpoint in the witness file
   hearth audit seal      seal pending events now (the server does this continually)
-  hearth audit verify-receipt FILE   check one access's receipt with the verifier key alone
+  hearth audit verify-receipt FILE   check one access's receipt with the verifier key,
+                         and that today's log still extends the receipt's checkpoint
+  hearth audit key show  say which keys the key file holds and which the log expects
+  hearth audit key new   make the first audit key for a log with no events
+                         (--replace-lost-key: for a log whose key is lost; recorded in the log)
+  hearth audit key rotate  sign with a new key from now on; the old one stays as a verifier
 `
 
 func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -29,7 +37,10 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	sub := args[0]
 	if sub == "verify-receipt" {
-		return cmdVerifyReceipt(args[1:], stdout, stderr)
+		return cmdVerifyReceipt(ctx, args[1:], stdout, stderr)
+	}
+	if sub == "key" {
+		return cmdAuditKey(ctx, args[1:], stdout, stderr)
 	}
 	f := newFlags("audit "+sub, "Check the tamper-evident audit log.", stderr)
 	c := addCommon(f, "hearth.db")
@@ -68,9 +79,24 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		took := time.Since(start)
 		fmt.Fprintf(stdout, "%d events, %d sealed in a tree of %d with %d signed checkpoints, %d waiting to be sealed. Checked in %s.\n",
 			rep.Events, rep.Sealed, rep.TreeSize, rep.Checkpoints, rep.Pending, took.Round(time.Millisecond))
+		if rep.Witness != "" {
+			fmt.Fprintf(stdout, "Witness file %s: %d signed checkpoints, the largest for %d events.\n", rep.Witness, rep.Witnessed, rep.WitnessSize)
+		}
 		if rep.OK() {
 			fmt.Fprintln(stdout, "The audit log is intact.")
+			// The evidence report reads these: when the log was last
+			// checked and found whole.
+			if _, err := a.Audit.AppendNow(ctx, audit.Event{ActorName: operatorName(), ActorKind: accounts.OperatorKind,
+				Action: "audit-verify", Outcome: audit.OutcomeSuccess, Detail: fmt.Sprintf(
+					"the audit log verified: %d events, tree of %d, %d signed checkpoints, %d witnessed checkpoints (the largest for %d events)",
+					rep.Events, rep.TreeSize, rep.Checkpoints, rep.Witnessed, rep.WitnessSize)}); err != nil {
+				return fmt.Errorf("record that the audit log verified: %w", err)
+			}
 			return nil
+		}
+		if _, err := a.Audit.AppendNow(ctx, audit.Event{ActorName: operatorName(), ActorKind: accounts.OperatorKind,
+			Action: "audit-verify", Outcome: audit.OutcomeFailed, Detail: "the audit log did not verify: " + rep.First().Message}); err != nil {
+			fmt.Fprintf(stderr, "hearth: could not record the failed check in the log: %v\n", err)
 		}
 		fmt.Fprintln(stdout, "THE AUDIT LOG HAS BEEN TAMPERED WITH.")
 		for _, p := range rep.Problems {

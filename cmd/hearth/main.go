@@ -36,7 +36,7 @@ Commands:
   user           manage staff and inspector accounts (add, list, disable, reset-mfa)
   partner        manage partner systems for the FHIR API (add, list, disable)
   import         import people, staff or care teams from a CSV file
-  audit          check the tamper-evident audit log (verify, seal)
+  audit          check the tamper-evident audit log (verify, seal, key)
   secrets        rotate the key that seals second factors at rest
   totp           print the current code for a TOTP secret (for the demo)
   gen            generate a synthetic provider at scale into a new database (for benchmarks)
@@ -192,13 +192,15 @@ func (f flags) Float64(name string, def float64, help string) *float64 {
 
 // common are the flags every command shares.
 type common struct {
-	db, auditKey, secretsKey, logLevel, logFormat *string
+	db, auditKey, witness, secretsKey, logLevel, logFormat *string
 }
 
 func addCommon(f flags, defaultDB string) common {
 	return common{
-		db:         f.String("db", defaultDB, "SQLite file, or postgres:// DSN"),
-		auditKey:   f.String("audit-key-file", "", "file holding the Ed25519 key that signs audit checkpoints (default: beside the SQLite file, or ./hearth-audit.key)"),
+		db:       f.String("db", defaultDB, "SQLite file, or postgres:// DSN"),
+		auditKey: f.String("audit-key-file", "", "file holding the Ed25519 key that signs audit checkpoints (default: beside the SQLite file, or ./hearth-audit.key)"),
+		witness: f.String("witness-file", "", "append-only file (or directory) every signed audit checkpoint is also written to; "+
+			"put it on another volume (default: beside the audit key file)"),
 		secretsKey: f.String("secrets-key-file", "", "file holding the keys that seal second factors at rest (default: beside the audit key file)"),
 		logLevel:   f.String("log-level", "info", "debug, info, warn or error"),
 		logFormat:  f.String("log-format", "text", "text or json"),
@@ -207,7 +209,7 @@ func addCommon(f flags, defaultDB string) common {
 
 // appConfig is the configuration every command opens Hearth with.
 func (c common) appConfig(stderr io.Writer) app.Config {
-	return app.Config{DB: *c.db, AuditKeyFile: *c.auditKey, SecretsKeyFile: *c.secretsKey, Log: c.logger(stderr)}
+	return app.Config{DB: *c.db, AuditKeyFile: *c.auditKey, WitnessFile: *c.witness, SecretsKeyFile: *c.secretsKey, Log: c.logger(stderr)}
 }
 
 func (c common) logger(stderr io.Writer) *slog.Logger {

@@ -57,6 +57,7 @@ func (sf serveFlags) config(log *slog.Logger) app.Config {
 	return app.Config{
 		DB:                 *sf.db,
 		AuditKeyFile:       *sf.auditKey,
+		WitnessFile:        *sf.witness,
 		SecretsKeyFile:     *sf.secretsKey,
 		SecureCookies:      *sf.secureCookies || *sf.tlsCert != "",
 		BreakGlassDuration: *sf.breakGlass,
@@ -99,6 +100,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // export worker and the HTTP server until ctx ends, then shuts down
 // gracefully and seals what is pending.
 func serve(ctx context.Context, a *app.App, sf serveFlags, log *slog.Logger) error {
+	// A log sealed before it had a witness (or whose last checkpoint did
+	// not reach the file) is witnessed from now on.
+	if err := a.Audit.PublishLatest(ctx); err != nil {
+		log.Error("audit: could not write the latest checkpoint to the witness file", "path", a.Audit.WitnessPath(), "err", err)
+	}
 	sealCtx, stopSealer := context.WithCancel(ctx)
 	sealed := make(chan struct{})
 	go func() {

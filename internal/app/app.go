@@ -37,7 +37,8 @@ import (
 // HEARTH_* environment variable of the same name (see cmd/hearth).
 type Config struct {
 	DB                 string        // SQLite file path, or a postgres:// DSN
-	AuditKeyFile       string        // Ed25519 key that signs audit checkpoints; created if missing
+	AuditKeyFile       string        // Ed25519 key that signs audit checkpoints; created only for a log with no events
+	WitnessFile        string        // append-only file (or directory) every signed checkpoint is also written to; beside the audit key unless set
 	SecretsKeyFile     string        // AES-256 keys that seal second factors at rest; beside the audit key unless set
 	SecureCookies      bool          // serving over TLS (directly or behind a proxy)
 	PublicURL          string        // the origin people reach Hearth at; passkeys are bound to it
@@ -76,6 +77,10 @@ func DefaultAuditKeyFile(dsn string) string {
 	}
 	return strings.TrimSuffix(dsn, filepath.Ext(dsn)) + ".auditkey"
 }
+
+// DefaultWitnessFile is where the witness file lives when not configured:
+// beside the audit key file ("hearth.auditkey" beside "hearth.witness").
+func DefaultWitnessFile(auditKeyFile string) string { return audit.DefaultWitnessFile(auditKeyFile) }
 
 // App is a running Hearth.
 type App struct {
@@ -127,10 +132,21 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	keys, err := audit.LoadOrCreateKeys(cfg.AuditKeyFile)
+	if cfg.WitnessFile == "" {
+		cfg.WitnessFile = DefaultWitnessFile(cfg.AuditKeyFile)
+	}
+	witness := audit.NewWitness(cfg.WitnessFile)
+	cfg.WitnessFile = witness.Path()
+	// A log with events and no key that matches it refuses to start,
+	// naming the key it expects: a new key would leave it unverifiable.
+	keys, created, err := audit.OpenKeys(ctx, db, cfg.AuditKeyFile, witness.Path())
 	if err != nil {
 		db.Close()
 		return nil, err
+	}
+	if created {
+		cfg.Log.Info("created the audit key file for a new, empty audit log: keep it, and a copy, outside the database and its backups",
+			"key_file", cfg.AuditKeyFile, "key", keys.ID(), "witness_file", witness.Path())
 	}
 	keyring, err := openSecrets(ctx, db, &cfg)
 	if err != nil {
@@ -138,7 +154,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a := &App{Config: cfg, DB: db, Secrets: keyring}
-	a.Audit = audit.New(db, keys, cfg.Clock, cfg.Log)
+	a.Audit = audit.New(db, keys, cfg.Clock, cfg.Log).WithWitness(witness)
 	a.Door = door.New(db, a.Audit, cfg.Clock, cfg.Log)
 	sess := cfg.Sessions
 	sess.Params = cfg.Passwords
@@ -187,7 +203,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Keys = idempotency.New(db, cfg.Clock)
 	ready := func(ctx context.Context) error { return db.Ready(ctx, cfg.Clock()) }
 	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care, Consent: a.Consent, Tech: a.Tech,
-		Portal: a.Portal, Governance: a.Governance, Partners: a.Partners, FHIR: a.FHIR, Imports: a.Imports, Keys: a.Keys, Ready: ready, Clock: cfg.Clock, Log: cfg.Log},
+		Portal: a.Portal, Governance: a.Governance, Partners: a.Partners, FHIR: a.FHIR, Imports: a.Imports, Keys: a.Keys, Audit: a.Audit, Ready: ready, Clock: cfg.Clock, Log: cfg.Log},
 		web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout})
 	if err != nil {
 		db.Close()

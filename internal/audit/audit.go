@@ -89,6 +89,9 @@ type Log struct {
 	// database lock. Append never takes it: appends wait only for what the
 	// engine forces.
 	sealMu sync.Mutex
+
+	// witness, when set, is where every checkpoint is also published.
+	witness *Witness
 }
 
 // New returns a Log over db, sealing with keys.
@@ -110,20 +113,31 @@ func (l *Log) mac(ev Event) string {
 	return hex.EncodeToString(l.macOf(ev.Leaf()))
 }
 
-func (l *Log) macOf(leaf []byte) []byte {
-	m := hmac.New(sha256.New, l.keys.macKey)
+func (l *Log) macOf(leaf []byte) []byte { return macWith(l.keys.macKey, leaf) }
+
+func macWith(key, leaf []byte) []byte {
+	m := hmac.New(sha256.New, key)
 	m.Write(leaf)
 	return m.Sum(nil)
 }
 
 // macOK reports whether stored is the MAC of an event with this leaf, in
-// constant time: only Hearth, holding the key, can make one.
+// constant time: only Hearth, holding the key, can make one. After a key
+// rotation an event MACed under a retired key still checks.
 func (l *Log) macOK(leaf []byte, stored string) bool {
 	got, err := hex.DecodeString(stored)
 	if err != nil {
 		return false
 	}
-	return hmac.Equal(got, l.macOf(leaf))
+	if hmac.Equal(got, l.macOf(leaf)) {
+		return true
+	}
+	for _, k := range l.keys.macKeys()[1:] {
+		if hmac.Equal(got, macWith(k, leaf)) {
+			return true
+		}
+	}
+	return false
 }
 
 // Append writes ev in tx, filling its ID and time when empty, in leaf

@@ -108,7 +108,8 @@ func (b *Bulk) Size() int64 { return b.size }
 
 // Write inserts events in tx as the next leaves of the tree, in the order
 // given, and signs a checkpoint over the new tree: committed, the log is
-// sealed to its end, as after Seal.
+// sealed to its end, as after Seal. The checkpoint is not witnessed until
+// the caller, after committing, calls PublishLatest.
 func (b *Bulk) Write(ctx context.Context, tx *store.Tx, events []Prepared) error {
 	if len(events) == 0 {
 		return nil

@@ -145,11 +145,22 @@ func (l *Log) Receipt(ctx context.Context, eventID string) (Receipt, error) {
 // the proof leads from that leaf to the signed root. The error says which
 // step failed.
 func VerifyReceipt(r Receipt, verifierKey string) error {
-	v, err := note.NewVerifier(verifierKey)
-	if err != nil {
-		return fmt.Errorf("receipt: the verifier key is not valid: %w", err)
+	return VerifyReceiptKeys(r, verifierKey)
+}
+
+// VerifyReceiptKeys is VerifyReceipt with every verifier key the checker
+// trusts: after a key rotation, receipts signed before it verify with the
+// retired key (Keys.VerifierKeys).
+func VerifyReceiptKeys(r Receipt, verifierKeys ...string) error {
+	vs := make([]note.Verifier, 0, len(verifierKeys))
+	for _, k := range verifierKeys {
+		v, err := note.NewVerifier(k)
+		if err != nil {
+			return fmt.Errorf("receipt: the verifier key is not valid: %w", err)
+		}
+		vs = append(vs, v)
 	}
-	n, err := note.Open([]byte(r.Checkpoint), note.VerifierList(v))
+	n, err := note.Open([]byte(r.Checkpoint), note.VerifierList(vs...))
 	if err != nil {
 		return fmt.Errorf("receipt: the checkpoint signature is not valid for this key: %w", err)
 	}

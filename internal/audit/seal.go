@@ -73,8 +73,9 @@ func (l *Log) RunSealer(ctx context.Context, every time.Duration) {
 func (l *Log) seal(ctx context.Context) (sealed int, more bool, err error) {
 	l.sealMu.Lock()
 	defer l.sealMu.Unlock()
+	var published string
 	err = l.db.Tx(ctx, func(tx *store.Tx) error {
-		sealed, more = 0, false
+		sealed, more, published = 0, false, ""
 		if tx.Dialect() == store.Postgres {
 			// Scoped to the schema so that parallel test schemas (and
 			// separate Hearth databases in one cluster) never wait on
@@ -140,11 +141,17 @@ func (l *Log) seal(ctx context.Context) (sealed int, more bool, err error) {
 			newSize, hex.EncodeToString(root[:]), string(signed), l.clock().UTC()); err != nil {
 			return fmt.Errorf("store checkpoint: %w", err)
 		}
-		sealed, more = len(events), full
+		sealed, more, published = len(events), full, string(signed)
 		return nil
 	})
 	if err != nil {
 		return 0, false, fmt.Errorf("audit: seal: %w", err)
+	}
+	if published != "" {
+		// The events are sealed whether or not the witness takes the
+		// checkpoint: a failure is logged, and the next checkpoint
+		// (which covers this one) is published next time.
+		_ = l.publish(published)
 	}
 	return sealed, more, nil
 }

@@ -23,6 +23,8 @@ const (
 	Inserted                             // an event Hearth never wrote was added
 	Reordered                            // an event was moved to another position
 	BadCheckpoint                        // a signed checkpoint is forged, or no longer matches the events
+	RolledBack                           // the log is shorter than, or differs from, a checkpoint the witness holds
+	Unwitnessed                          // the log has signed checkpoints but its witness file is gone
 )
 
 func (k ProblemKind) String() string {
@@ -37,6 +39,10 @@ func (k ProblemKind) String() string {
 		return "reordered"
 	case BadCheckpoint:
 		return "bad checkpoint"
+	case RolledBack:
+		return "rolled back"
+	case Unwitnessed:
+		return "not witnessed"
 	}
 	return fmt.Sprintf("problem(%d)", int(k))
 }
@@ -55,12 +61,15 @@ type Problem struct {
 
 // Report is the outcome of Verify.
 type Report struct {
-	Events      int64     `json:"events"`      // events examined: sealed plus pending
-	Sealed      int64     `json:"sealed"`      // leaves walked
-	Pending     int64     `json:"pending"`     // events not yet sealed
-	Checkpoints int       `json:"checkpoints"` // signed checkpoints checked
-	TreeSize    int64     `json:"tree_size"`   // size of the latest checkpoint with a good signature
-	Problems    []Problem `json:"problems"`    // the first few problems, earliest position first
+	Events      int64     `json:"events"`            // events examined: sealed plus pending
+	Sealed      int64     `json:"sealed"`            // leaves walked
+	Pending     int64     `json:"pending"`           // events not yet sealed
+	Checkpoints int       `json:"checkpoints"`       // signed checkpoints checked
+	TreeSize    int64     `json:"tree_size"`         // size of the latest checkpoint with a good signature
+	Witness     string    `json:"witness,omitempty"` // the witness file checked against, if any
+	Witnessed   int       `json:"witnessed"`         // checkpoints read from the witness file
+	WitnessSize int64     `json:"witness_size"`      // the largest tree the witness holds a checkpoint for
+	Problems    []Problem `json:"problems"`          // the first few problems, earliest position first
 }
 
 // OK reports whether the log verified with no problems.
@@ -91,8 +100,33 @@ const verifyChunk = 2000
 // Verify checks the log as it stood when it began: events sealed while it
 // runs are checked next time. Memory is O(log n) in the number of events
 // (plus one chunk of rows).
+//
+// When the log has a witness (WithWitness), every checkpoint in the witness
+// file must be signed with one of the log's keys (otherwise Verify refuses,
+// returning a *WitnessError), and the log must be at least as long as each
+// and hash to the same root at its size: a log cut back or rewritten after a
+// checkpoint was witnessed is reported as RolledBack.
 func (l *Log) Verify(ctx context.Context, progress func(done, total int64)) (Report, error) {
-	v := &verifyRun{l: l, ctx: ctx, verifiers: note.VerifierList(l.keys.Verifier)}
+	v := &verifyRun{l: l, ctx: ctx, verifiers: l.keys.Verifiers()}
+	// The witness is read first: everything it holds was committed before
+	// the tree's size is read below, so a seal running meanwhile can never
+	// look like a rollback.
+	noWitness := false
+	if l.witness != nil {
+		v.rep.Witness = l.witness.Path()
+		ws, err := l.witness.Read(v.verifiers)
+		switch {
+		case errors.Is(err, ErrNoWitness):
+			noWitness = true
+		case err != nil:
+			return Report{}, fmt.Errorf("audit: verify: %w", err)
+		}
+		v.witnessed = sortWitnessed(ws)
+		v.rep.Witnessed = len(ws)
+		if len(v.witnessed) > 0 {
+			v.rep.WitnessSize = v.witnessed[len(v.witnessed)-1].Tree.N
+		}
+	}
 	// Read the latest checkpoint before the last leaf: a seal committing in
 	// between then adds leaves beyond the checkpoint (harmless) rather than
 	// a checkpoint beyond the leaves (which would look like deletion).
@@ -104,6 +138,12 @@ func (l *Log) Verify(ctx context.Context, progress func(done, total int64)) (Rep
 		return Report{}, fmt.Errorf("audit: verify: %w", err)
 	}
 	v.cpBound = cpMax.Int64
+	if noWitness && cpMax.Int64 > 0 {
+		v.problem(Problem{Kind: Unwitnessed, Leaf: -1, Message: fmt.Sprintf(
+			"there is no witness file at %s, yet the log has signed checkpoints: every checkpoint is also written there, so it was deleted or moved, "+
+				"or --witness-file names the wrong place, and a rollback of the log could not be seen "+
+				"(a log sealed before Hearth kept a witness gets one the next time hearth serve starts)", l.witness.Path())})
+	}
 	last := int64(-1)
 	if leafMax.Valid {
 		last = leafMax.Int64
@@ -123,6 +163,7 @@ func (l *Log) Verify(ctx context.Context, progress func(done, total int64)) (Rep
 	if err := v.finishCheckpoints(); err != nil {
 		return Report{}, fmt.Errorf("audit: verify: %w", err)
 	}
+	v.finishWitnessed()
 	if err := v.unsealed(last); err != nil {
 		return Report{}, fmt.Errorf("audit: verify: %w", err)
 	}
@@ -159,6 +200,11 @@ type verifyRun struct {
 	cpDone  bool
 
 	stored map[int64]string // stored hashes for the current chunk, by index
+
+	// witnessed are the witness file's checkpoints in tree-size order,
+	// compared with the recomputed tree as the walk reaches each size.
+	witnessed  []Witnessed
+	witnessBad bool // a witnessed root differed: reported once
 }
 
 type checkpointRow struct {
@@ -653,6 +699,7 @@ func (v *verifyRun) nextCheckpoint() (*checkpointRow, error) {
 
 // checkpointsUpTo checks every checkpoint the walk has now reached.
 func (v *verifyRun) checkpointsUpTo() error {
+	v.witnessedUpTo()
 	for {
 		c, err := v.nextCheckpoint()
 		if err != nil || c == nil || c.size > v.tree.size {

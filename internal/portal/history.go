@@ -104,9 +104,10 @@ type CheckedReceipt struct {
 }
 
 // CheckReceipt checks a receipt someone pasted or uploaded against this
-// Hearth's verifier key, on a page about personID (decided and audited as a
-// read of their access log). It reads nothing else from the database: the
-// receipt stands on its own.
+// Hearth's verifier keys, on a page about personID (decided and audited as a
+// read of their access log). The receipt stands on its own; then today's
+// log must prove it still extends the receipt's checkpoint, so a log cut
+// back or rewritten since the receipt was issued fails the check.
 func (s *Service) CheckReceipt(ctx context.Context, actor door.Actor, personID string, text []byte) (CheckedReceipt, error) {
 	var out CheckedReceipt
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
@@ -115,7 +116,19 @@ func (s *Service) CheckReceipt(ctx context.Context, actor door.Actor, personID s
 		if err != nil {
 			return err
 		}
-		out = VerifyReceiptJSON(text, s.door.Audit().Keys().VerifierKey)
+		out = VerifyReceiptJSON(text, s.door.Audit().Keys().VerifierKeys()...)
+		if out.OK {
+			// The receipt stands on its own; today's log must still
+			// extend the tree it was signed over, or the log was cut
+			// back or rewritten since: the person's receipt shows it.
+			if err := s.door.Audit().CheckConsistent(ctx, out.Receipt.Checkpoint); hearth.KindOf(err) == hearth.KindConflict {
+				var herr *hearth.Error
+				errors.As(err, &herr)
+				out.OK, out.Problem = false, herr.Message
+			} else if err != nil {
+				return err
+			}
+		}
 		out.Line = out.Receipt.Event.ForPerson(actor.ID)
 		a.ResourceID = out.Receipt.Event.ID
 		if out.OK {
@@ -130,7 +143,7 @@ func (s *Service) CheckReceipt(ctx context.Context, actor door.Actor, personID s
 
 // VerifyReceiptJSON reads a receipt and verifies it with the verifier key,
 // saying where it failed. The CLI and the page both use it.
-func VerifyReceiptJSON(text []byte, verifierKey string) CheckedReceipt {
+func VerifyReceiptJSON(text []byte, verifierKeys ...string) CheckedReceipt {
 	var out CheckedReceipt
 	if len(text) == 0 {
 		out.Problem = "The receipt is empty: paste the receipt or choose the file you downloaded"
@@ -141,7 +154,7 @@ func VerifyReceiptJSON(text []byte, verifierKey string) CheckedReceipt {
 		out.Problem = fmt.Sprintf("This is not a Hearth receipt: %v", err)
 		return out
 	}
-	if err := audit.VerifyReceipt(out.Receipt, verifierKey); err != nil {
+	if err := audit.VerifyReceiptKeys(out.Receipt, verifierKeys...); err != nil {
 		out.Problem = err.Error()
 		return out
 	}

@@ -24,6 +24,8 @@ var exempt = map[string]string{
 	"GET /assets/":             "NHS.UK icons, no personal data",
 	"GET /healthz":             "liveness for a load balancer: says the process serves HTTP; no database, no personal data",
 	"GET /readyz":              "readiness for a load balancer: a read and a heartbeat write, answered ready or not ready; no personal data",
+	"GET /audit/checkpoint":    "the audit log's latest signed checkpoint for outside witnesses: a tree size, a root hash and a signature; no personal data",
+	"GET /audit/consistency":   "a consistency proof between two tree sizes of the audit log: hashes only; no personal data",
 	"GET /signin":              "the sign-in form",
 	"POST /signin":             "password check: audited by accounts as sign-in",
 	"GET /signin/enrol":        "own MFA enrolment: no one else's data",

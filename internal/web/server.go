@@ -18,6 +18,7 @@ import (
 
 	"hearth"
 	"hearth/internal/accounts"
+	"hearth/internal/audit"
 	"hearth/internal/breakglass"
 	"hearth/internal/care"
 	"hearth/internal/consent"
@@ -65,6 +66,7 @@ type Deps struct {
 	FHIR       *fhir.Server // the person's copy of everything is the API's own mapping
 	Imports    *imports.Service
 	Keys       *idempotency.Keys
+	Audit      *audit.Log // the signed checkpoints and consistency proofs, served to outside witnesses
 	// Ready reports whether the database answers a read and accepts a
 	// write, for /readyz (store.DB.Ready).
 	Ready func(context.Context) error
@@ -162,6 +164,7 @@ func (s *Server) registerRoutes() {
 	s.mux.Handle("GET /assets/", http.StripPrefix("/assets/", staticHandler(assets)))
 
 	s.healthRoutes()
+	s.auditRoutes()
 	s.handle("GET", "/signin", Public, s.signInPage)
 	s.handle("POST", "/signin", Public, s.signIn)
 	s.handle("GET", "/signin/enrol", Public, s.enrolPage)
