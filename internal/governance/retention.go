@@ -795,6 +795,9 @@ func hashRecord(sc *door.Scope, personID string) (string, int, error) {
 			}
 			fmt.Fprintf(h, "%s\x00", t.table)
 			for i, v := range vals {
+				if cols[i] == "disposed_at" {
+					continue // the step itself, not the record
+				}
 				fmt.Fprintf(h, "%s=%s\x00", cols[i], canonical(v))
 			}
 			fmt.Fprint(h, "\n")
