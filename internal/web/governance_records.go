@@ -66,7 +66,9 @@ type incidentsView struct {
 }
 
 // Chosen reports whether the form had the person ticked.
-func (v incidentsView) Chosen(id string) bool { return v.Form != nil && slices.Contains(v.Form["person"], id) }
+func (v incidentsView) Chosen(id string) bool {
+	return v.Form != nil && slices.Contains(v.Form["person"], id)
+}
 
 func (s *Server) incidentsPage(w http.ResponseWriter, r *http.Request, c *call) error {
 	return s.showIncidents(w, r, c, http.StatusOK, nil, nil)
@@ -311,7 +313,9 @@ type policiesView struct {
 }
 
 // Ticked reports whether the add form had the technology ticked.
-func (v policiesView) Ticked(id string) bool { return v.Form != nil && slices.Contains(v.Form["technology"], id) }
+func (v policiesView) Ticked(id string) bool {
+	return v.Form != nil && slices.Contains(v.Form["technology"], id)
+}
 
 func (s *Server) policiesPage(w http.ResponseWriter, r *http.Request, c *call) error {
 	return s.showPolicies(w, r, c, http.StatusOK, nil, policiesView{})
