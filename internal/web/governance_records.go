@@ -390,7 +390,7 @@ func (s *Server) breachPortalRoutes() {
 		return
 	}
 	ui := &portalUI{s: s, pages: map[string]*template.Template{}}
-	for _, name := range []string{"breaches", "breach"} {
+	for _, name := range []string{"breaches", "breach", "message"} {
 		t, err := template.New("portal_layout.html").Funcs(funcs).ParseFS(templateFiles,
 			"templates/portal_layout.html", "templates/partials.html", "templates/portal_"+name+".html")
 		if err != nil {
