@@ -110,7 +110,7 @@ func (e Evidence) Lines() []Item {
 		{"Last restore test passed", e.RestoreTest.Words()},
 		{"Access reviews (emergency access, last 12 months)", e.AccessReviews()},
 		{"Training compliance (staff current in every module the register needs)", e.Training()},
-		{"Open incidents", fmt.Sprintf("%d, of which %d are personal data breaches (%d overdue for reporting to the ICO)",
+		{"Open incidents", fmt.Sprintf("%d open; personal data breaches among them: %d (overdue for reporting to the ICO: %d)",
 			e.OpenIncidents, e.OpenBreaches, e.OverdueBreaches)},
 		{"Policies overdue for review", fmt.Sprint(e.PoliciesOverdue)},
 	}

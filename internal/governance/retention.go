@@ -592,9 +592,16 @@ func (s *Service) ApproveDisposal(ctx context.Context, actor door.Actor, id stri
 		}
 		now := sc.Now()
 		d.ApprovedBy, d.ApprovedAt, d.RestoreUntil, d.ContentHash, d.RowCount = actor.Name, now, now.Add(RestorePeriod), hash, n
-		if _, err := sc.Exec(`UPDATE disposals SET approved_by = ?, approved_at = ?, restore_until = ?, content_hash = ?, row_count = ?
-			WHERE id = ? AND approved_at IS NULL`, actor.ID, now, d.RestoreUntil, hash, n, id); err != nil {
+		// The condition makes a second, concurrent approval change nothing.
+		res, err := sc.Exec(`UPDATE disposals SET approved_by = ?, approved_at = ?, restore_until = ?, content_hash = ?, row_count = ?
+			WHERE id = ? AND approved_at IS NULL AND cancelled_at IS NULL`, actor.ID, now, d.RestoreUntil, hash, n, id)
+		if err != nil {
 			return fmt.Errorf("governance: approve disposal: %w", err)
+		}
+		if changed, err := res.RowsAffected(); err != nil {
+			return err
+		} else if changed == 0 {
+			return hearth.Errorf(hearth.KindConflict, "This disposal has just been approved or cancelled by someone else")
 		}
 		if _, err := sc.Exec(`UPDATE people SET disposed_at = ? WHERE id = ?`, now, d.PersonID); err != nil {
 			return fmt.Errorf("governance: hide disposed record: %w", err)

@@ -20,6 +20,10 @@ import (
 // affected the person with their letter. The rules are in
 // internal/governance; these pages only translate.
 
+// time24 shows a moment in UK time with a 24-hour clock ("3 March 2026 at
+// 14:05"), as the governance pages and their PDFs do.
+func init() { funcs["time24"] = governance.UKDateTime }
+
 func (s *Server) governanceRecordsRoutes() {
 	if s.Governance == nil {
 		return
