@@ -7,6 +7,8 @@ import (
 	"hearth"
 	"hearth/internal/audit"
 	"hearth/internal/governance"
+	"hearth/internal/people"
+	"hearth/internal/tech"
 )
 
 func TestAPolicyFallsOverdueAfterItsReviewDateAndAReviewSetsTheNext(t *testing.T) {
@@ -97,5 +99,55 @@ func TestTheEvidenceReportReadsLiveFigures(t *testing.T) {
 	}
 	if pdf, err := e.PDF(); err != nil || len(pdf) < 1000 {
 		t.Errorf("PDF: %d bytes, %v", len(pdf), err)
+	}
+}
+
+// bedSensor is a technology in the register that needs training.
+func bedSensor(t *testing.T, in *inspection) tech.Technology {
+	t.Helper()
+	d := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	bed, err := in.Tech.Save(in.Ctx, in.Manager.Actor, tech.Technology{Name: "BedSense", Supplier: "Sensa Ltd", Kind: tech.KindSafety,
+		Surveillance: true, SurveillanceType: "bed-sensor", IntendedUse: "Alert night staff when someone at risk of falls gets out of bed",
+		Evidence: tech.Evidence{Summary: "Two small studies", Quality: "moderate", Date: d, Reviewer: "Dr Lee", Tier: "C"},
+		DTAC:     tech.Assessment{Date: d, Outcome: tech.OutcomePass}, DPIA: tech.Assessment{Date: d, Outcome: tech.OutcomePass, Reference: "DPIA-7"},
+		EHIA: tech.Assessment{Date: d, Outcome: tech.OutcomePassActions}, Coproduction: tech.Coproduction{Who: "Residents' forum", Date: d},
+		ApprovedServiceTypes: []string{people.CareHome}, PolicyReference: "POL-12", PolicyReviewMonths: 12,
+		TrainingModule: "BedSense safe use", RefresherMonths: 12, Contingency: "Return to hourly checks agreed with the person",
+		Status: tech.StatusApproved, Measures: []tech.Measure{{Name: "Falls", Unit: "falls a month", Min: 0, Max: 100}}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bed
+}
+
+func TestTrainingComplianceCountsStaffCurrentInEveryModuleAndAPolicyNamesItsTechnologies(t *testing.T) {
+	in := newInspection(t)
+	bed := bedSensor(t, in)
+	p, err := in.Governance.AddPolicy(in.Ctx, in.IG.Actor, governance.NewPolicy{Title: "Night monitoring", Version: "1.0", Owner: "Registered manager",
+		ReviewMonths: 12, TechnologyIDs: []string{bed.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := in.Governance.Policies(in.Ctx, in.Manager.Actor)
+	if err != nil || len(pg.Policies) != 1 || pg.Policies[0].TechnologyNames() != "BedSense" || pg.Policies[0].ID != p.ID {
+		t.Fatalf("the register: %+v %v", pg, err)
+	}
+	for _, who := range []string{in.Manager.ID, in.Carer.ID} {
+		if _, err := in.Tech.RecordTraining(in.Ctx, in.Manager.Actor, tech.NewTraining{UserID: who, Module: "BedSense safe use", CompletedOn: "2026-02-01"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e, err := in.Governance.Evidence(in.Ctx, in.IG.Actor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Five active staff (manager, carer, other carer, Elm Court's manager,
+	// the lead); two are current.
+	if e.StaffNeeding != 5 || e.StaffTrained != 2 || e.Training() != "2 of 5 (40%)" {
+		t.Errorf("training compliance: %d of %d, %q", e.StaffTrained, e.StaffNeeding, e.Training())
+	}
+	in.Clock.Set(time.Date(2027, 2, 2, 10, 0, 0, 0, time.UTC)) // the training has expired
+	if e, err = in.Governance.Evidence(in.Ctx, in.IG.Actor); err != nil || e.StaffTrained != 0 {
+		t.Errorf("after expiry: %d trained (%v)", e.StaffTrained, err)
 	}
 }
