@@ -48,7 +48,7 @@ func (s *Scope) loadFacts(actor Actor, req Request) (access.Facts, error) {
 		}
 		// A record disposed of under the retention schedule is hidden from
 		// everyone until it is restored or purged (internal/governance,
-		// disposal.go): it is not there.
+		// retention.go): it is not there.
 		f.Exists, f.CareEnded = err == nil && disposed == 0, ended == 1
 	} else if location != "" {
 		var n int
@@ -313,7 +313,7 @@ func (e Excluded) Has(id string) bool { return slices.Contains(e.ids, id) }
 func (s *Scope) Reach(personCol, locationCol string) (string, []any) {
 	cond, args := s.reach(personCol, locationCol)
 	// A record disposed of under the retention schedule is in no one's
-	// reach until it is restored (internal/governance, disposal.go).
+	// reach until it is restored (internal/governance, retention.go).
 	return `(` + cond + ` AND ` + personCol + ` NOT IN (SELECT id FROM people WHERE disposed_at IS NOT NULL))`, args
 }
 
