@@ -106,7 +106,8 @@ var roles = [roleCount]RoleInfo{
 		ViewPerson, ReadRecord, WriteRecord, WritePlan, ReadMedicines, AdministerMedicines, ManageMedicines,
 		ReadConsent, RecordConsent, ReadTechUse, RecordTechUse, OperateTechUse, ReadAccessLog, ManagePeople,
 		BreakGlass, ManageTechRegister, ViewGovernance, ReviewWithheld, ListPeople, RaiseConcern, ManageConcerns,
-		WithholdItem, ManageCorrections, ExportRecord, SendMessage, ManageTraining, GiveFeedback, ManageLocations, ManageStaff)},
+		WithholdItem, ManageCorrections, ExportRecord, SendMessage, ManageTraining, GiveFeedback, ManageLocations, ManageStaff,
+		ManageIncidents, ManageRetention, ManagePolicies)},
 	// The information governance lead sees who has accessed records,
 	// reviews break-glass and withheld items, grants inspectors their
 	// time-limited read-only access, and records, reviews and ends the
@@ -114,7 +115,7 @@ var roles = [roleCount]RoleInfo{
 	// information, but does not read care records.
 	IGLead: {Name: "ig_lead", Title: "Information governance lead", LocationWide: true, Permissions: perms(
 		ViewPerson, ReadAccessLog, ReadConsent, ReviewBreakGlass, ViewGovernance, ReviewWithheld, ManageTechRegister, ListPeople,
-		RaiseConcern, ExportRecord, ManageInspections, GiveFeedback, ManageAgreements)},
+		RaiseConcern, ExportRecord, ManageInspections, GiveFeedback, ManageAgreements, ManageIncidents, ManageRetention, ManagePolicies)},
 	// Separation of duties: the administrator manages accounts. Care-record
 	// permissions count only through a care-team assignment, never a
 	// location, so an administrator off every care team reads nothing.
@@ -198,6 +199,9 @@ const (
 	ManageLocations   // open, rename and close locations
 	ManageStaff       // invite staff, change their role and locations, record a leaver, ask for and approve an MFA reset
 	ImportRecords     // import people, staff and care teams from a file
+	ManageIncidents   // record incidents and personal data breaches and take them to closure
+	ManageRetention   // the retention schedule, legal holds, and disposal (asked for by one senior account, approved by another)
+	ManagePolicies    // the policies register
 	actionCount
 )
 
@@ -208,6 +212,7 @@ var actionNames = [actionCount]string{
 	"contribute", "review-withheld", "raise-concern", "manage-concerns", "withhold-item", "manage-corrections",
 	"export-record", "send-message", "list-people", "manage-training", "manage-accounts", "review-break-glass", "manage-tech-register",
 	"view-governance", "manage-inspections", "give-feedback", "manage-agreements", "manage-locations", "manage-staff", "import-records",
+	"manage-incidents", "manage-retention", "manage-policies",
 }
 
 func (a Action) String() string {

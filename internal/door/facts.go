@@ -39,13 +39,17 @@ func (s *Scope) loadFacts(actor Actor, req Request) (access.Facts, error) {
 			s.facts[key] = f
 			return f, nil
 		}
-		var ended int
-		err := tx.QueryRow(ctx, `SELECT location_id, CASE WHEN ended_at IS NULL THEN 0 ELSE 1 END FROM people WHERE id = ?`+s.personLock(req),
-			req.PersonID).Scan(&location, &ended)
+		var ended, disposed int
+		err := tx.QueryRow(ctx, `SELECT location_id, CASE WHEN ended_at IS NULL THEN 0 ELSE 1 END,
+			CASE WHEN disposed_at IS NULL THEN 0 ELSE 1 END FROM people WHERE id = ?`+s.personLock(req),
+			req.PersonID).Scan(&location, &ended, &disposed)
 		if err != nil && !isNoRows(err) {
 			return f, fmt.Errorf("door: load person: %w", err)
 		}
-		f.Exists, f.CareEnded = err == nil, ended == 1
+		// A record disposed of under the retention schedule is hidden from
+		// everyone until it is restored or purged (internal/governance,
+		// retention.go): it is not there.
+		f.Exists, f.CareEnded = err == nil && disposed == 0, ended == 1
 	} else if location != "" {
 		var n int
 		if hearth.ValidID(location) {
@@ -307,6 +311,13 @@ func (e Excluded) Has(id string) bool { return slices.Contains(e.ids, id) }
 // rows the actor may not see are never read; each row kept is then decided
 // (Filter) and audited.
 func (s *Scope) Reach(personCol, locationCol string) (string, []any) {
+	cond, args := s.reach(personCol, locationCol)
+	// A record disposed of under the retention schedule is in no one's
+	// reach until it is restored (internal/governance, retention.go).
+	return `(` + cond + ` AND ` + personCol + ` NOT IN (SELECT id FROM people WHERE disposed_at IS NOT NULL))`, args
+}
+
+func (s *Scope) reach(personCol, locationCol string) (string, []any) {
 	a, now := s.actor, s.now
 	switch a.Kind {
 	case access.KindStaff:

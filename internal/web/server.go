@@ -186,6 +186,7 @@ func (s *Server) registerRoutes() {
 	s.careObsRoutes()
 	s.techRoutes()
 	s.inspectionRoutes()
+	s.governanceRecordsRoutes()
 	s.passkeyRoutes()
 	s.partnerRoutes()
 	s.setupRoutes()
