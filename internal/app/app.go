@@ -183,7 +183,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Care.WithAccounts(a.Accounts).WithTech(a.Tech)
 	a.Portal = portal.New(a.Door, portal.Deps{Accounts: a.Accounts, Care: a.Care, Consent: a.Consent, Tech: a.Tech, Log: cfg.Log})
 	a.Door.AddSource(a.Portal)
-	a.Governance = governance.New(a.Door, cfg.InspectionMax)
+	a.Governance = governance.New(a.Door, cfg.InspectionMax).WithWitness(a.Audit.LatestWitnessed)
 	a.Partners = partners.New(a.Door, partners.Config{ExportLifetime: cfg.ExportLifetime, Log: cfg.Log})
 	a.Door.AddSource(a.Partners)
 	fhirBase, tokenURL := cfg.FHIRBase, ""

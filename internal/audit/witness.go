@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -337,4 +339,28 @@ func (v *verifyRun) finishWitnessed() {
 		"the witness file holds a signed checkpoint for %d events with root %s (line %d), but %s: "+
 			"events %d to %d were removed and the log was rolled back after that checkpoint was witnessed",
 		w.Tree.N, shortHash(w.Tree.Hash), w.Line, has, v.next, w.Tree.N-1)})
+}
+
+// LatestWitnessed is the size of the largest checkpoint the witness file
+// holds and when the database signed it (zero with ok false when nothing
+// has been witnessed yet), for the evidence report.
+func (l *Log) LatestWitnessed(ctx context.Context) (size int64, signedAt time.Time, ok bool, err error) {
+	if l.witness == nil {
+		return 0, time.Time{}, false, nil
+	}
+	ws, err := l.witness.Read(l.keys.Verifiers())
+	if errors.Is(err, ErrNoWitness) || (err == nil && len(ws) == 0) {
+		return 0, time.Time{}, false, nil
+	}
+	if err != nil {
+		return 0, time.Time{}, false, err
+	}
+	for _, w := range ws {
+		size = max(size, w.Tree.N)
+	}
+	var at sql.NullTime
+	if err := l.db.QueryRow(ctx, `SELECT created_at FROM audit_checkpoints WHERE tree_size = ?`, size).Scan(&at); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, time.Time{}, false, fmt.Errorf("audit: when the witnessed checkpoint was signed: %w", err)
+	}
+	return size, at.Time, true, nil
 }

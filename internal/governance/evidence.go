@@ -6,9 +6,11 @@ package governance
 // each figure is read from the database at that moment, and where nothing
 // has happened yet it says "never" rather than leave a gap.
 //
-// The audit actions it reads (backup, backup-verify, audit-verify,
-// checkpoint-witnessed) are written by the parts of Hearth that do those
-// things, as audit events with outcome success.
+// The audit actions it reads (backup, backup-verify, audit-verify) are
+// written by the parts of Hearth that do those things, as audit events
+// with outcome success. The last witnessed checkpoint is read from the
+// witness file itself (Service.WithWitness): an event for each would need
+// sealing, which makes a new checkpoint to witness, for ever.
 
 import (
 	"context"
@@ -25,10 +27,9 @@ import (
 
 // The audit actions the report reads.
 const (
-	ActionBackup        = "backup"
-	ActionBackupVerify  = "backup-verify"
-	ActionAuditVerify   = "audit-verify"
-	ActionCheckpointWit = "checkpoint-witnessed"
+	ActionBackup       = "backup"
+	ActionBackupVerify = "backup-verify"
+	ActionAuditVerify  = "audit-verify"
 )
 
 // LastEvent is the latest successful event of an action, or none.
@@ -150,7 +151,7 @@ func (s *Service) Evidence(ctx context.Context, actor door.Actor) (Evidence, err
 		for _, l := range []struct {
 			action string
 			into   *LastEvent
-		}{{ActionAuditVerify, &e.AuditVerified}, {ActionCheckpointWit, &e.Witnessed}, {ActionBackup, &e.Backup}, {ActionBackupVerify, &e.RestoreTest}} {
+		}{{ActionAuditVerify, &e.AuditVerified}, {ActionBackup, &e.Backup}, {ActionBackupVerify, &e.RestoreTest}} {
 			var at sql.NullTime
 			var detail sql.NullString
 			err := sc.QueryRow(`SELECT at, detail FROM audit_events WHERE action = ? AND outcome = ? ORDER BY at DESC, id DESC LIMIT 1`,
@@ -159,6 +160,15 @@ func (s *Service) Evidence(ctx context.Context, actor door.Actor) (Evidence, err
 				return fmt.Errorf("governance: last %s: %w", l.action, err)
 			}
 			*l.into = LastEvent{At: at.Time, Detail: detail.String}
+		}
+		if s.witnessed != nil {
+			size, at, ok, err := s.witnessed(ctx)
+			if err != nil {
+				// A witness file that is not this log's is itself a finding.
+				e.Witnessed = LastEvent{Detail: err.Error()}
+			} else if ok {
+				e.Witnessed = LastEvent{At: at, Detail: fmt.Sprintf("a signed checkpoint of %d events", size)}
+			}
 		}
 		since := now.AddDate(-1, 0, 0)
 		if err := sc.QueryRow(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN reviewed_at IS NOT NULL THEN 1 ELSE 0 END), 0),

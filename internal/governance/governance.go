@@ -22,6 +22,7 @@
 package governance
 
 import (
+	"context"
 	"time"
 
 	"hearth/internal/door"
@@ -38,8 +39,20 @@ const MinInspection = time.Hour
 
 // Service grants, lists and ends inspection grants.
 type Service struct {
-	door *door.Door
-	max  time.Duration
+	door      *door.Door
+	max       time.Duration
+	witnessed Witnessed // nil: no witness file is configured
+}
+
+// Witnessed reports the largest checkpoint the audit log's witness file
+// holds and when it was signed (audit.Log.LatestWitnessed).
+type Witnessed func(ctx context.Context) (size int64, signedAt time.Time, ok bool, err error)
+
+// WithWitness lets the evidence report say when a checkpoint was last
+// witnessed, read from the witness file itself rather than from an event.
+func (s *Service) WithWitness(w Witnessed) *Service {
+	s.witnessed = w
+	return s
 }
 
 // New returns the service; maxInspection zero means DefaultMaxInspection.

@@ -1,6 +1,7 @@
 package governance_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -66,11 +67,16 @@ func TestTheEvidenceReportReadsLiveFigures(t *testing.T) {
 	if e.Backup.Words() != "never" || e.RestoreTest.Words() != "never" || e.AuditVerified.Words() != "never" || e.Witnessed.Words() != "never" {
 		t.Errorf("nothing has happened yet, but: %+v", e)
 	}
-	for _, action := range []string{"backup", "backup-verify", "audit-verify", "checkpoint-witnessed"} {
+	for _, action := range []string{"backup", "backup-verify", "audit-verify"} {
 		if _, err := in.Audit.AppendNow(in.Ctx, audit.Event{At: in.Clock.Now(), ActorName: "operator", ActorKind: "operator", Action: action,
 			Outcome: audit.OutcomeSuccess}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// The witnessed checkpoint is read from the witness file, not from an
+	// event: sealing writes one there.
+	if _, err := in.Audit.Seal(in.Ctx); err != nil {
+		t.Fatal(err)
 	}
 	// A failed backup later does not count as the last backup.
 	in.Clock.Advance(time.Hour)
@@ -90,6 +96,9 @@ func TestTheEvidenceReportReadsLiveFigures(t *testing.T) {
 		if got != "3 March 2026 at 10:00" {
 			t.Errorf("last %s: %q", name, got)
 		}
+	}
+	if !strings.HasPrefix(e.Witnessed.Detail, "a signed checkpoint of ") {
+		t.Errorf("the witnessed checkpoint: %q", e.Witnessed.Detail)
 	}
 	if e.OpenIncidents != 1 || e.OpenBreaches != 1 || e.OverdueBreaches != 0 {
 		t.Errorf("incidents: %d open, %d breaches, %d overdue", e.OpenIncidents, e.OpenBreaches, e.OverdueBreaches)
