@@ -238,7 +238,7 @@ func (s *Server) techFeedback(w http.ResponseWriter, r *http.Request, c *call) e
 }
 
 func (s *Server) techOutcomes(w http.ResponseWriter, r *http.Request, c *call) error {
-	rep, err := s.Tech.Outcomes(r.Context(), c.actor, r.PathValue("id"))
+	rep, err := s.Tech.OutcomesFor(r.Context(), c.actor, tech.OutcomeQuery{TechnologyID: r.PathValue("id"), LocationID: r.URL.Query().Get("location")})
 	if err != nil {
 		return err
 	}
