@@ -87,6 +87,13 @@ type Use struct {
 	StateText     string // "Stopped: consent was withdrawn on 4 March 2026"
 	Basis         consent.Basis
 	ReviewOverdue bool
+	// The register's side (lapses.go): how the register entry no longer
+	// supports the use, whether that stopped it, whether anyone who works
+	// with the person is trained to operate it, and whether the reader is.
+	Lapses             []Lapse
+	RegisterStopped    bool
+	NoOneTrained       bool
+	YourTrainingLapsed bool
 }
 
 // Live reports whether the use may go on now.
@@ -384,7 +391,7 @@ func (s *Service) settle(ctx context.Context, sc *door.Scope, u *Use) error {
 		if b.AskPerson {
 			u.StateText = "In use: the person may now be able to decide for themselves, so ask them"
 		}
-		return nil
+		return s.settleRegister(sc, u, now)
 	}
 	why := b.Reason
 	if why == "" {

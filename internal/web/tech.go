@@ -181,6 +181,7 @@ func techFromForm(r *http.Request) tech.Technology {
 	t.Coproduction = tech.Coproduction{Who: f.Get("coproduction_who"), Date: tech.ParseDay(f.Get("coproduction_date"))}
 	t.ApprovedLocations, t.ApprovedServiceTypes = f["approved_locations"], f["approved_service_types"]
 	t.PolicyReference, t.PolicyReviewMonths = f.Get("policy_reference"), num("policy_review_months")
+	t.PolicyReviewed = tech.ParseDay(f.Get("policy_reviewed"))
 	t.TrainingModule, t.RefresherMonths = f.Get("training_module"), num("refresher_months")
 	t.Contingency, t.Status, t.EvaluationPlan = f.Get("contingency"), f.Get("status"), f.Get("evaluation_plan")
 	t.Measures = parseMeasureLines(f.Get("measures"))
