@@ -416,11 +416,11 @@ func TestTheBlanketReportFlagsAShareOfALocationAndCopiedReasons(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Flags) != 1 || rep.Flags[0].Using != 2 || rep.Flags[0].People != 2 || len(rep.Similar) != 1 {
+	if len(rep.Lines) != 1 || rep.Lines[0].Using != 2 || rep.Lines[0].People != 2 || rep.Lines[0].NearIdentical != 2 || !rep.Lines[0].Flagged {
 		t.Fatalf("report = %+v", rep)
 	}
-	if rep.Similar[0].First != "a person" || rep.Similar[0].Reason != "" {
-		t.Errorf("the IG lead, who may not read technology records, sees names: %+v", rep.Similar[0])
+	if len(rep.Lines[0].Uses) != 0 || rep.Lines[0].Unseen != 2 {
+		t.Errorf("the IG lead, who may not read technology records, sees uses: %+v", rep.Lines[0])
 	}
 }
 

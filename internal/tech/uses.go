@@ -43,6 +43,9 @@ type Record struct {
 	RelationalCare   string `json:"relational_care,omitempty"`
 	// The less restrictive alternatives considered.
 	Alternatives string `json:"alternatives"`
+	// What is specific to this person, required when the reason is
+	// nearly the same as others' at the location (blanket.go).
+	Specific string `json:"specific,omitempty"`
 }
 
 // NewUse is a technology use as typed on the form.
@@ -177,6 +180,9 @@ func (s *Service) CreateUse(ctx context.Context, actor door.Actor, personID stri
 		}
 		person, t, loc, err := s.prepare(ctx, sc, actor, personID, &n, "")
 		if err != nil {
+			return err
+		}
+		if err := s.blanketCheck(sc, person, t, loc, &n); err != nil {
 			return err
 		}
 		now := sc.Now()

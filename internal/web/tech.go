@@ -313,6 +313,7 @@ type techField struct {
 // technology and the review date) and what principles 1 and 6 add.
 var useFields = [][3]string{
 	{"reason", "2. Why it is being used for this person", "Reason"},
+	{"specific", "What is specific to this person (you will be asked for this when the reason is nearly the same as others' at this location)", "What is specific to this person"},
 	{"when_how", "3. When and how it will be used", "When and how"},
 	{"information_given", "4. The information given to them and their family or carers", "Information given"},
 	{"information_format", "4. In what format", "Information format"},
@@ -382,7 +383,8 @@ func useFromForm(r *http.Request) tech.NewUse {
 		Record: tech.Record{Reason: f.Get("reason"), WhenHow: f.Get("when_how"), InformationGiven: f.Get("information_given"),
 			InformationFormat: f.Get("information_format"), DecisionProcess: f.Get("decision_process"), DataUse: f.Get("data_use"),
 			ReviewPlan: f.Get("review_plan"), Withdrawal: f.Get("withdrawal"), Rights: f.Get("rights"),
-			SafetyAssessment: f.Get("safety_assessment"), RelationalCare: f.Get("relational_care"), Alternatives: f.Get("alternatives")}}
+			SafetyAssessment: f.Get("safety_assessment"), RelationalCare: f.Get("relational_care"), Alternatives: f.Get("alternatives"),
+			Specific: f.Get("specific")}}
 }
 
 // techPersonRetry re-shows the person's technology page with the form as

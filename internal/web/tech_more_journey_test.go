@@ -365,9 +365,11 @@ func groupRows(t *testing.T, b *browsertest.Browser) map[string]string {
 
 // The blanket-use report: two of the three people at Rowan House have the
 // bed sensor, with reasons that differ only in case and punctuation. The
-// report flags the setting with its numbers and the pair of reasons; at a
-// share of 90% the setting is no longer flagged.
-func TestJourneyTheBlanketReportFlagsASettingWhereMostPeopleHaveItAndCopiedReasons(t *testing.T) {
+// report shows one line for BedSense at Rowan House, with its share, the
+// count of nearly identical reasons and a link to each use, which leads to
+// the person's use record; at a share of 90% the line is still flagged,
+// for its copied reasons.
+func TestJourneyTheBlanketReportShowsOneLinePerTechnologyAndLocationLinkingEachUse(t *testing.T) {
 	s, bed := techScenario(t)
 	bob := s.Person(s.Manager, s.Home, "Bob", "Price", "")
 	s.Person(s.Manager, s.Home, "Cat", "Hill", "")
@@ -377,21 +379,25 @@ func TestJourneyTheBlanketReportFlagsASettingWhereMostPeopleHaveItAndCopiedReaso
 	b := techBrowser(t, s, s.Manager)
 	b.Go("/governance/technology")
 	b.Click("a[href='/governance/technology-blanket']")
-	techSee(b, "Possible blanket use of technology", "This report flags a technology used for 50% or more of the people at a location")
-	if got := b.Text("[data-testid=blanket-flags]"); got != "BedSense at Rowan House: 2 of 3 people" {
-		t.Errorf("the settings flagged read %q", got)
+	techSee(b, "Possible blanket use of technology", "it is flagged when 50% or more of the people there use it")
+	got := b.Text("[data-testid=blanket-line]")
+	for _, want := range []string{"BedSense", "at Rowan House", "Flagged", "2 of 3 (67%)", "Ann Jones (reason nearly identical)", "Bob Price (reason nearly identical)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the line reads %q, want %q", got, want)
+		}
 	}
-	if got := b.Text("[data-testid=similar-reasons]"); !strings.Contains(got, "BedSense: Ann Jones and Bob Price") ||
-		!strings.Contains(got, "Risk of falls at night when getting up.") {
-		t.Errorf("the nearly identical reasons read %q", got)
-	}
-	techFitsPhone(t, b, "the blanket-use report", "[data-testid=blanket-flags]", "[data-testid=similar-reasons]", "#share")
+	techFitsPhone(t, b, "the blanket-use report", "[data-testid=blanket-lines]", "#share")
 
 	b.Fill("#share", "90")
 	b.Click("form[action='/governance/technology-blanket'] button")
-	b.MustSee("This report flags a technology used for 90% or more")
-	if got := b.Text("[data-testid=blanket-flags]"); got != "None flagged." {
-		t.Errorf("at 90%% the settings flagged read %q", got)
+	b.MustSee("it is flagged when 90% or more")
+	if got := b.Text("[data-testid=blanket-line]"); !strings.Contains(got, "Flagged") {
+		t.Errorf("copied reasons are not flagged at 90%%: %q", got)
+	}
+	b.Click("[data-testid=blanket-line] a.nhsuk-link")
+	b.MustSee("Risk of falls at night when getting up.")
+	if !strings.Contains(b.URL(), "/people/"+s.Ann.ID+"/technology/uses/") {
+		t.Errorf("the link leads to %s", b.URL())
 	}
 }
 
