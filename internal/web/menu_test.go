@@ -21,7 +21,7 @@ func TestTheMenuOffersThePagesEachRoleCanUse(t *testing.T) {
 		want string
 	}{
 		{s.Carer, "Your people, My shift"},
-		{s.Manager, "Your people, Admit someone, My shift, Technology, Concerns, Training, Corrections, Withheld items, Locations, Staff"},
+		{s.Manager, "Your people, Needs attention, Admit someone, My shift, Technology, Concerns, Training, Corrections, Withheld items, Locations, Staff"},
 		{ig, "Your people, Technology, Break-glass reviews, Withheld items, Inspections, Data-sharing agreements"},
 		{admin, "Your people, Partner systems, Locations, Staff, Import"},
 		{inspector, "Inspection"},
