@@ -268,15 +268,25 @@ type List struct {
 // now or (from, at non-zero) for a past period of the dashboard.
 func (s *Service) People(ctx context.Context, actor door.Actor, key, locationID string, from, at time.Time) (List, error) {
 	var l List
-	src, ok := s.source(key)
-	if !ok {
-		return l, hearth.NotFound("That list")
-	}
-	if locationID != "" && !hearth.ValidID(locationID) {
-		return l, hearth.Invalid("Location", "Choose a location from the list")
-	}
-	l.Source = src
 	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		// The door first: even a list that does not exist is asked for
+		// through it, and audited.
+		src, ok := s.source(key)
+		only := ""
+		if hearth.ValidID(locationID) {
+			only = locationID // only that location's people are read
+		}
+		o, err := s.open(sc, []Source{src}[:boolInt(ok)], "needs attention: "+src.Title, only)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return hearth.NotFound("That list")
+		}
+		if locationID != "" && !hearth.ValidID(locationID) {
+			return hearth.Invalid("Location", "Choose a location from the list")
+		}
+		l.Source = src
 		if at.IsZero() || at.After(sc.Now()) {
 			at = sc.Now()
 		}
@@ -284,10 +294,6 @@ func (s *Service) People(ctx context.Context, actor door.Actor, key, locationID 
 			from = windowStart(src, at)
 		}
 		l.From, l.At = from, at
-		o, err := s.open(sc, []Source{src}, "needs attention: "+src.Title, locationID)
-		if err != nil {
-			return err
-		}
 		locs, err := people.ListLocations(sc)
 		if err != nil {
 			return err
@@ -308,9 +314,12 @@ func (s *Service) People(ctx context.Context, actor door.Actor, key, locationID 
 		}
 		idx := map[string]int{}
 		for _, it := range items {
+			c := o.byID[it.PersonID]
+			if locationID != "" && c.location != locationID {
+				continue
+			}
 			i, seen := idx[it.PersonID]
 			if !seen {
-				c := o.byID[it.PersonID]
 				i = len(l.People)
 				idx[it.PersonID] = i
 				l.People = append(l.People, Person{ID: c.id, Name: c.name, Location: names[c.location]})
@@ -321,6 +330,13 @@ func (s *Service) People(ctx context.Context, actor door.Actor, key, locationID 
 		return nil
 	})
 	return l, err
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (s *Service) source(key string) (Source, bool) {
