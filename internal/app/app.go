@@ -15,6 +15,7 @@ import (
 
 	"hearth"
 	"hearth/internal/accounts"
+	"hearth/internal/attention"
 	"hearth/internal/audit"
 	"hearth/internal/breakglass"
 	"hearth/internal/care"
@@ -96,6 +97,7 @@ type App struct {
 	Tech       *tech.Service
 	Portal     *portal.Service
 	Governance *governance.Service
+	Attention  *attention.Service
 	Partners   *partners.Service
 	Keys       *idempotency.Keys
 	Secrets    *secrets.Keyring
@@ -184,6 +186,14 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Portal = portal.New(a.Door, portal.Deps{Accounts: a.Accounts, Care: a.Care, Consent: a.Consent, Tech: a.Tech, Log: cfg.Log})
 	a.Door.AddSource(a.Portal)
 	a.Governance = governance.New(a.Door, cfg.InspectionMax).WithWitness(a.Audit.LatestWitnessed)
+	// Needs attention and the quality dashboard: one line per package
+	// that owns figures (docs/governance.md, "Adding a figure").
+	a.Attention = attention.New(a.Door)
+	a.Attention.Add(a.Care.AttentionSources()...)
+	a.Attention.Add(a.Consent.AttentionSources()...)
+	a.Attention.Add(a.Tech.AttentionSources()...)
+	a.Attention.Add(a.Portal.AttentionSources()...)
+	a.Attention.Add(a.BreakGlass.AttentionSources()...)
 	a.Partners = partners.New(a.Door, partners.Config{ExportLifetime: cfg.ExportLifetime, Log: cfg.Log})
 	a.Door.AddSource(a.Partners)
 	fhirBase, tokenURL := cfg.FHIRBase, ""
@@ -203,7 +213,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Keys = idempotency.New(db, cfg.Clock)
 	ready := func(ctx context.Context) error { return db.Ready(ctx, cfg.Clock()) }
 	a.Web, err = web.New(web.Deps{Accounts: a.Accounts, People: a.People, BreakGlass: a.BreakGlass, Care: a.Care, Consent: a.Consent, Tech: a.Tech,
-		Portal: a.Portal, Governance: a.Governance, Partners: a.Partners, FHIR: a.FHIR, Imports: a.Imports, Keys: a.Keys, Audit: a.Audit, Ready: ready, Clock: cfg.Clock, Log: cfg.Log},
+		Portal: a.Portal, Governance: a.Governance, Partners: a.Partners, FHIR: a.FHIR, Imports: a.Imports, Keys: a.Keys, Attention: a.Attention, Audit: a.Audit, Ready: ready, Clock: cfg.Clock, Log: cfg.Log},
 		web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout})
 	if err != nil {
 		db.Close()

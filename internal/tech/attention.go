@@ -41,7 +41,7 @@ func (s *Service) AttentionIn(sc *door.Scope, personIDs []string) ([]Use, error)
 			if err := s.settle(sc.Context(), sc, &uses[i]); err != nil {
 				return nil, err
 			}
-			if uses[i].State == UseStopped || (uses[i].State == UseActive && uses[i].ReviewOverdue) {
+			if uses[i].NeedsAttention() {
 				out = append(out, uses[i])
 			}
 		}

@@ -166,14 +166,16 @@ type Technology struct {
 	ApprovedServiceTypes []string     `json:"approved_service_types"`
 	PolicyReference      string       `json:"policy_reference"`
 	PolicyReviewMonths   int          `json:"policy_review_months"`
-	TrainingModule       string       `json:"training_module"`
-	RefresherMonths      int          `json:"refresher_months"`
-	Contingency          string       `json:"contingency"`
-	Status               string       `json:"status"`
-	EvaluationPlan       string       `json:"evaluation_plan,omitempty"`
-	Measures             []Measure    `json:"measures"`
-	UpdatedAt            time.Time    `json:"updated_at"`
-	UpdatedBy            string       `json:"updated_by"`
+	PolicyReviewed       time.Time    `json:"policy_reviewed,omitzero"` // when the policy was last reviewed
+
+	TrainingModule  string    `json:"training_module"`
+	RefresherMonths int       `json:"refresher_months"`
+	Contingency     string    `json:"contingency"`
+	Status          string    `json:"status"`
+	EvaluationPlan  string    `json:"evaluation_plan,omitempty"`
+	Measures        []Measure `json:"measures"`
+	UpdatedAt       time.Time `json:"updated_at"`
+	UpdatedBy       string    `json:"updated_by"`
 }
 
 // Safety reports whether this is a safety or monitoring technology, or

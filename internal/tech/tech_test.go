@@ -416,11 +416,11 @@ func TestTheBlanketReportFlagsAShareOfALocationAndCopiedReasons(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Flags) != 1 || rep.Flags[0].Using != 2 || rep.Flags[0].People != 2 || len(rep.Similar) != 1 {
+	if len(rep.Lines) != 1 || rep.Lines[0].Using != 2 || rep.Lines[0].People != 2 || rep.Lines[0].NearIdentical != 2 || !rep.Lines[0].Flagged {
 		t.Fatalf("report = %+v", rep)
 	}
-	if rep.Similar[0].First != "a person" || rep.Similar[0].Reason != "" {
-		t.Errorf("the IG lead, who may not read technology records, sees names: %+v", rep.Similar[0])
+	if len(rep.Lines[0].Uses) != 0 || rep.Lines[0].Unseen != 2 {
+		t.Errorf("the IG lead, who may not read technology records, sees uses: %+v", rep.Lines[0])
 	}
 }
 
@@ -430,7 +430,9 @@ func TestTheOutcomeReportSuppressesGroupsOfFewerThanFive(t *testing.T) {
 	for i, name := range []string{"Ann2", "Bea", "Cal", "Dot", "Eve", "Fay"} {
 		p := f.Person(f.Manager, f.Home, name, "Test", "")
 		f.consent(p, f.Bed)
-		u, err := f.Tech.CreateUse(f.Ctx, f.Manager.Actor, p.ID, validUse(f.Bed.ID))
+		n := validUse(f.Bed.ID)
+		n.Specific = name + " is the only one here who gets up alone at night" // the reason is the fixture's, shared
+		u, err := f.Tech.CreateUse(f.Ctx, f.Manager.Actor, p.ID, n)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -463,13 +465,19 @@ func TestTheOutcomeReportSuppressesGroupsOfFewerThanFive(t *testing.T) {
 			male = &rep.Rows[i]
 		}
 	}
-	if female == nil || female.Suppressed || female.People != 5 || female.Measures[1].Mean != 4 {
+	// Six people: a man alone is hidden, and so are the five women, or
+	// Overall minus the women would give him back (complementary
+	// suppression); Overall itself is shown.
+	if female == nil || !female.Suppressed || female.People != 0 {
 		t.Fatalf("female group = %+v", female)
+	}
+	if rep.PeopleSuppressed || rep.People != 6 || rep.Overall[1].Suppressed || rep.Overall[1].Mean != 4 {
+		t.Fatalf("overall = %d %+v", rep.People, rep.Overall)
 	}
 	if male == nil || !male.Suppressed || male.People != 0 || male.Measures != nil {
 		t.Fatalf("a group of one is shown: %+v", male)
 	}
-	if rep.Flagged != 1 || len(rep.Attention) != 1 || rep.Attention[0] != all[0].FullName() {
+	if rep.Flagged != 0 || !rep.FlaggedFew || len(rep.Attention) != 1 || rep.Attention[0] != all[0].FullName() {
 		t.Fatalf("attention = %d %v", rep.Flagged, rep.Attention)
 	}
 	if err := f.Tech.RecordProfile(f.Ctx, f.Manager.Actor, all[0].ID, map[string]string{"sex": "unknown"}); !strings.Contains(problems(err), "prefer not to say") {

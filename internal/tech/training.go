@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"hearth"
@@ -184,4 +185,29 @@ func trainingGate(sc *door.Scope, actor door.Actor, t Technology, now time.Time)
 		return hearth.Errorf(hearth.KindForbidden, "You need current training in %q to record or operate %s: your training expired on %s", t.TrainingModule, t.Name, UKDay(latest.Time))
 	}
 	return nil
+}
+
+// Due lists each member of staff's latest training in each module that has
+// expired or expires within 30 days of now, soonest first.
+func (pg TrainingPage) Due(now time.Time) []Training {
+	latest := map[string]Training{}
+	var keys []string
+	for _, t := range pg.Records {
+		k := t.UserID + "|" + t.Module
+		if cur, ok := latest[k]; !ok || t.ExpiresOn.After(cur.ExpiresOn) {
+			if !ok {
+				keys = append(keys, k)
+			}
+			latest[k] = t
+		}
+	}
+	soon := day(now).AddDate(0, 0, 30)
+	var out []Training
+	for _, k := range keys {
+		if t := latest[k]; !t.ExpiresOn.After(soon) {
+			out = append(out, t)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ExpiresOn.Before(out[j].ExpiresOn) })
+	return out
 }

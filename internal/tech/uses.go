@@ -43,6 +43,9 @@ type Record struct {
 	RelationalCare   string `json:"relational_care,omitempty"`
 	// The less restrictive alternatives considered.
 	Alternatives string `json:"alternatives"`
+	// What is specific to this person, required when the reason is
+	// nearly the same as others' at the location (blanket.go).
+	Specific string `json:"specific,omitempty"`
 }
 
 // NewUse is a technology use as typed on the form.
@@ -87,6 +90,13 @@ type Use struct {
 	StateText     string // "Stopped: consent was withdrawn on 4 March 2026"
 	Basis         consent.Basis
 	ReviewOverdue bool
+	// The register's side (lapses.go): how the register entry no longer
+	// supports the use, whether that stopped it, whether anyone who works
+	// with the person is trained to operate it, and whether the reader is.
+	Lapses             []Lapse
+	RegisterStopped    bool
+	NoOneTrained       bool
+	YourTrainingLapsed bool
 }
 
 // Live reports whether the use may go on now.
@@ -170,6 +180,9 @@ func (s *Service) CreateUse(ctx context.Context, actor door.Actor, personID stri
 		}
 		person, t, loc, err := s.prepare(ctx, sc, actor, personID, &n, "")
 		if err != nil {
+			return err
+		}
+		if err := s.blanketCheck(sc, person, t, loc, &n); err != nil {
 			return err
 		}
 		now := sc.Now()
@@ -384,7 +397,7 @@ func (s *Service) settle(ctx context.Context, sc *door.Scope, u *Use) error {
 		if b.AskPerson {
 			u.StateText = "In use: the person may now be able to decide for themselves, so ask them"
 		}
-		return nil
+		return s.settleRegister(sc, u, now)
 	}
 	why := b.Reason
 	if why == "" {

@@ -67,10 +67,12 @@ func (s *Service) VisitLocationUse(sc *door.Scope, personID string) (VisitLocati
 		}
 		why := ""
 		switch {
-		case !u.Live():
+		case !u.Live() && !u.RegisterStopped:
 			why = fmt.Sprintf("the use of %s is %s", t.Name, lowerFirst(u.StateText))
 		case t.Usable(loc) != nil:
 			why = strings.TrimSuffix(problemText(t.Usable(loc)), ".")
+		case !u.Live():
+			why = fmt.Sprintf("the use of %s is %s", t.Name, lowerFirst(u.StateText))
 		case u.NextReview.Before(today):
 			why = fmt.Sprintf("the use of %s was due for review on %s and has not been reviewed", t.Name, UKDay(u.NextReview))
 		default:

@@ -21,7 +21,7 @@ func TestTheMenuOffersThePagesEachRoleCanUse(t *testing.T) {
 		want string
 	}{
 		{s.Carer, "Your people, My shift"},
-		{s.Manager, "Your people, Admit someone, My shift, Technology, Concerns, Training, Corrections, Withheld items, Incidents, Retention, Policies, Evidence report, Locations, Staff"},
+		{s.Manager, "Your people, Needs attention, Admit someone, My shift, Technology, Concerns, Training, Corrections, Withheld items, Incidents, Retention, Policies, Evidence report, Locations, Staff"},
 		{ig, "Your people, Technology, Break-glass reviews, Withheld items, Inspections, Data-sharing agreements, Incidents, Retention, Policies, Evidence report"},
 		{admin, "Your people, Partner systems, Locations, Staff, Import"},
 		{inspector, "Inspection"},

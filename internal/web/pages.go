@@ -24,6 +24,9 @@ type homeView struct {
 	Ended     bool
 	Locations []people.Location // to filter by
 	Searched  bool
+	// Attention: the reader's landing page is Needs attention (registered
+	// managers and nurses), linked at the top.
+	Attention bool
 }
 
 const peoplePage = 20
@@ -38,6 +41,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, c *call) error {
 	q := r.URL.Query()
 	v := homeView{Query: strings.TrimSpace(q.Get("q")), Location: q.Get("location"), Ended: q.Get("ended") == "yes"}
 	v.Searched = v.Query != "" || v.Location != "" || v.Ended
+	v.Attention = landsOnAttention(c.actor.Role)
 	res, err := s.People.Search(r.Context(), c.actor, people.Query{Text: v.Query, LocationID: v.Location, IncludeEnded: v.Ended,
 		Offset: pageOffset(r, "page", peoplePage), Limit: peoplePage})
 	if err != nil {

@@ -187,6 +187,9 @@ func menuFor(u accounts.User) []menuLink {
 	}
 	perms := u.Role.Info().Permissions
 	links := []menuLink{{"Your people", "/"}}
+	if landsOnAttention(u.Role) {
+		links = append(links, menuLink{"Needs attention", "/attention"})
+	}
 	for _, l := range []struct {
 		action access.Action
 		link   menuLink

@@ -18,6 +18,7 @@ import (
 
 	"hearth"
 	"hearth/internal/accounts"
+	"hearth/internal/attention"
 	"hearth/internal/audit"
 	"hearth/internal/breakglass"
 	"hearth/internal/care"
@@ -62,6 +63,7 @@ type Deps struct {
 	Tech       *tech.Service
 	Portal     *portal.Service
 	Governance *governance.Service
+	Attention  *attention.Service // Needs attention and the quality dashboard
 	Partners   *partners.Service
 	FHIR       *fhir.Server // the person's copy of everything is the API's own mapping
 	Imports    *imports.Service
@@ -192,6 +194,7 @@ func (s *Server) registerRoutes() {
 	s.setupRoutes()
 	s.admissionRoutes()
 	s.importRoutes()
+	s.attentionRoutes()
 }
 
 // staticHandler serves embedded assets with long caching: their names change

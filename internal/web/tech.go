@@ -181,6 +181,7 @@ func techFromForm(r *http.Request) tech.Technology {
 	t.Coproduction = tech.Coproduction{Who: f.Get("coproduction_who"), Date: tech.ParseDay(f.Get("coproduction_date"))}
 	t.ApprovedLocations, t.ApprovedServiceTypes = f["approved_locations"], f["approved_service_types"]
 	t.PolicyReference, t.PolicyReviewMonths = f.Get("policy_reference"), num("policy_review_months")
+	t.PolicyReviewed = tech.ParseDay(f.Get("policy_reviewed"))
 	t.TrainingModule, t.RefresherMonths = f.Get("training_module"), num("refresher_months")
 	t.Contingency, t.Status, t.EvaluationPlan = f.Get("contingency"), f.Get("status"), f.Get("evaluation_plan")
 	t.Measures = parseMeasureLines(f.Get("measures"))
@@ -238,7 +239,7 @@ func (s *Server) techFeedback(w http.ResponseWriter, r *http.Request, c *call) e
 }
 
 func (s *Server) techOutcomes(w http.ResponseWriter, r *http.Request, c *call) error {
-	rep, err := s.Tech.Outcomes(r.Context(), c.actor, r.PathValue("id"))
+	rep, err := s.Tech.OutcomesFor(r.Context(), c.actor, tech.OutcomeQuery{TechnologyID: r.PathValue("id"), LocationID: r.URL.Query().Get("location")})
 	if err != nil {
 		return err
 	}
@@ -312,6 +313,7 @@ type techField struct {
 // technology and the review date) and what principles 1 and 6 add.
 var useFields = [][3]string{
 	{"reason", "2. Why it is being used for this person", "Reason"},
+	{"specific", "What is specific to this person (you will be asked for this when the reason is nearly the same as others' at this location)", "What is specific to this person"},
 	{"when_how", "3. When and how it will be used", "When and how"},
 	{"information_given", "4. The information given to them and their family or carers", "Information given"},
 	{"information_format", "4. In what format", "Information format"},
@@ -381,7 +383,8 @@ func useFromForm(r *http.Request) tech.NewUse {
 		Record: tech.Record{Reason: f.Get("reason"), WhenHow: f.Get("when_how"), InformationGiven: f.Get("information_given"),
 			InformationFormat: f.Get("information_format"), DecisionProcess: f.Get("decision_process"), DataUse: f.Get("data_use"),
 			ReviewPlan: f.Get("review_plan"), Withdrawal: f.Get("withdrawal"), Rights: f.Get("rights"),
-			SafetyAssessment: f.Get("safety_assessment"), RelationalCare: f.Get("relational_care"), Alternatives: f.Get("alternatives")}}
+			SafetyAssessment: f.Get("safety_assessment"), RelationalCare: f.Get("relational_care"), Alternatives: f.Get("alternatives"),
+			Specific: f.Get("specific")}}
 }
 
 // techPersonRetry re-shows the person's technology page with the form as

@@ -289,11 +289,13 @@ func consentFor(p people.Person, t tech.Technology) consent.NewConsent {
 }
 
 // The outcomes report by protected characteristic: six people use the bed
-// sensor, five women and one man. The women's group shows its size and
-// average experience score; the man's group of one shows neither; the
-// person with a recorded history of trauma is named under "Needs
-// attention". The table reads at phone width.
-func TestJourneyTheOutcomesReportShowsAGroupOfFiveAndHidesAGroupOfOne(t *testing.T) {
+// sensor, five women and one man. The man's group of one shows neither its
+// size nor its score; nor does the women's group, since "Overall" (6
+// people, 3.5) minus the women (5 people, 4) would give the man's score of
+// 1 back (issue 14). Overall is shown; the person with a recorded history
+// of trauma is named under "Needs attention" without a count from fewer
+// than five. The table reads at phone width.
+func TestJourneyTheOutcomesReportHidesAGroupOfOneAndTheGroupThatWouldGiveItAway(t *testing.T) {
 	s, bed := techScenario(t)
 	var flagged string
 	for i, name := range []string{"Bea", "Cal", "Dot", "Eve", "Fay", "Gus"} {
@@ -320,23 +322,23 @@ func TestJourneyTheOutcomesReportShowsAGroupOfFiveAndHidesAGroupOfOne(t *testing
 	b := techBrowser(t, s, s.Manager)
 	b.Go("/governance/technology/" + bed.ID)
 	b.Click("a[href='/governance/technology/" + bed.ID + "/outcomes']")
-	techSee(b, "Outcomes report", "6 people have used it. Groups of fewer than 5 people are not shown, so no one can be picked out.")
+	techSee(b, "Outcomes report", "6 people have used it.", "No figure here comes from fewer than 5 people")
 	if got := b.Text("[data-testid=overall]"); !strings.Contains(got, "Experience: average 3.5 (6 records)") {
 		t.Errorf("overall reads %q", got)
 	}
-	if got := b.Text("[data-testid=attention]"); !strings.Contains(got, "1 person using it has a recorded history of trauma or paranoia") || !strings.Contains(got, flagged) {
+	if got := b.Text("[data-testid=attention]"); !strings.Contains(got, "Fewer than 5 people using it have a recorded history of trauma or paranoia") || !strings.Contains(got, flagged) {
 		t.Errorf("the attention flag reads %q", got)
 	}
 	rows := groupRows(t, b)
 	female, male := rows["Sex|Female"], rows["Sex|Male"]
-	if female != "5|Experience: 4" {
-		t.Errorf("the women's group shows %q, want 5 people and an average of 4", female)
+	if male != "Not shown|Not shown" {
+		t.Errorf("the group of one man shows %q, want 'Not shown'", male)
 	}
-	if male != "Fewer than 5|Not shown" {
-		t.Errorf("the group of one man shows %q, want 'Fewer than 5' and 'Not shown'", male)
+	if female != "Not shown|Not shown" {
+		t.Errorf("the women's group shows %q: with Overall it gives the man's score away", female)
 	}
-	if strings.Contains(b.Text("[data-testid=groups]"), "Experience: 1") {
-		t.Error("the man's own score can be read from the report")
+	if strings.Contains(b.Text("[data-testid=groups]"), "Experience: 1") || strings.Contains(b.Text("[data-testid=groups]"), "Experience: 4") {
+		t.Error("the man's own score can be read or worked out from the report")
 	}
 	techFitsPhone(t, b, "the outcomes report", "[data-testid=groups]", "[data-testid=attention]")
 }
@@ -363,9 +365,11 @@ func groupRows(t *testing.T, b *browsertest.Browser) map[string]string {
 
 // The blanket-use report: two of the three people at Rowan House have the
 // bed sensor, with reasons that differ only in case and punctuation. The
-// report flags the setting with its numbers and the pair of reasons; at a
-// share of 90% the setting is no longer flagged.
-func TestJourneyTheBlanketReportFlagsASettingWhereMostPeopleHaveItAndCopiedReasons(t *testing.T) {
+// report shows one line for BedSense at Rowan House, with its share, the
+// count of nearly identical reasons and a link to each use, which leads to
+// the person's use record; at a share of 90% the line is still flagged,
+// for its copied reasons.
+func TestJourneyTheBlanketReportShowsOneLinePerTechnologyAndLocationLinkingEachUse(t *testing.T) {
 	s, bed := techScenario(t)
 	bob := s.Person(s.Manager, s.Home, "Bob", "Price", "")
 	s.Person(s.Manager, s.Home, "Cat", "Hill", "")
@@ -375,21 +379,25 @@ func TestJourneyTheBlanketReportFlagsASettingWhereMostPeopleHaveItAndCopiedReaso
 	b := techBrowser(t, s, s.Manager)
 	b.Go("/governance/technology")
 	b.Click("a[href='/governance/technology-blanket']")
-	techSee(b, "Possible blanket use of technology", "This report flags a technology used for 50% or more of the people at a location")
-	if got := b.Text("[data-testid=blanket-flags]"); got != "BedSense at Rowan House: 2 of 3 people" {
-		t.Errorf("the settings flagged read %q", got)
+	techSee(b, "Possible blanket use of technology", "it is flagged when 50% or more of the people there use it")
+	got := b.Text("[data-testid=blanket-line]")
+	for _, want := range []string{"BedSense", "at Rowan House", "Flagged", "2 of 3 (67%)", "Ann Jones (reason nearly identical)", "Bob Price (reason nearly identical)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the line reads %q, want %q", got, want)
+		}
 	}
-	if got := b.Text("[data-testid=similar-reasons]"); !strings.Contains(got, "BedSense: Ann Jones and Bob Price") ||
-		!strings.Contains(got, "Risk of falls at night when getting up.") {
-		t.Errorf("the nearly identical reasons read %q", got)
-	}
-	techFitsPhone(t, b, "the blanket-use report", "[data-testid=blanket-flags]", "[data-testid=similar-reasons]", "#share")
+	techFitsPhone(t, b, "the blanket-use report", "[data-testid=blanket-lines]", "#share")
 
 	b.Fill("#share", "90")
 	b.Click("form[action='/governance/technology-blanket'] button")
-	b.MustSee("This report flags a technology used for 90% or more")
-	if got := b.Text("[data-testid=blanket-flags]"); got != "None flagged." {
-		t.Errorf("at 90%% the settings flagged read %q", got)
+	b.MustSee("it is flagged when 90% or more")
+	if got := b.Text("[data-testid=blanket-line]"); !strings.Contains(got, "Flagged") {
+		t.Errorf("copied reasons are not flagged at 90%%: %q", got)
+	}
+	b.Click("[data-testid=blanket-line] a.nhsuk-link")
+	b.MustSee("Risk of falls at night when getting up.")
+	if !strings.Contains(b.URL(), "/people/"+s.Ann.ID+"/technology/uses/") {
+		t.Errorf("the link leads to %s", b.URL())
 	}
 }
 
