@@ -9,6 +9,7 @@ import (
 	"hearth/internal/access"
 	"hearth/internal/attention"
 	"hearth/internal/chart"
+	"hearth/internal/governance"
 	"hearth/internal/tech"
 )
 
@@ -33,6 +34,12 @@ type attentionView struct {
 	Groups   []attentionGroup
 	Training []tech.Training // staff training expired or due within 30 days (ManageTraining)
 	Today    time.Time
+
+	// For the provider as a whole, from the governance records; each is
+	// empty for a reader who may not see it.
+	Incidents []governance.Incident  // open, breaches overdue for reporting first
+	Policies  []governance.Policy    // overdue for review
+	Due       []governance.DueRecord // records due for retention review
 }
 
 // Link is where a figure's number leads: its people, at one location or
@@ -66,6 +73,15 @@ func (s *Server) attentionPage(w http.ResponseWriter, r *http.Request, c *call) 
 			return err
 		}
 		v.Training = pg.Due(s.Clock())
+	}
+	if _, v.Incidents, err = s.Governance.OpenIncidents(r.Context(), c.actor); err != nil {
+		return err
+	}
+	if _, v.Policies, err = s.Governance.OverduePolicies(r.Context(), c.actor); err != nil {
+		return err
+	}
+	if _, v.Due, err = s.Governance.DueForReview(r.Context(), c.actor); err != nil {
+		return err
 	}
 	s.render(w, r, c, http.StatusOK, "attention", "Needs attention", v)
 	return nil

@@ -12,6 +12,7 @@ import (
 	"hearth/internal/apptest"
 	"hearth/internal/care"
 	"hearth/internal/consent"
+	"hearth/internal/governance"
 	"hearth/internal/people"
 	"hearth/internal/tech"
 )
@@ -206,5 +207,39 @@ func TestTheQualityDashboardShowsEachFigureOverTimeWithItsNumbersAndPeople(t *te
 	}
 	if r := c.Get("/governance/quality?by=month"); !strings.Contains(r.Body, "March 2026") {
 		t.Error("the monthly dashboard does not show March 2026")
+	}
+}
+
+// The governance records reach Needs attention: an open breach overdue for
+// reporting and a policy past its review, for the manager who may see
+// them, and not for a nurse, who may not.
+func TestNeedsAttentionShowsOpenIncidentsAndOverduePoliciesToThoseWhoManageThem(t *testing.T) {
+	a := attentionScenario(t)
+	now := a.Clock.Now()
+	if _, err := a.Governance.RecordIncident(a.Ctx, a.Manager.Actor, governance.NewIncident{Kind: governance.KindBreach, Severity: "moderate",
+		Summary: "Care plan emailed to the wrong family", WhatHappened: "A care plan was emailed to another family.",
+		ImmediateAction: "Asked them to delete it.", OccurredAt: now.Add(-80 * time.Hour), AwareAt: now.Add(-75 * time.Hour),
+		PersonIDs: []string{a.Ann.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Governance.AddPolicy(a.Ctx, a.Manager.Actor, governance.NewPolicy{Title: "Night monitoring", Version: "2.0",
+		Owner: "Registered manager", ReviewMonths: 12, NextReview: now}); err != nil {
+		t.Fatal(err)
+	}
+	a.Clock.Advance(3 * 24 * time.Hour) // the review day passes
+	srv := a.Server()
+	c := a.Client(srv.URL)
+	c.SignIn(a.Manager)
+	page := c.Get("/attention").Body
+	for _, want := range []string{"For the provider", "Care plan emailed to the wrong family", "Overdue for reporting to the ICO",
+		"Night monitoring", "review was due on " + now.In(london(t)).Format("2 January 2006")} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the manager's Needs attention does not say %q", want)
+		}
+	}
+	n := a.Client(srv.URL)
+	n.SignIn(a.Nurse)
+	if page := n.Get("/attention").Body; strings.Contains(page, "Care plan emailed") || strings.Contains(page, "Night monitoring") {
+		t.Error("a nurse's Needs attention shows the provider's incidents or policies")
 	}
 }
