@@ -39,11 +39,14 @@ func drink(t *testing.T, s *apptest.Scenario, ml string, at time.Time) care.Obse
 func TestAFluidAmountMustBeMoreThanNothingAndAtMostFiveLitresAndBadInputChangesNothing(t *testing.T) {
 	s := apptest.NewScenario(t)
 	cases := []struct{ name, amount, want string }{
-		{"a negative amount", "-200", "Amount must be more than 0 ml"},
-		{"nothing at all", "0", "Amount must be more than 0 ml"},
-		{"an implausible amount over 5 litres", "5001", "Amount must be 5000 ml or less"},
-		{"not a number", "a cup", "Amount must be a whole number ml"},
-		{"left empty", "", "Enter the amount"},
+		// Worded as the NHS.UK design system words number errors, with
+		// the unit spelled out (issue 15).
+		{"a negative amount", "-200", "Amount must be between 1 and 5000 millilitres"},
+		{"nothing at all", "0", "Amount must be between 1 and 5000 millilitres"},
+		{"an implausible amount over 5 litres", "5001", "Amount must be between 1 and 5000 millilitres"},
+		{"not a number", "a cup", "Enter amount in millilitres as a whole number"},
+		{"a decimal", "150.5", "Enter amount in millilitres as a whole number"},
+		{"left empty", "", "Enter the amount in millilitres"},
 	}
 	for _, c := range cases {
 		_, err := s.Care.Record(s.Ctx, s.Carer.Actor, s.Ann.ID, care.ObsInput{Kind: care.FluidIn, Amount: c.amount})

@@ -441,3 +441,13 @@ const (
 	permissionsPolicy     = "geolocation=(), camera=(), microphone=(), payment=()"
 	geolocationSelfPolicy = "geolocation=(self), camera=(), microphone=(), payment=()"
 )
+
+// TimeField is the field whose problem the "When" boxes of form show:
+// "Time" on the form that was refused, none on the others, so a wrong time
+// on the meal form is not shown against every form on the page.
+func (v obsView) TimeField(form string) string {
+	if v.Open == form {
+		return "Time"
+	}
+	return ""
+}
