@@ -81,7 +81,7 @@ func twoDigits(n int) string {
 
 // dateInput is what the "dateTime" partial draws: the boxes for one field.
 type dateInput struct {
-	ID, Name, Label, Hint, Error    string
+	ID, Name, Label, Hint, Error   string
 	Day, Month, Year, Hour, Minute string
 	Date, Time                     bool // which boxes
 }
