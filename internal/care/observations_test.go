@@ -298,7 +298,7 @@ func TestTheFluidsCheckTimeAndTheVisitGraceAreConfigurable(t *testing.T) {
 		t.Fatal(err)
 	}
 	al, err := s.Care.Alerts(s.Ctx, s.Carer.Actor, s.Ann.ID)
-	if err != nil || len(al) != 1 || al[0].Kind != care.AlertFluidsLow || !strings.Contains(al[0].Detail, "by 10:00am") {
+	if err != nil || len(al) != 1 || al[0].Kind != care.AlertFluidsLow || !strings.Contains(al[0].Detail, "by 10:00") {
 		t.Errorf("at 10:00 with a 10:00 check time: %+v %v", al, err)
 	}
 	start := time.Date(2026, 3, 3, 8, 30, 0, 0, time.UTC)

@@ -86,7 +86,7 @@ func (s *Server) showObservations(w http.ResponseWriter, r *http.Request, c *cal
 			VitalsPager:  newPager(r, "vitals", pg.VitalsOffset, care.ObsPageSize, len(pg.Vitals), pg.VitalsTotal, "vital signs reading", "vital signs readings"),
 			FallsPager:   newPager(r, "falls", pg.FallsOffset, care.ObsPageSize, len(pg.Falls), pg.FallsTotal, "fall", "falls"),
 			WeightsPager: newPager(r, "weights", pg.WeightsOffset, care.ObsPageSize, len(pg.WeightReadings), pg.WeightsTotal, "weight", "weights"),
-			Now:          pg.Now.In(london).Format("2006-01-02T15:04"), CheckAt: strings.ToLower(check.Format("3:04pm"))}})
+			Now:          pg.Now.In(london).Format("2006-01-02T15:04"), CheckAt: check.Format("15:04")}})
 	return nil
 }
 

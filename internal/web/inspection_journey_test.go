@@ -49,7 +49,7 @@ func TestJourneyAnInspectionGrantedUsedAndEndedEarly(t *testing.T) {
 	// What was chosen and typed is kept; only the end changes.
 	lead.Run(chromedp.SetValue(chromedp.CSS("#end_date"), "2026-03-05"))
 	lead.Click("#grant-inspection")
-	lead.MustSee("Active until 5 March 2026 at 10:00am")
+	lead.MustSee("Active until 5 March 2026 at 10:00")
 	lead.MustSee("Kim Osei: CQC inspection of Rowan House")
 
 	inspector := browsertest.New(t)
@@ -65,7 +65,7 @@ func TestJourneyAnInspectionGrantedUsedAndEndedEarly(t *testing.T) {
 	inspector.Click("#confirm-code")
 	inspector.MustSee("Save your recovery codes")
 	inspector.Click("#continue")
-	inspector.MustSee("Read-only inspection access until 5 March 2026 at 10:00am")
+	inspector.MustSee("Read-only inspection access until 5 March 2026 at 10:00")
 	inspector.MustSee("You cannot change anything")
 	if got := inspector.Text("[data-testid=people]"); !strings.Contains(got, "Ann Jones") {
 		t.Fatalf("the inspector's people: %q", got)
