@@ -496,3 +496,4 @@ func TestNumbersAreShownAsPeopleReadThem(t *testing.T) {
 		t.Errorf("units: %q", got)
 	}
 }
+
