@@ -496,4 +496,3 @@ func TestNumbersAreShownAsPeopleReadThem(t *testing.T) {
 		t.Errorf("units: %q", got)
 	}
 }
-

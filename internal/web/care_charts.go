@@ -185,7 +185,7 @@ func (v medicinesView) DosesChart() template.HTML {
 		if corrected[d.ID] {
 			continue
 		}
-		i := int(today.Sub(ukDayOf(d.At)).Hours()/24+0.5)
+		i := int(today.Sub(ukDayOf(d.At)).Hours()/24 + 0.5)
 		i = days - 1 - i
 		if i < 0 || i >= days {
 			continue
