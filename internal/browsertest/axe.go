@@ -169,3 +169,28 @@ func (b *Browser) SaveScreenshot(name string) {
 	}
 	b.Screenshot(filepath.Join(dir, name+".png"))
 }
+
+// SaveScreenshotOf saves a PNG of the element matching selector as name.png
+// in HEARTH_SCREENSHOTS, when it is set.
+func (b *Browser) SaveScreenshotOf(selector, name string) {
+	b.t.Helper()
+	dir := os.Getenv("HEARTH_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(filepath.Dir(filepath.Dir(axeDir())), "..", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.fatalf("screenshots: %v", err)
+	}
+	ctx, cancel := b.timeout()
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(selector)))
+	if err != nil {
+		b.fatalf("screenshot of %s: %v", selector, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		b.fatalf("screenshot: %v", err)
+	}
+}
