@@ -622,7 +622,9 @@ func figure(c Chart, svg template.HTML) template.HTML {
 		fmt.Fprintf(&b, `<p class="nhsuk-body-s hearth-chart__description">%s</p>`, esc(d))
 	}
 	fmt.Fprintf(&b, `<div class="hearth-chart__drawing">%s</div>`, svg)
-	b.WriteString(`<div class="hearth-table-scroll hearth-chart__numbers">`)
+	// The table may scroll sideways on a phone: a keyboard must reach it
+	// to scroll it (WCAG 2.1.1), and a screen reader hears what it is.
+	fmt.Fprintf(&b, `<div class="hearth-table-scroll hearth-chart__numbers" tabindex="0" role="region" aria-label="%s">`, esc(c.Title+": the numbers"))
 	b.WriteString(string(c.Table()))
 	b.WriteString(`</div></figure>`)
 	return template.HTML(b.String())
