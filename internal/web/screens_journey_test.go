@@ -52,7 +52,6 @@ func tabTo(t *testing.T, b *browsertest.Browser, selector string, max int) {
 		evalJS[string](t, b, `document.activeElement ? document.activeElement.outerHTML.slice(0, 200) : "nothing"`))
 }
 
-
 // The NHS.UK error pattern, whole: a wrong amount gives "Error:" in the
 // title, a summary that takes the focus and links to the field, the field
 // described by its message and bordered in red, and the message worded as
