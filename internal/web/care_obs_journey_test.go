@@ -162,7 +162,7 @@ func TestJourneyTheCoordinatorSeesAMissedVisitAndMyShiftShowsMyPeopleAndWhatIsDu
 	b2 := browsertest.New(t)
 	b2.Base = b.Base
 	staffSignIn(t, s, b2, s.Carer)
-	b2.Click("a[href='/shift']")
+	clickMenu(t, b2, "/shift")
 	b2.MustSee("My shift")
 	fitsPhone(t, b2, "my shift")
 	people := b2.Text("main")

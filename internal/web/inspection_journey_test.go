@@ -34,7 +34,7 @@ func TestJourneyAnInspectionGrantedUsedAndEndedEarly(t *testing.T) {
 	lead := browsertest.New(t)
 	lead.Base = base
 	staffSignIn(t, s, lead, ig)
-	lead.Click("a[href='/governance/inspections']")
+	clickMenu(t, lead, "/governance/inspections")
 	lead.MustSee("Grant inspection access")
 	lead.MustSee("No inspector has access now")
 	lead.Fill("#inspector", kim.ID)
@@ -70,7 +70,7 @@ func TestJourneyAnInspectionGrantedUsedAndEndedEarly(t *testing.T) {
 	if got := inspector.Text("[data-testid=people]"); !strings.Contains(got, "Ann Jones") {
 		t.Fatalf("the inspector's people: %q", got)
 	}
-	if got := inspector.Text("nav[aria-label=Menu]"); strings.Join(strings.Fields(got), " ") != "Inspection Sign out" {
+	if got := menuText(t, inspector); got != "Inspection Sign out" {
 		t.Errorf("the inspector's menu offers %q", got)
 	}
 

@@ -336,3 +336,25 @@ func TestAnUnknownAddressGetsThePageNotFoundPageInTheLayout(t *testing.T) {
 		t.Errorf("unknown section, signed in: %d\n%s", r.Status, r.Body)
 	}
 }
+
+// clickMenu follows the header menu's link to href as a person would at the
+// browser's width: on a phone the links are behind the "Menu" button, which
+// is opened first; from tablet width they are in a row.
+func clickMenu(t *testing.T, b *browsertest.Browser, href string) {
+	t.Helper()
+	if evalJS[bool](t, b, `getComputedStyle(document.querySelector('.hearth-menu-small')).display !== 'none'`) {
+		if !evalJS[bool](t, b, `document.querySelector('.hearth-menu-small').open`) {
+			b.Click(".hearth-menu-small__toggle")
+		}
+		b.Click(".hearth-menu-small a[href='" + href + "']")
+		return
+	}
+	b.Click(".hearth-menu-wide a[href='" + href + "']")
+}
+
+// menuText is the header menu's words, whichever form it takes at this
+// width.
+func menuText(t *testing.T, b *browsertest.Browser) string {
+	t.Helper()
+	return strings.Join(strings.Fields(evalJS[string](t, b, `document.querySelector('.hearth-menu-small nav').textContent`)), " ")
+}
