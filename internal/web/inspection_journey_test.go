@@ -92,7 +92,7 @@ func TestJourneyAnInspectionGrantedUsedAndEndedEarly(t *testing.T) {
 	inspector.Go("/")
 	inspector.MustSee("Your access has ended")
 
-	lead.Go("/people/" + s.Ann.ID + "/history") // the log has its own page (issue 15)
+	lead.Go("/people/" + s.Ann.ID)
 	history := lead.Text("[data-testid=access-history]")
 	for _, want := range []string{"Kim Osei (Inspector, read-only inspection)", "Allowed: a time-limited, read-only inspection."} {
 		if !strings.Contains(history, want) {

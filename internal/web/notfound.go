@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+
+	"hearth/internal/audit"
 )
 
 // Unknown addresses get the NHS.UK "page not found" page in Hearth's own
@@ -24,4 +26,18 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 func (s *Server) pageNotFound(w http.ResponseWriter, r *http.Request, c *call) error {
 	s.render(w, r, c, http.StatusNotFound, "notfound", "Page not found", map[string]any{"SignedIn": c.signed})
 	return nil
+}
+
+// personPageAccessRows is how much of the access log the person page
+// shows: this visit and the latest few. The whole log has its own paged
+// page (/people/{id}/history), so a phone is not scrolled through twenty
+// rows of it (issue 15: the page was up to 26,000 px tall).
+const personPageAccessRows = 8
+
+// LatestAccess is the start of the access log the person page shows.
+func (v personView) LatestAccess() []audit.Event {
+	if len(v.Access) > personPageAccessRows {
+		return v.Access[:personPageAccessRows]
+	}
+	return v.Access
 }
