@@ -358,3 +358,17 @@ func menuText(t *testing.T, b *browsertest.Browser) string {
 	t.Helper()
 	return strings.Join(strings.Fields(evalJS[string](t, b, `document.querySelector('.hearth-menu-small nav').textContent`)), " ")
 }
+
+// signOut presses Sign out in the header menu, opening the phone's Menu
+// first when that is how the menu is shown.
+func signOut(t *testing.T, b *browsertest.Browser) {
+	t.Helper()
+	if evalJS[bool](t, b, `getComputedStyle(document.querySelector('.hearth-menu-small')).display !== 'none'`) {
+		if !evalJS[bool](t, b, `document.querySelector('.hearth-menu-small').open`) {
+			b.Click(".hearth-menu-small__toggle")
+		}
+		b.Click(".hearth-menu-small button[form=signout]")
+		return
+	}
+	b.Click(".hearth-menu-wide button")
+}
