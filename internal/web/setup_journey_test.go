@@ -176,7 +176,7 @@ func TestJourneyAManagerAdmitsMovesAndEndsCareAndACareWorkerFindsThem(t *testing
 	b := browsertest.New(t)
 	b.Base = srv.URL
 	staffSignIn(t, s, b, s.Manager)
-	b.Click("a.nhsuk-header__navigation-link[href='/people/new']")
+	clickMenu(t, b, "/people/new")
 	b.MustSee("Admit someone")
 	b.Fill("#given_name", "Bryn")
 	b.Fill("#family_name", "Evans")
@@ -340,7 +340,7 @@ func TestJourneyTheAdministratorImportsPeopleFromACSVFile(t *testing.T) {
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
 	staffSignIn(t, s, b, admin)
-	b.Click("a.nhsuk-header__navigation-link[href='/admin/import']")
+	clickMenu(t, b, "/admin/import")
 	b.MustSee("Import records")
 	b.Click("label[for=dry_run]") // untick: import for real
 	b.Run(chromedp.SetUploadFiles("#file", []string{bad}))
