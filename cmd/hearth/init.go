@@ -192,7 +192,7 @@ func initProvider(ctx context.Context, args []string, con console, stdout, stder
 	}
 	link := strings.TrimSuffix(*publicURL, "/") + "/invitation/" + token
 	fmt.Fprintf(stdout, "%s (%s) is the registered manager. Send them this link. It is shown only once, works once and expires on %s:\n\n  %s\n\n",
-		invitation.DisplayName, invitation.Username, invitation.ExpiresAt.In(london()).Format("2 January 2006 at 3:04pm"), link)
+		invitation.DisplayName, invitation.Username, invitation.ExpiresAt.In(london()).Format("2 January 2006 at 15:04"), link)
 	fmt.Fprintln(stdout, "There they choose a password and set up their authenticator app. Start Hearth with: hearth serve")
 	return nil
 }

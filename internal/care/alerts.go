@@ -50,7 +50,7 @@ func ml(n int) string {
 }
 
 func clockTime(t time.Time) string {
-	return strings.ToLower(t.In(ukZone).Format("3:04pm"))
+	return strings.ToLower(t.In(ukZone).Format("15:04"))
 }
 
 // alertsFor computes a person's alerts at now, inside an allowed scope.

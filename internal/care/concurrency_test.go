@@ -316,7 +316,7 @@ func scheduleNow(t *testing.T, s *apptest.Scenario, p people.Person) care.Visit 
 // savedFirst is the conflict a versioned record's losers see: who saved
 // first, and when (UK time).
 func savedFirst(what string, winner apptest.Staff) string {
-	return fmt.Sprintf("Someone else changed this %s since you opened it: %s saved version 2 at 10:00am on 3 March 2026 UK time. "+
+	return fmt.Sprintf("Someone else changed this %s since you opened it: %s saved version 2 at 10:00 on 3 March 2026 UK time. "+
 		"Nothing was saved, and nothing is lost: your text is below. Read their version, then save yours again if it is still right.",
 		what, winner.DisplayName)
 }

@@ -199,27 +199,44 @@ func (s *Service) checkText(p *hearth.Problems, field, value string, max int) {
 }
 
 func parseWhole(p *hearth.Problems, field, value, unit string, min, max int, required bool) (int, bool) {
+	// Worded as the NHS.UK design system words number errors, with the
+	// unit in words: "Enter amount in millilitres as a whole number".
+	words := unitWords(unit)
+	in := ""
+	if words != "" {
+		in = " in " + words
+	}
 	value = strings.TrimSpace(value)
 	if value == "" {
 		if required {
-			p.Add(field, fmt.Sprintf("Enter the %s", strings.ToLower(field)))
+			p.Add(field, fmt.Sprintf("Enter the %s%s", strings.ToLower(field), in))
 		}
 		return 0, false
 	}
 	n, err := strconv.Atoi(value)
 	if err != nil {
-		p.Add(field, fmt.Sprintf("%s must be a whole number%s", field, unit))
+		p.Add(field, fmt.Sprintf("Enter %s%s as a whole number", strings.ToLower(field), in))
 		return 0, false
 	}
-	if n < min {
-		p.Add(field, fmt.Sprintf("%s must be %d%s or more", field, min, unit))
-		return n, false
-	}
-	if n > max {
-		p.Add(field, fmt.Sprintf("%s must be %d%s or less", field, max, unit))
+	if n < min || n > max {
+		p.Add(field, strings.TrimRight(fmt.Sprintf("%s must be between %d and %d %s", field, min, max, words), " "))
 		return n, false
 	}
 	return n, true
+}
+
+// unitWords spells a unit out as a message says it.
+func unitWords(unit string) string {
+	switch u := strings.TrimSpace(unit); u {
+	case "ml":
+		return "millilitres"
+	case "%":
+		return "per cent"
+	case "doses": // "the maximum in 24 hours" says it already
+		return ""
+	default:
+		return u
+	}
 }
 
 // parseTenths reads a decimal such as "62.4" into tenths-based integers
@@ -266,12 +283,7 @@ func (s *Service) validateObs(in ObsInput, now time.Time) (Observation, error) {
 	s.checkText(&p, "What", o.What, maxShort)
 	switch in.Kind {
 	case FluidIn, FluidOut:
-		v := strings.TrimSpace(in.Amount)
-		if n, err := strconv.Atoi(v); err == nil && n <= 0 {
-			p.Add("Amount", "Amount must be more than 0 ml")
-		} else {
-			o.AmountML, _ = parseWhole(&p, "Amount", v, " ml", 1, MaxFluidML, true)
-		}
+		o.AmountML, _ = parseWhole(&p, "Amount", strings.TrimSpace(in.Amount), " ml", 1, MaxFluidML, true)
 	case Food:
 		o.Meal, o.Portion = in.Meal, in.Portion
 		p.Check(validChoice(Meals, in.Meal), "Meal", "Choose which meal")

@@ -39,11 +39,14 @@ func drink(t *testing.T, s *apptest.Scenario, ml string, at time.Time) care.Obse
 func TestAFluidAmountMustBeMoreThanNothingAndAtMostFiveLitresAndBadInputChangesNothing(t *testing.T) {
 	s := apptest.NewScenario(t)
 	cases := []struct{ name, amount, want string }{
-		{"a negative amount", "-200", "Amount must be more than 0 ml"},
-		{"nothing at all", "0", "Amount must be more than 0 ml"},
-		{"an implausible amount over 5 litres", "5001", "Amount must be 5000 ml or less"},
-		{"not a number", "a cup", "Amount must be a whole number ml"},
-		{"left empty", "", "Enter the amount"},
+		// Worded as the NHS.UK design system words number errors, with
+		// the unit spelled out (issue 15).
+		{"a negative amount", "-200", "Amount must be between 1 and 5000 millilitres"},
+		{"nothing at all", "0", "Amount must be between 1 and 5000 millilitres"},
+		{"an implausible amount over 5 litres", "5001", "Amount must be between 1 and 5000 millilitres"},
+		{"not a number", "a cup", "Enter amount in millilitres as a whole number"},
+		{"a decimal", "150.5", "Enter amount in millilitres as a whole number"},
+		{"left empty", "", "Enter the amount in millilitres"},
 	}
 	for _, c := range cases {
 		_, err := s.Care.Record(s.Ctx, s.Carer.Actor, s.Ann.ID, care.ObsInput{Kind: care.FluidIn, Amount: c.amount})
@@ -295,7 +298,7 @@ func TestTheFluidsCheckTimeAndTheVisitGraceAreConfigurable(t *testing.T) {
 		t.Fatal(err)
 	}
 	al, err := s.Care.Alerts(s.Ctx, s.Carer.Actor, s.Ann.ID)
-	if err != nil || len(al) != 1 || al[0].Kind != care.AlertFluidsLow || !strings.Contains(al[0].Detail, "by 10:00am") {
+	if err != nil || len(al) != 1 || al[0].Kind != care.AlertFluidsLow || !strings.Contains(al[0].Detail, "by 10:00") {
 		t.Errorf("at 10:00 with a 10:00 check time: %+v %v", al, err)
 	}
 	start := time.Date(2026, 3, 3, 8, 30, 0, 0, time.UTC)

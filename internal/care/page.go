@@ -194,7 +194,7 @@ func Overdue(reviewOn, now time.Time) bool { return recDay(reviewOn).Before(recT
 func recConflict(what string, latest int, by string, at time.Time) error {
 	return &hearth.Error{Kind: hearth.KindConflict, Message: fmt.Sprintf(
 		"Someone else changed this %s since you opened it: %s saved version %d at %s UK time. Nothing was saved, and nothing is lost: your text is below. Read their version, then save yours again if it is still right.",
-		what, by, latest, at.In(recLondon).Format("3:04pm on 2 January 2006"))}
+		what, by, latest, at.In(recLondon).Format("15:04 on 2 January 2006"))}
 }
 
 // recCheckVersion compares the version a save was based on with the newest.

@@ -3,6 +3,7 @@ package care
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"hearth/internal/access"
@@ -16,6 +17,91 @@ type ShiftPerson struct {
 	Alerts    []Alert
 	Medicines []RoundSlots // doses due, late or missed today
 	MedsShown bool         // the actor may read this person's medicines
+}
+
+// Urgency is how soon something must be done for a person on 'my shift':
+// the page lists the people with the most urgent first.
+type Urgency int
+
+const (
+	UrgencyNone    Urgency = iota // nothing due now
+	UrgencyAlert                  // an alert to look at (fluids low, NEWS2, weight)
+	UrgencyDue                    // a dose due now
+	UrgencyOverdue                // a dose late or missed
+)
+
+// String is the urgency as the page says it.
+func (u Urgency) String() string {
+	switch u {
+	case UrgencyOverdue:
+		return "Overdue"
+	case UrgencyDue:
+		return "Due now"
+	case UrgencyAlert:
+		return "Alert"
+	}
+	return "Nothing due now"
+}
+
+// Urgency is the most urgent thing to do for the person now.
+func (p ShiftPerson) Urgency() Urgency {
+	u := UrgencyNone
+	if len(p.Alerts) > 0 {
+		u = UrgencyAlert
+	}
+	for _, r := range p.Medicines {
+		for _, sl := range r.Slots {
+			switch sl.Status {
+			case SlotLate, SlotMissed:
+				return UrgencyOverdue
+			case SlotDue:
+				u = max(u, UrgencyDue)
+			}
+		}
+	}
+	return u
+}
+
+// firstDue is the time of the person's earliest dose still to give today,
+// to order people of the same urgency; zero when none.
+func (p ShiftPerson) firstDue() time.Time {
+	var first time.Time
+	for _, r := range p.Medicines {
+		for _, sl := range r.Slots {
+			if first.IsZero() || sl.At.Before(first) {
+				first = sl.At
+			}
+		}
+	}
+	return first
+}
+
+// NothingDue reports whether nothing is due for anyone on the shift: no
+// dose due, late or missed, and no alert.
+func (sh Shift) NothingDue() bool {
+	for _, p := range sh.People {
+		if p.Urgency() != UrgencyNone {
+			return false
+		}
+	}
+	return true
+}
+
+// orderByUrgency puts the most urgent first: overdue, due, alerts, then
+// everyone else; within each, the earliest dose first, then by name (the
+// order the people were read in).
+func orderByUrgency(ps []ShiftPerson) {
+	sort.SliceStable(ps, func(i, j int) bool {
+		ui, uj := ps[i].Urgency(), ps[j].Urgency()
+		if ui != uj {
+			return ui > uj
+		}
+		fi, fj := ps[i].firstDue(), ps[j].firstDue()
+		if !fi.Equal(fj) && !fi.IsZero() && !fj.IsZero() {
+			return fi.Before(fj)
+		}
+		return false
+	})
 }
 
 // Shift is a care worker's 'my shift' page: the people on their care team,
@@ -97,6 +183,7 @@ func (s *Service) MyShift(ctx context.Context, actor door.Actor, also ...func(sc
 			}
 			sh.People = append(sh.People, sp)
 		}
+		orderByUrgency(sh.People)
 		if len(allowed) > 0 {
 			for _, fn := range also {
 				if err := fn(sc, allowed); err != nil {

@@ -80,7 +80,7 @@ func TestSchedulingNeedsWritePlanAndACareWorkerOnThePersonsTeam(t *testing.T) {
 		t.Errorf("assigned to someone off the team: %v", err)
 	}
 	_, err = s.Care.ScheduleVisit(s.Ctx, coord.Actor, ed.ID, care.VisitInput{Start: start, End: start.Add(-time.Hour), PlannedMinutes: "3"})
-	for field, want := range map[string]string{"End": "The window must end after it starts", "Planned length": "Planned length must be 5 minutes or more",
+	for field, want := range map[string]string{"End": "The window must end after it starts", "Planned length": "Planned length must be between 5 and 720 minutes",
 		"Tasks": "List at least one task, one a line", "Care worker": "Choose who will visit"} {
 		if got := obsProblem(err, field); got != want {
 			t.Errorf("%s: %q, want %q", field, got, want)

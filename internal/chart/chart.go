@@ -70,6 +70,11 @@ type Chart struct {
 	// Unit follows numbers in the table and labels ("ml", "%"); empty for
 	// counts.
 	Unit string
+	// Zoomed lets the y axis start near the lowest value instead of at
+	// zero, for measures that never come near zero (a weight of 60 to 64
+	// kg drawn from zero is a flat line). The axis is labelled, so the
+	// reader sees where it starts.
+	Zoomed bool
 }
 
 // Line is a line chart: one line per series, over the categories in order.
@@ -146,7 +151,12 @@ type scale struct {
 // for negative values) to a round number above the highest.
 func (c Chart) yScale(stacked bool) scale {
 	lo, hi := 0.0, 0.0
+	first := c.Zoomed
 	see := func(v float64) {
+		if first {
+			lo, hi, first = v, v, false
+			return
+		}
 		lo, hi = math.Min(lo, v), math.Max(hi, v)
 	}
 	for i := range c.Categories {
@@ -612,7 +622,9 @@ func figure(c Chart, svg template.HTML) template.HTML {
 		fmt.Fprintf(&b, `<p class="nhsuk-body-s hearth-chart__description">%s</p>`, esc(d))
 	}
 	fmt.Fprintf(&b, `<div class="hearth-chart__drawing">%s</div>`, svg)
-	b.WriteString(`<div class="hearth-table-scroll hearth-chart__numbers">`)
+	// The table may scroll sideways on a phone: a keyboard must reach it
+	// to scroll it (WCAG 2.1.1), and a screen reader hears what it is.
+	fmt.Fprintf(&b, `<div class="hearth-table-scroll hearth-chart__numbers" tabindex="0" role="region" aria-label="%s">`, esc(c.Title+": the numbers"))
 	b.WriteString(string(c.Table()))
 	b.WriteString(`</div></figure>`)
 	return template.HTML(b.String())

@@ -42,7 +42,7 @@ func TestJourneyBreakGlassFromTheRequestToTheGovernanceReview(t *testing.T) {
 		}
 	}
 
-	b.Click("button.hearth-link-button") // sign out
+	signOut(t, b)
 	staffSignIn(t, s, b, ig)
 	b.Go("/governance/break-glass")
 	b.MustSee("Test other (Care worker) opened Ann Jones's record")

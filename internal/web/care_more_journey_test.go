@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -55,7 +56,10 @@ func TestJourneyASeniorCarerAssessesARiskAndChangesItToVersionTwo(t *testing.T) 
 	b.Click("label[for=involved-person]")
 	b.Click("label[for=involved-family]")
 	b.Fill("#involved_names", "Sue, daughter")
-	b.Run(chromedp.SetValue("#review_on", s.Clock.Now().AddDate(0, 1, 0).Format("2006-01-02")))
+	review := s.Clock.Now().AddDate(0, 1, 0) // typed in the NHS.UK date boxes (issue 15)
+	b.Fill("#review_on_day", strconv.Itoa(review.Day()))
+	b.Fill("#review_on_month", strconv.Itoa(int(review.Month())))
+	b.Fill("#review_on_year", strconv.Itoa(review.Year()))
 	b.Click("#save")
 	b.MustSee("Falls when walking at night")
 	b.MustSee("Version 1, written by Test senior (Senior carer)")
@@ -153,7 +157,10 @@ func TestJourneyASeniorCarerWritesASafetyPlanAndChangesIt(t *testing.T) {
 	b.Fill("#contacts", "Sue (daughter) 07700 900123")
 	b.Fill("#persons_words", "Just give me a minute on my own")
 	b.Click("label[for=involved-person]")
-	b.Run(chromedp.SetValue("#review_on", s.Clock.Now().AddDate(0, 3, 0).Format("2006-01-02")))
+	review := s.Clock.Now().AddDate(0, 3, 0) // typed in the NHS.UK date boxes (issue 15)
+	b.Fill("#review_on_day", strconv.Itoa(review.Day()))
+	b.Fill("#review_on_month", strconv.Itoa(int(review.Month())))
+	b.Fill("#review_on_year", strconv.Itoa(review.Year()))
 	b.Click("#save")
 	b.MustSee("Safety plan")
 	b.MustSee("Version 1, written by Test senior (Senior carer)")

@@ -86,7 +86,7 @@ func (s *Server) showObservations(w http.ResponseWriter, r *http.Request, c *cal
 			VitalsPager:  newPager(r, "vitals", pg.VitalsOffset, care.ObsPageSize, len(pg.Vitals), pg.VitalsTotal, "vital signs reading", "vital signs readings"),
 			FallsPager:   newPager(r, "falls", pg.FallsOffset, care.ObsPageSize, len(pg.Falls), pg.FallsTotal, "fall", "falls"),
 			WeightsPager: newPager(r, "weights", pg.WeightsOffset, care.ObsPageSize, len(pg.WeightReadings), pg.WeightsTotal, "weight", "weights"),
-			Now:          pg.Now.In(london).Format("2006-01-02T15:04"), CheckAt: strings.ToLower(check.Format("3:04pm"))}})
+			Now:          pg.Now.In(london).Format("2006-01-02T15:04"), CheckAt: check.Format("15:04")}})
 	return nil
 }
 
@@ -441,3 +441,13 @@ const (
 	permissionsPolicy     = "geolocation=(), camera=(), microphone=(), payment=()"
 	geolocationSelfPolicy = "geolocation=(self), camera=(), microphone=(), payment=()"
 )
+
+// TimeField is the field whose problem the "When" boxes of form show:
+// "Time" on the form that was refused, none on the others, so a wrong time
+// on the meal form is not shown against every form on the page.
+func (v obsView) TimeField(form string) string {
+	if v.Open == form {
+		return "Time"
+	}
+	return ""
+}

@@ -72,10 +72,10 @@ func TestJourneyACareWorkerOnAPhoneRecordsADrinkAndSeesTheRunningTotalAndTheTarg
 
 	b.Fill("#amount", "-50")
 	b.Click("#save-fluid")
-	b.MustSee("Amount must be more than 0 ml")
+	b.MustSee("Amount must be between 1 and 5000 millilitres")
 	b.Fill("#amount", "6000")
 	b.Click("#save-fluid")
-	b.MustSee("Amount must be 5000 ml or less")
+	b.MustSee("Amount must be between 1 and 5000 millilitres")
 	if got := b.Text("[data-testid=fluid-total]"); !strings.Contains(got, "450 ml") {
 		t.Errorf("a refused drink changed the total: %q", got)
 	}
@@ -162,7 +162,7 @@ func TestJourneyTheCoordinatorSeesAMissedVisitAndMyShiftShowsMyPeopleAndWhatIsDu
 	b2 := browsertest.New(t)
 	b2.Base = b.Base
 	staffSignIn(t, s, b2, s.Carer)
-	b2.Click("a[href='/shift']")
+	clickMenu(t, b2, "/shift")
 	b2.MustSee("My shift")
 	fitsPhone(t, b2, "my shift")
 	people := b2.Text("main")

@@ -50,7 +50,7 @@ func TestAFluidAmountThatIsNegativeOrOverFiveLitresIsShownBackWithTheRuleAndNoth
 	c.SignIn(s.Carer)
 	path := "/people/" + s.Ann.ID + "/observations"
 	c.Get(path)
-	for amount, want := range map[string]string{"-50": "Amount must be more than 0 ml", "6000": "Amount must be 5000 ml or less"} {
+	for amount, want := range map[string]string{"-50": "Amount must be between 1 and 5000 millilitres", "6000": "Amount must be between 1 and 5000 millilitres"} {
 		r := c.Post(path, url.Values{"kind": {"fluid_in"}, "amount": {amount}, "what": {"Squash"}, "form": {"fluids"}})
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Errorf("amount %s: status %d", amount, r.Status)

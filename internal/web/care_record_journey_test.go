@@ -46,7 +46,8 @@ func TestJourneyACareWorkerAddsDailyNotesOnAPhoneAndSeesLateOnesMarked(t *testin
 	// A note about care at 06:30, written at 10:00 or later: late.
 	b.Click("label[for=category-personal-care]")
 	b.Fill("#body", "Helped to wash and dress; chose her blue cardigan")
-	b.Run(chromedp.SetValue("#care_time", "06:30"))
+	b.Fill("#care_time_hour", "06")
+	b.Fill("#care_time_minute", "30")
 	b.Click("#save-note")
 	b.MustSee("blue cardigan")
 	b.MustSee("Late: written")
@@ -61,7 +62,8 @@ func TestJourneyACareWorkerAddsDailyNotesOnAPhoneAndSeesLateOnesMarked(t *testin
 	// A time of care in the future is refused, and what was typed is kept.
 	b.Click("label[for=category-mood]")
 	b.Fill("#body", "Laughing with her daughter")
-	b.Run(chromedp.SetValue("#care_time", "23:59"))
+	b.Fill("#care_time_hour", "23")
+	b.Fill("#care_time_minute", "59")
 	b.Click("#save-note")
 	b.MustSee("Time of care must not be in the future")
 	ctx, cancel := context.WithTimeout(b.Context(), 10*time.Second)

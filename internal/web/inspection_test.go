@@ -242,7 +242,7 @@ func TestAnInspectorReadsTheGrantsPeopleUntilItEndsAndEachReadIsAnInspectionInTh
 	c.SignIn(in.Inspector)
 
 	home := c.Get("/")
-	until := in.Grant.EndsAt.In(london(t)).Format("2 January 2006 at 3:04pm")
+	until := in.Grant.EndsAt.In(london(t)).Format("2 January 2006 at 15:04")
 	if home.Status != http.StatusOK || !strings.Contains(home.Body, "Read-only inspection access until "+until) ||
 		!strings.Contains(home.Body, "Ann Jones") || strings.Contains(home.Body, "Bob Price") {
 		t.Fatalf("the inspector's home (%d) should list Ann, not Bob, until %s:\n%s", home.Status, until, home.Body)

@@ -69,7 +69,7 @@ func TestJourneyFirstSignInEnrolmentAndTheAccessHistory(t *testing.T) {
 	}
 
 	// The next sign-in asks for a code, not a new enrolment.
-	b.Click("button.hearth-link-button")
+	signOut(t, b)
 	b.MustSee("Sign in to Hearth")
 	s.Clock.Advance(31 * time.Second)
 	b.Fill("#username", "newstarter")

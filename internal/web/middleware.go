@@ -228,6 +228,8 @@ func (s *Server) wrap(acc Access, h handler) http.Handler {
 				s.renderError(w, r, c, hearth.Errorf(hearth.KindInvalid, "The form could not be read"))
 				return
 			}
+			joinDateParts(r.PostForm)
+			joinDateParts(r.Form)
 			if !s.validCSRF(r, c) {
 				s.renderError(w, r, c, hearth.Errorf(hearth.KindForbidden, "This form has expired or did not come from Hearth. Go back, reload the page and try again."))
 				return

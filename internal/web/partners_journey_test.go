@@ -38,7 +38,7 @@ func TestJourneyTheAdministratorRegistersAPartnerAndTheIGLeadRecordsAndEndsItsAg
 	b := browsertest.New(t)
 	b.Base = srv.URL
 	staffSignIn(t, s, b, admin)
-	b.Click("a[href='/governance/partners']")
+	clickMenu(t, b, "/governance/partners")
 	b.MustSee("No partner systems are registered.")
 	b.Fill("#name", "Riverside GP Surgery")
 	b.Fill("#contact", "it@riverside.example.nhs.uk")
@@ -64,7 +64,7 @@ func TestJourneyTheAdministratorRegistersAPartnerAndTheIGLeadRecordsAndEndsItsAg
 	g := browsertest.New(t)
 	g.Base = srv.URL
 	staffSignIn(t, s, g, ig)
-	g.Click("a[href='/governance/agreements']")
+	clickMenu(t, g, "/governance/agreements")
 	g.MustSee("No agreements are recorded. Partner systems receive nothing until one is.")
 	g.Fill("#partner", clientID)
 	g.Click("#record-agreement")

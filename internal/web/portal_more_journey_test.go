@@ -390,7 +390,7 @@ func TestJourneyAPersonGetsACopyOfHerRecordToReadAndToDownload(t *testing.T) {
 		ann.MustSee(want)
 	}
 	// The care team's message is signed by the team, not the care worker.
-	ann.MustSee("Rowan House care team, 3 March 2026 at 10:00am: Your new glasses arrive on Friday.")
+	ann.MustSee("Rowan House care team, 3 March 2026 at 10:00: Your new glasses arrive on Friday.")
 	plainWords(t, ann)
 	fitsPhone(t, ann, "the copy of the record")
 

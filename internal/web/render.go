@@ -50,13 +50,22 @@ func ukDateTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(london).Format("2 January 2006 at 3:04pm")
+	return t.In(london).Format("2 January 2006 at 15:04")
+}
+
+// ukTime is a time of day as care records write it: 24-hour, 07:45, 13:20.
+func ukTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(london).Format("15:04")
 }
 
 var funcs = template.FuncMap{
 	"date":         ukDate,
 	"day":          ukDay,
 	"datetime":     ukDateTime,
+	"clock":        ukTime,
 	"iso":          func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"nhsNumber":    people.FormatNHSNumber,
 	"roleTitle":    roleTitle,
@@ -164,6 +173,62 @@ type page struct {
 	Error     *hearth.Error
 	Fields    map[string]string // field -> message, for inline errors
 	RequestID string
+	// fieldIDs maps a field with a problem to the id of its input, so the
+	// error summary can link to it: filled by ErrorFor and Describe as the
+	// content renders, then read by the summary on a second rendering.
+	fieldIDs map[string]string
+}
+
+// FieldID is the id of the input the error summary links to for field, or
+// "" when the page has no input for it.
+func (p page) FieldID(field string) string { return p.fieldIDs[field] }
+
+// ErrorFor is the NHS.UK error message for field, placed above its input
+// (whose id is inputID), or nothing when the field has no problem. Its id is
+// what Describe points the input's aria-describedby at.
+func (p page) ErrorFor(field, inputID string) template.HTML {
+	msg, ok := p.Fields[field]
+	if !ok {
+		return ""
+	}
+	p.link(field, inputID)
+	return template.HTML(`<span class="nhsuk-error-message" id="` + template.HTMLEscapeString(inputID) + `-error"><span class="nhsuk-u-visually-hidden">Error:</span> ` +
+		template.HTMLEscapeString(msg) + `</span>`)
+}
+
+// Describe is the attributes an input needs when its field has a problem:
+// aria-describedby naming the error message (and hint, when the input has
+// one), so a screen reader reads the message with the label.
+func (p page) Describe(field, inputID, hintID string) template.HTMLAttr {
+	ids := hintID
+	if _, bad := p.Fields[field]; bad {
+		p.link(field, inputID)
+		ids = strings.TrimSpace(hintID + " " + inputID + "-error")
+	}
+	if ids == "" {
+		return ""
+	}
+	return template.HTMLAttr(`aria-describedby="` + template.HTMLEscapeString(ids) + `"`)
+}
+
+// ErrClass is the error border an input, textarea or select gets when its
+// field has a problem: " nhsuk-input--error" (or the suffix given).
+func (p page) ErrClass(field, class string) string {
+	if _, bad := p.Fields[field]; bad {
+		return " " + class
+	}
+	return ""
+}
+
+// GroupErr is the form group's error class when field has a problem.
+func (p page) GroupErr(field string) string { return p.ErrClass(field, "nhsuk-form-group--error") }
+
+func (p page) link(field, inputID string) {
+	if p.fieldIDs != nil {
+		if _, seen := p.fieldIDs[field]; !seen {
+			p.fieldIDs[field] = inputID
+		}
+	}
 }
 
 type pageUser struct {
@@ -262,6 +327,28 @@ func (s *Server) renderWith(w http.ResponseWriter, r *http.Request, c *call, sta
 		}
 	}
 	var buf bytes.Buffer
+	if p.Fields != nil {
+		// The summary comes before the form in the page, so the first
+		// rendering learns which input each field's message sits on and
+		// the second links the summary to them. A field a template has not
+		// told us about links to an input named after it, when the page
+		// has one.
+		p.fieldIDs = map[string]string{}
+		if err := t.Execute(&buf, p); err == nil {
+			for field := range p.Fields {
+				if _, ok := p.fieldIDs[field]; ok {
+					continue
+				}
+				for _, id := range guessIDs(field) {
+					if bytes.Contains(buf.Bytes(), []byte(` id="`+id+`"`)) {
+						p.fieldIDs[field] = id
+						break
+					}
+				}
+			}
+		}
+		buf.Reset()
+	}
 	if err := t.Execute(&buf, p); err != nil {
 		s.Log.Error("render", "template", name, "err", err, "request_id", p.RequestID)
 		http.Error(w, "Something went wrong", http.StatusInternalServerError)
@@ -273,6 +360,16 @@ func (s *Server) renderWith(w http.ResponseWriter, r *http.Request, c *call, sta
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(withIdempotencyKeys(buf.Bytes()))
+}
+
+// guessIDs are the ids an input for field is likely to have: "NHS
+// number" is nhs_number or nhs-number.
+func guessIDs(field string) []string {
+	words := strings.Fields(strings.ToLower(field))
+	if len(words) == 0 {
+		return nil
+	}
+	return []string{strings.Join(words, "_"), strings.Join(words, "-")}
 }
 
 // statusOf maps an error kind to its HTTP status: the one place this

@@ -148,7 +148,7 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 
 // ServeHTTP runs the request through the common middleware and the router.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.middleware(s.mux).ServeHTTP(w, r)
+	s.middleware(http.HandlerFunc(s.route)).ServeHTTP(w, r)
 }
 
 func (s *Server) handle(method, path string, acc Access, h handler) {

@@ -23,7 +23,7 @@ func TestJourneyAManagerOpensRenamesAndClosesALocation(t *testing.T) {
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
 	staffSignIn(t, s, b, s.Manager)
-	b.Click("a.nhsuk-header__navigation-link[href='/admin/locations']")
+	clickMenu(t, b, "/admin/locations")
 	b.MustSee("Open a location")
 	b.MustSee("Rowan House")
 	// The provider's registration numbers, checked as typed.
@@ -76,7 +76,7 @@ func TestJourneyStaffAreInvitedChangedResetAndLeave(t *testing.T) {
 	b := browsertest.New(t)
 	b.Base = srv.URL
 	staffSignIn(t, s, b, s.Manager)
-	b.Click("a.nhsuk-header__navigation-link[href='/staff']")
+	clickMenu(t, b, "/staff")
 	b.MustSee("Members of staff")
 	b.Click("#invite")
 	for _, role := range []string{"Care worker", "Senior carer", "Nurse", "Registered manager"} {
@@ -176,7 +176,7 @@ func TestJourneyAManagerAdmitsMovesAndEndsCareAndACareWorkerFindsThem(t *testing
 	b := browsertest.New(t)
 	b.Base = srv.URL
 	staffSignIn(t, s, b, s.Manager)
-	b.Click("a.nhsuk-header__navigation-link[href='/people/new']")
+	clickMenu(t, b, "/people/new")
 	b.MustSee("Admit someone")
 	b.Fill("#given_name", "Bryn")
 	b.Fill("#family_name", "Evans")
@@ -340,7 +340,7 @@ func TestJourneyTheAdministratorImportsPeopleFromACSVFile(t *testing.T) {
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
 	staffSignIn(t, s, b, admin)
-	b.Click("a.nhsuk-header__navigation-link[href='/admin/import']")
+	clickMenu(t, b, "/admin/import")
 	b.MustSee("Import records")
 	b.Click("label[for=dry_run]") // untick: import for real
 	b.Run(chromedp.SetUploadFiles("#file", []string{bad}))

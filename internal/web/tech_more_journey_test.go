@@ -119,7 +119,7 @@ func TestJourneyTheManagerRecordsTrainingAndIsToldAFutureCompletionDateIsNotAllo
 	b := techBrowser(t, s, s.Manager)
 
 	b.Go("/governance/technology")
-	b.Click("a[href='/governance/training']")
+	b.Click("main a[href='/governance/training']")
 	b.MustSee("Training records")
 	if row := b.Text("[data-testid=training] tbody tr"); !strings.Contains(row, "Test manager") || !strings.Contains(row, "BedSense safe use") ||
 		!strings.Contains(row, "10 January 2026") || !strings.Contains(row, "10 January 2027") {
