@@ -504,6 +504,8 @@ type UsePage struct {
 	Reviews    []Review
 	Outcomes   []Outcome
 	Copies     []Copy
+	Provider   people.Provider // who gives the care, named on the person's copy
+	MadeAt     time.Time       // when the page was read: the date on the copy
 }
 
 // GetUse reads one use record with its versions, reviews, outcomes and
@@ -529,6 +531,10 @@ func (s *Service) GetUse(ctx context.Context, actor door.Actor, personID, useID,
 			return err
 		}
 		if pg.Technology, err = loadTechnology(sc, pg.Use.TechnologyID); err != nil {
+			return err
+		}
+		pg.MadeAt = sc.Now()
+		if pg.Provider, err = people.ProviderOf(sc); err != nil && hearth.KindOf(err) != hearth.KindNotFound {
 			return err
 		}
 		rows, err := sc.Query(`SELECT version, data, changed_at, changed_name, reason FROM tech_use_versions WHERE use_id = ? ORDER BY version DESC`, useID)

@@ -496,12 +496,12 @@ func (ui *portalUI) techUse(w http.ResponseWriter, r *http.Request, c *call) err
 }
 
 func (ui *portalUI) techUsePDF(w http.ResponseWriter, r *http.Request, c *call) error {
-	large := r.URL.Query().Get("version") == "large-print"
-	pg, err := ui.s.Portal.TechnologyUse(r.Context(), c.actor, r.PathValue("id"), r.PathValue("use"), "portal: own copy of the technology use record (PDF)")
+	version := copyVersion(r)
+	pg, err := ui.s.Portal.TechnologyUse(r.Context(), c.actor, r.PathValue("id"), r.PathValue("use"), "portal: own copy of the technology use record (PDF, "+version+")")
 	if err != nil {
 		return ui.fail(w, r, c, err)
 	}
-	pdf, err := pg.PDF(large)
+	pdf, err := pg.PDF(version)
 	if err != nil {
 		return err
 	}
