@@ -476,7 +476,7 @@ func (pg UsePage) PDF(version string) ([]byte, error) {
 	}
 	title := "Using " + pg.Technology.Name + " in " + pg.Person.CalledName() + "'s care"
 	f := fpdf.New("P", "mm", "A4", "")
-	f.SetTitle(title+" ("+pg.Person.FullName()+")", true)
+	f.SetTitle(title+" – "+pg.Person.FullName(), true)
 	f.SetSubject("The person's copy of their technology use record (NHS principle 2)", true)
 	provider := pg.Provider.Name
 	if provider == "" {

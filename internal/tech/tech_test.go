@@ -498,7 +498,7 @@ func TestTheCopyIsAPDFWithTheTechnologyNameAndWelshAndIrishNames(t *testing.T) {
 			t.Fatalf("not a PDF: %q", pdf[:10])
 		}
 		// The title is stored as UTF-16 (big-endian, with a byte-order mark).
-		title := utf16.Encode([]rune("Using BedSense in Siân's care (Siân Ó Briain)"))
+		title := utf16.Encode([]rune("Using BedSense in Siân's care – Siân Ó Briain"))
 		var want bytes.Buffer
 		for _, r := range title {
 			want.WriteByte(byte(r >> 8))
