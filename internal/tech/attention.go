@@ -9,7 +9,8 @@ import (
 )
 
 // Attention returns the technology uses staff must notice for the given
-// people: those stopped because their lawful basis was withdrawn or ended
+// people: those stopped because their lawful basis was withdrawn or ended,
+// those paused because the person can now decide for themselves
 // (staff see them on the person page and their shift page), and those whose review is overdue. Each person is decided on its own
 // (ReadTechUse) and audited as a read; people the actor may not see are left
 // out.
@@ -41,7 +42,7 @@ func (s *Service) AttentionIn(sc *door.Scope, personIDs []string) ([]Use, error)
 			if err := s.settle(sc.Context(), sc, &uses[i]); err != nil {
 				return nil, err
 			}
-			if uses[i].State == UseStopped || (uses[i].State == UseActive && uses[i].ReviewOverdue) {
+			if uses[i].State == UseStopped || uses[i].State == UsePaused || (uses[i].State == UseActive && uses[i].ReviewOverdue) {
 				out = append(out, uses[i])
 			}
 		}

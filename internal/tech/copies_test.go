@@ -5,8 +5,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 
+	"hearth/internal/consent"
 	"hearth/internal/tech"
 )
 
@@ -155,5 +157,66 @@ func TestThePersonsCopyGivesTheEightItemsInOrderThenLawRightsRisksConcernsAndPro
 	}
 	if text := pg.Sections()[7].Text(); !strings.Contains(text, "Now: stopped") {
 		t.Fatalf("the withdrawal section does not say it is stopped: %q", text)
+	}
+}
+
+// When an assessment finds Ann can decide about her bed sensor, her
+// attorney's consent stops counting at once: the use is paused (not used)
+// until Ann decides, and staff are told to ask her now. When Ann consents
+// herself, the use goes on, with no stale "Do not use it".
+func TestAUseOnAnAttorneysConsentIsPausedTheMomentThePersonCanDecideAndGoesOnWhenSheConsents(t *testing.T) {
+	f := newFixture(t)
+	bob := f.Person(f.Manager, f.Home, "Bob", "Hughes", "")
+	key := consent.TechnologyDecision(f.Bed.ID)
+	assess := func(lacks bool) {
+		t.Helper()
+		if _, err := f.Consent.RecordAssessment(f.Ctx, f.Manager.Actor, consent.NewAssessment{PersonID: bob.ID, Decision: key,
+			AssessedAt: f.Clock.Now(), Assessor: "Eilidh Ross, nurse", Impairment: true, Understand: !lacks, Retain: !lacks, UseWeigh: !lacks,
+			Communicate: true, Evidence: "Talked it through twice"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	assess(true)
+	rep, err := f.Consent.RecordRepresentative(f.Ctx, f.Manager.Actor, consent.NewRepresentative{PersonID: bob.ID, Name: "Mary Hughes",
+		Relationship: "daughter", Authority: consent.AuthorityLPAHealthWelfare, EvidenceReference: "OPG 1", VerifiedBy: "Grace",
+		VerifiedOn: f.Clock.Now(), StartsOn: f.Clock.Now().AddDate(-1, 0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Consent.Give(f.Ctx, f.Manager.Actor, consent.NewConsent{PersonID: bob.ID, Purpose: consent.PurposeTechnology, TechnologyID: f.Bed.ID,
+		TechnologyName: f.Bed.Name, Decision: "permit", RepresentativeID: rep.ID, InfoGiven: "What the mat senses", InfoFormat: "standard"}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := f.Tech.CreateUse(f.Ctx, f.Manager.Actor, bob.ID, validUse(f.Bed.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Clock.Advance(time.Hour)
+	assess(false)
+	pg, err := f.Tech.GetUse(f.Ctx, f.Manager.Actor, bob.ID, u.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pg.Use.State != tech.UsePaused || pg.Use.Live() || !strings.Contains(pg.Use.StateText, "ask Bob now") {
+		t.Fatalf("the moment Bob can decide: %s %q", pg.Use.State, pg.Use.StateText)
+	}
+	att, err := f.Tech.Attention(f.Ctx, f.Manager.Actor, []string{bob.ID})
+	if err != nil || len(att) != 1 || att[0].State != tech.UsePaused {
+		t.Fatalf("staff are not told: %+v %v", att, err)
+	}
+	f.Clock.Advance(time.Hour)
+	if _, err := f.Consent.Give(f.Ctx, f.Manager.Actor, consent.NewConsent{PersonID: bob.ID, Purpose: consent.PurposeTechnology, TechnologyID: f.Bed.ID,
+		TechnologyName: f.Bed.Name, Decision: "permit", InfoGiven: "What the mat senses, again, with Bob", InfoFormat: "standard"}); err != nil {
+		t.Fatal(err)
+	}
+	pg, err = f.Tech.GetUse(f.Ctx, f.Manager.Actor, bob.ID, u.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !pg.Use.Live() || pg.Use.Basis.GivenBy != "the person" {
+		t.Fatalf("after Bob consents himself: %s %q %+v", pg.Use.State, pg.Use.StateText, pg.Use.Basis)
+	}
+	if att, err := f.Tech.Attention(f.Ctx, f.Manager.Actor, []string{bob.ID}); err != nil || len(att) != 0 {
+		t.Fatalf("a stale banner after Bob consented: %+v %v", att, err)
 	}
 }

@@ -63,6 +63,7 @@ type NewUse struct {
 const (
 	UseActive  = "active"
 	UseStopped = "stopped" // its lawful basis no longer counts
+	UsePaused  = "paused"  // the person can now decide for themselves: not used until they do
 	UseEnded   = "ended"   // a review decided to stop it
 )
 
@@ -377,13 +378,23 @@ func (s *Service) settle(ctx context.Context, sc *door.Scope, u *Use) error {
 	if err != nil {
 		return err
 	}
+	if !b.Active {
+		// A later decision may count now: the person gave consent again
+		// after withdrawing it, or decided for themselves once capacity
+		// returned. The use goes on under it, and no banner says otherwise.
+		later, err := s.consent.TechnologyBasis(sc, u.PersonID, u.TechnologyID, now)
+		if err != nil {
+			return err
+		}
+		if later.Active {
+			b = later
+		}
+	}
 	u.Basis = b
 	if b.Active {
 		u.State, u.StateText = UseActive, "In use"
+		u.BasisKind, u.BasisID = b.Kind, b.ID
 		u.ReviewOverdue = u.NextReview.Before(day(now))
-		if b.AskPerson {
-			u.StateText = "In use: the person may now be able to decide for themselves, so ask them"
-		}
 		return nil
 	}
 	why := b.Reason
@@ -391,6 +402,11 @@ func (s *Service) settle(ctx context.Context, sc *door.Scope, u *Use) error {
 		why = "its lawful basis no longer counts"
 	}
 	u.State, u.StateText = UseStopped, "Stopped: "+strings.TrimSuffix(lowerFirst(why), ".")
+	if b.AskPerson {
+		// MCA 2005 s11(7)(a): the person can now decide; others' consent
+		// no longer counts. Paused, not ended: it goes on if they agree.
+		u.State, u.StateText = UsePaused, "Paused until the person decides: "+strings.TrimSuffix(lowerFirst(why), ".")
+	}
 	var seen int
 	if err := sc.QueryRow(`SELECT COUNT(*) FROM tech_use_stops WHERE use_id = ?`, u.ID).Scan(&seen); err != nil {
 		return err
