@@ -275,6 +275,10 @@ func (s *Service) Give(ctx context.Context, actor door.Actor, n NewConsent) (Con
 			return err
 		}
 		key := PurposeDecision(n.Purpose, n.TechnologyID)
+		if n.Purpose == PurposeTechnology && n.TechnologyName == "" {
+			// Chosen from the register: its name comes with it.
+			n.TechnologyName = technologyName(sc, n.TechnologyID)
+		}
 		capState, err := loadCapacity(sc, n.PersonID, key, now)
 		if err != nil {
 			return err
@@ -308,7 +312,7 @@ func (s *Service) Give(ctx context.Context, actor door.Actor, n NewConsent) (Con
 		if n.RepresentativeID == "" {
 			if capState.Lacks {
 				return hearth.Invalid("Given by", fmt.Sprintf("%s was assessed on %s as lacking capacity to decide about %s: record the decision of a representative with authority, or a best-interests decision",
-					person.CalledName(), ukDate(capState.Latest.AssessedAt), lowerFirst(DecisionTitle(key))))
+					person.CalledName(), ukDate(capState.Latest.AssessedAt), lowerFirst(decisionName(sc, key))))
 			}
 		} else {
 			rep, err := loadRepresentative(sc, n.PersonID, n.RepresentativeID)

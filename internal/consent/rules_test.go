@@ -44,7 +44,7 @@ func TestRepresentativeConsentsOnlyWithinAuthorityAndWhileThePersonLacksCapacity
 		{"Family must be consulted but cannot consent",
 			consent.AuthorityFamily, true, ptr(true), false, "cannot consent for them"},
 		{"A person with capacity for the decision decides for themselves: only their own consent counts",
-			consent.AuthorityLPAHealthWelfare, true, ptr(false), false, "as having capacity to decide about use of technology sensor-1: only their own consent counts"},
+			consent.AuthorityLPAHealthWelfare, true, ptr(false), false, "as having capacity to decide about use of a technology: only their own consent counts"},
 		{"A person never assessed is assumed to have capacity: only their own consent counts",
 			consent.AuthorityLPAHealthWelfare, true, nil, false, "assumed to have capacity"},
 		{"An attorney whose authority has ended cannot consent",

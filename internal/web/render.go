@@ -60,6 +60,7 @@ var funcs = template.FuncMap{
 	"iso":          func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"nhsNumber":    people.FormatNHSNumber,
 	"roleTitle":    roleTitle,
+	"yesno":        yesNoQuestion,
 	"actorTitle":   actorTitle,
 	"locationKind": people.LocationKindTitle,
 	"actionTitle":  actionTitle,
