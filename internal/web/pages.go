@@ -10,6 +10,7 @@ import (
 	"hearth/internal/access"
 	"hearth/internal/breakglass"
 	"hearth/internal/care"
+	"hearth/internal/consent"
 	"hearth/internal/door"
 	"hearth/internal/people"
 	"hearth/internal/tech"
@@ -61,9 +62,10 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, c *call) error {
 type personView struct {
 	people.Page
 	Sections   []section
-	Alerts     []care.Alert // from the observations: fluids, weight, NEWS2
-	Technology []tech.Use   // stopped uses and overdue reviews
-	Form       url.Values   // what was typed into a form on the page that was refused
+	Alerts     []care.Alert         // from the observations: fluids, weight, NEWS2
+	Technology []tech.Use           // stopped uses and overdue reviews
+	Withdrawn  []consent.Withdrawal // consent to care or a technology withdrawn, standing now
+	Form       url.Values           // what was typed into a form on the page that was refused
 	Admitted   bool
 	Today      time.Time
 }
@@ -109,6 +111,11 @@ func (s *Server) personView(r *http.Request, c *call, id string) (personView, er
 		}
 		if perms.Has(access.ReadTechUse) {
 			if v.Technology, err = s.Tech.AttentionIn(sc, []string{id}); err != nil {
+				return err
+			}
+		}
+		if perms.Has(access.ReadConsent) {
+			if v.Withdrawn, err = s.Consent.WithdrawalsIn(sc, []string{id}, sc.Now().Add(-consent.WithdrawalWindow)); err != nil {
 				return err
 			}
 		}
