@@ -364,6 +364,7 @@ func (s *Service) proxyFacts(sc *door.Scope, q door.FactQuery, f *access.Facts) 
 	}
 	now := f.Now
 	if !rep.Live(now) {
+		f.Proxy.Missing = access.DenyNoAuthority
 		return nil
 	}
 	proxy := access.Proxy{ID: rep.ID, Until: rep.EndsOn}
@@ -382,11 +383,19 @@ func (s *Service) proxyFacts(sc *door.Scope, q door.FactQuery, f *access.Facts) 
 		}
 		c, ok := current(list, now)
 		if !ok {
+			f.Proxy.Missing = access.DenyNoSharingConsent
 			return nil
 		}
 		b, err := j.consent(c, list)
-		if err != nil || !b.Active {
+		if err != nil {
 			return err
+		}
+		if !b.Active {
+			f.Proxy.Missing = access.DenyNoSharingConsent
+			if c.Withdrawn() {
+				f.Proxy.Missing = access.DenyConsentWithdrawn
+			}
+			return nil
 		}
 		proxy.Covers = contactActions
 		for _, a := range []access.Action{access.ReadRecord, access.ReadMedicines, access.ReadConsent} {
@@ -398,11 +407,13 @@ func (s *Service) proxyFacts(sc *door.Scope, q door.FactQuery, f *access.Facts) 
 		f.Basis = access.Basis{ID: c.ID, Until: b.Until}
 	case moneyOnly(rep.Authority):
 		if !rep.Verified() {
+			f.Proxy.Missing = access.DenyNoAuthority
 			return nil
 		}
 		proxy.Covers = permsOf(access.ViewPerson)
 	case healthWelfare(rep.Authority):
 		if !rep.Verified() {
+			f.Proxy.Missing = access.DenyNoAuthority
 			return nil
 		}
 		person, err := people.Load(sc, q.PersonID)
