@@ -49,7 +49,7 @@ func TestACareWorkerSignsInSeesTheirPeopleAndTheirOwnAccessInTheHistory(t *testi
 	if strings.Join(actions, ",") != "view-person,read-record,read-tech-use,read-access-log" {
 		t.Errorf("audited actions = %v, want view-person, read-record, read-tech-use, read-access-log", actions)
 	}
-	for _, title := range []string{"Viewed their details", "Read their care record", "Read technology use records", "Looked at who has seen the record"} {
+	for _, title := range []string{"Viewed their details", "Read their care record", "Read their technology use records", "Looked at who has seen their record"} {
 		if !strings.Contains(page.Body, title) {
 			t.Errorf("this visit's own %q is not in the history the page shows", title)
 		}
