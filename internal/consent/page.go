@@ -64,12 +64,15 @@ func (s *Service) Page(ctx context.Context, actor door.Actor, personID string) (
 			ResourceType: "Consent", Detail: "consent and capacity page"}); err != nil {
 			return err
 		}
-		rec, err := sc.Check(door.Request{Action: access.RecordConsent, Purpose: actingPurpose(actor), PersonID: personID,
+		// Whether to offer the recording buttons: decided by the same rules,
+		// but not audited, because nothing is recorded by looking (opening a
+		// blank form to print is not "recorded consent" in the history).
+		rec, err := sc.Would(door.Request{Action: access.RecordConsent, Purpose: actingPurpose(actor), PersonID: personID,
 			ResourceType: "Consent", Detail: "may record consent"})
 		if err != nil {
 			return err
 		}
-		pg.CanRecord = rec.Decision.Permit
+		pg.CanRecord = rec.Permit
 		// Entries withheld from the person (or their representative) are
 		// refused one by one and left out of every query below.
 		withheld, err := sc.Unwithheld(door.Request{Action: access.ReadConsent, Purpose: actingPurpose(actor), PersonID: personID,

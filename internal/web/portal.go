@@ -40,6 +40,7 @@ type portalPage struct {
 	Fields    map[string]string
 	Form      map[string]string // what was typed, kept on a failed form
 	RequestID string
+	Can       portal.Offer // what the menu offers for PersonID, by the door's rules
 }
 
 // Easy is whether to show the easy-read version of a page.
@@ -149,6 +150,11 @@ func (ui *portalUI) render(w http.ResponseWriter, r *http.Request, c *call, stat
 	}
 	if p.PersonID == "" {
 		p.PersonID = r.PathValue("id")
+	}
+	if c != nil && c.signed && p.PersonID != "" && p.PersonID != "-" {
+		if can, err := ui.s.Portal.Offer(r.Context(), c.actor, p.PersonID); err == nil {
+			p.Can = can
+		}
 	}
 	if p.Error != nil && len(p.Error.Problems) > 0 {
 		p.Fields = map[string]string{}
