@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"hearth/internal/access"
 	"hearth/internal/apptest"
 	"hearth/internal/consent"
 )
@@ -84,4 +85,40 @@ func linksTo(body, prefix string) []string {
 		}
 	}
 	return out
+}
+
+// The information governance lead may see who a person is but not their
+// care record: the person page links no section that would end in Denied,
+// and still links the ones she may open. The care worker sees them all.
+func TestThePersonPageLinksOnlySectionsTheViewerMayOpen(t *testing.T) {
+	s := apptest.NewScenario(t)
+	ig := s.Staff("iglead", access.IGLead, s.Home)
+	for _, who := range []struct {
+		name  string
+		staff apptest.Staff
+		must  []string
+	}{
+		{"the IG lead", ig, []string{"/consent"}},
+		{"Ann's care worker", s.Carer, []string{"/notes", "/care-plans", "/medicines", "/consent"}},
+	} {
+		t.Run(who.name, func(t *testing.T) {
+			c := s.Client(s.Server().URL)
+			c.SignIn(who.staff)
+			page := c.Get("/people/" + s.Ann.ID)
+			if page.Status != http.StatusOK {
+				t.Fatalf("status %d", page.Status)
+			}
+			links := linksTo(page.Body, "/people/"+s.Ann.ID)
+			for _, want := range who.must {
+				if !strings.Contains(strings.Join(links, " "), "/people/"+s.Ann.ID+want) {
+					t.Errorf("no link to %s", want)
+				}
+			}
+			for _, l := range links {
+				if r := c.Get(l); r.Status == http.StatusForbidden || r.Status == http.StatusNotFound {
+					t.Errorf("%s ends in %d", l, r.Status)
+				}
+			}
+		})
+	}
 }

@@ -79,6 +79,34 @@ func (v personView) Date(prefix, label string, fields map[string]string) dateFie
 	return dateOf(v.Form, prefix, label, "For example, "+v.Today.Format("2 1 2006"), fields, def)
 }
 
+// sectionNeeds is the action each section of the person page decides when
+// it is opened: the page links only the sections the door would allow
+// (Scope.Would), so no link on it ends in "Denied".
+var sectionNeeds = map[string]access.Action{
+	"/about-me": access.ReadRecord, "/care-plans": access.ReadRecord, "/notes": access.ReadRecord, "/risks": access.ReadRecord,
+	"/observations": access.ReadRecord, "/medicines": access.ReadMedicines, "/visits": access.ReadRecord,
+	"/consent": access.ReadConsent, "/technology": access.ReadTechUse,
+}
+
+// offeredSections keeps the sections whose action the actor would be
+// allowed for this person, decided without auditing (nothing is read).
+func offeredSections(sc *door.Scope, all []section, personID string) ([]section, error) {
+	var out []section
+	for _, sec := range all {
+		if a, ok := sectionNeeds[sec.Path]; ok {
+			d, err := sc.Would(door.Request{Action: a, Purpose: people.Purpose(sc.Actor()), PersonID: personID, ResourceType: "Patient"})
+			if err != nil {
+				return nil, err
+			}
+			if !d.Permit {
+				continue
+			}
+		}
+		out = append(out, sec)
+	}
+	return out, nil
+}
+
 // personPage shows who the person is, who supports them, what needs
 // attention now, and who has seen their record lately. It is one scope, so
 // one transaction and one commit of its audit events: each part is still
@@ -104,6 +132,9 @@ func (s *Server) personView(r *http.Request, c *call, id string) (personView, er
 	perms := c.actor.Role.Info().Permissions
 	pg, err := s.People.LoadPage(r.Context(), c.actor, id, s.cfg.RecentLimit, func(sc *door.Scope) error {
 		var err error
+		if v.Sections, err = offeredSections(sc, s.sections, id); err != nil {
+			return err
+		}
 		if perms.Has(access.ReadRecord) {
 			if v.Alerts, err = s.Care.AlertsIn(sc, id); err != nil {
 				return err
