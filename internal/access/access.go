@@ -315,6 +315,10 @@ type Proxy struct {
 	ID     string     // the representative record
 	Covers Permission // the actions the authority reaches for this person now
 	Until  time.Time  // zero: no end
+	// Missing is why a representative's account has no authority now
+	// (ID empty), so the refusal names the real cause: their authority
+	// ended, or the person withdrew the consent that let them see it.
+	Missing Reason
 }
 
 // Agreement is a partner system's data-sharing agreement, as far as it
@@ -402,6 +406,9 @@ const (
 	// PermitContingency is a permit; it comes last only so that the
 	// reasons before it keep their numbers.
 	PermitContingency
+	DenyNoAuthority      // a representative whose authority is not in force (ended, or evidence not checked)
+	DenyConsentWithdrawn // a consulted representative: the person withdrew their consent to share with them
+	DenyNoSharingConsent // a consulted representative: the person has not agreed to share with them
 	reasonCount
 )
 
@@ -439,6 +446,9 @@ var reasons = [reasonCount]reasonText{
 	{"same-approver", "Denied: a second senior account must approve this, not the one who asked for it."},
 	{"own-account", "Denied: someone else must make this change to your own account."},
 	{"contingency", "Allowed: Hearth's offline contingency pack for this person's location, for care when Hearth is down."},
+	{"no-authority", "Denied: no recorded authority to act for this person is in force now."},
+	{"consent-withdrawn", "Denied: the person withdrew their consent to share this with you."},
+	{"no-sharing-consent", "Denied: the person has not agreed to share this with you."},
 }
 
 // String is the reason's stable machine-readable code.
@@ -673,6 +683,9 @@ func decidePerson(a Action, f *Facts, p Purpose) Decision {
 func decideRepresentative(a Action, f *Facts, p Purpose) Decision {
 	if p != ProxyAccess {
 		return deny(DenyWrongPurpose)
+	}
+	if f.Proxy.ID == "" && f.Proxy.Missing != 0 {
+		return deny(f.Proxy.Missing)
 	}
 	if f.Proxy.ID == "" || (!f.Proxy.Until.IsZero() && !f.Now.Before(f.Proxy.Until)) {
 		return deny(DenyNoRelationship)

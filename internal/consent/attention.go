@@ -7,6 +7,7 @@ import (
 	"hearth/internal/access"
 	"hearth/internal/attention"
 	"hearth/internal/door"
+	"hearth/internal/people"
 )
 
 // AttentionSources are consent's figures on Needs attention.
@@ -14,7 +15,52 @@ func (s *Service) AttentionSources() []attention.Source {
 	return []attention.Source{
 		{Key: "consent-reviews", Title: "Consent reviews due", Group: "Consent and capacity", Action: access.ReadConsent, Find: consentReviewsDue},
 		{Key: "capacity-reassessments", Title: "Capacity reassessments due", Group: "Consent and capacity", Action: access.ReadConsent, Find: capacityDue},
+		{Key: "consent-withdrawn", Title: "Consent to care or to a technology withdrawn", Group: "Consent and capacity", Action: access.ReadConsent, Find: withdrawnFigure},
 	}
+}
+
+// withdrawnFigure finds the withdrawals of consent to care or to a
+// technology in the WithdrawalWindow before q.At that still stand (not
+// followed by a later decision), in the same words as the person page and
+// 'my shift'. One query finds who has any; only they are read in full.
+func withdrawnFigure(sc *door.Scope, q attention.Query) ([]attention.Item, error) {
+	since := q.At.Add(-WithdrawalWindow)
+	in, args := attention.In("c.person_id", q.People)
+	rows, err := sc.Query(`SELECT DISTINCT c.person_id FROM consents c WHERE `+in+` AND c.withdrawn_at >= ? AND c.withdrawn_at <= ? AND `+withdrawnPurposes,
+		append(args, since, q.At)...)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []attention.Item
+	for _, id := range ids {
+		list, err := consentsWhere(sc, id, `AND `+withdrawnPurposes)
+		if err != nil {
+			return nil, err
+		}
+		p, err := people.Load(sc, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range standing(list, p, since) {
+			if !w.WithdrawnAt.After(q.At) {
+				out = append(out, attention.Item{PersonID: id, Section: "/consent", Detail: w.Sentence()})
+			}
+		}
+	}
+	return out, nil
 }
 
 // consentReviewsDue finds consents in force at q.At whose review date had

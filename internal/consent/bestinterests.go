@@ -121,7 +121,7 @@ func (s *Service) RecordBestInterests(ctx context.Context, actor door.Actor, n N
 			}
 			return hearth.Invalid("Decision", why)
 		}
-		title := DecisionTitle(key)
+		title := decisionName(sc, key)
 		if strings.HasPrefix(key, decisionOtherPrefix) {
 			title = n.Decision
 		}

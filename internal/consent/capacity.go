@@ -145,7 +145,7 @@ func (s *Service) RecordAssessment(ctx context.Context, actor door.Actor, n NewA
 		if _, err := people.Load(sc, n.PersonID); err != nil {
 			return err
 		}
-		title := DecisionTitle(key)
+		title := decisionName(sc, key)
 		if strings.HasPrefix(key, decisionOtherPrefix) {
 			title = n.Decision
 		}

@@ -8,8 +8,7 @@
 // Notes for callers: Withdraw of an already withdrawn
 // consent returns the unchanged consent and a KindConflict error wrapping
 // ErrAlreadyWithdrawn, whose message says when and by whom ("This consent was
-// already withdrawn on 4 March 2026 by ..."). Service.Grace is the
-// capacity-returned grace period (default 14 days). For representatives'
+// already withdrawn on 4 March 2026 by ..."). For representatives'
 // accounts, LoadFacts gives property-and-finance authorities (LPA, deputy,
 // appointee) ViewPerson only; consulted-only kinds (IMCA, advocate, family,
 // carer) get ViewPerson|SendMessage plus the reads the naming sharing
@@ -26,9 +25,11 @@
 //     assessment for that decision finds otherwise; while they have it, only
 //     their own consent counts;
 //   - a representative consents only within their authority and only while
-//     the person lacks capacity for that decision; when capacity returns,
-//     others' consents and best-interests decisions are flagged "ask the
-//     person" and stop counting after the grace period;
+//     the person lacks capacity for that decision; when an assessment finds
+//     capacity for it, others' consents and best-interests decisions stop
+//     counting at once and are flagged "ask the person" (MCA 2005
+//     s11(7)(a); NHS principle 2: their consent "must be sought at that
+//     time");
 //   - withdrawn or expired consent stops counting at once: every decision
 //     reads the tables in the door's own transaction.
 package consent
@@ -49,11 +50,6 @@ import (
 	"hearth/internal/store"
 )
 
-// DefaultGrace is how long others' consents and best-interests decisions
-// keep counting after a person is found to have regained capacity, while
-// staff ask the person.
-const DefaultGrace = 14 * 24 * time.Hour
-
 // Basis is whether something is lawful now, and why, in words for the audit log and the screen.
 type Basis struct {
 	Kind      string    // "consent", "best-interests", or another recorded basis ("safeguarding", "court-order", "vital-interests", "legal-obligation")
@@ -62,21 +58,18 @@ type Basis struct {
 	Reason    string    // plain English: "Consent given by Ann herself on 3 March 2026" / "Consent was withdrawn on 4 March 2026"
 	GivenBy   string    // "the person" or the representative's name and authority
 	Until     time.Time // zero: no end
-	AskPerson bool      // capacity has returned: ask the person (still counts during the grace period)
+	AskPerson bool      // capacity has returned: this no longer counts, ask the person now
 }
 
 // Service records and evaluates consent, capacity, best interests and
 // representatives.
 type Service struct {
 	door *door.Door
-	// Grace is how long others' consents and best-interests decisions keep
-	// counting, flagged "ask the person", after capacity returns.
-	Grace time.Duration
 }
 
 // New returns the consent service.
 func New(d *door.Door) *Service {
-	return &Service{door: d, Grace: DefaultGrace}
+	return &Service{door: d}
 }
 
 // ErrAlreadyWithdrawn is wrapped by the error Withdraw returns for a consent
@@ -282,6 +275,10 @@ func (s *Service) Give(ctx context.Context, actor door.Actor, n NewConsent) (Con
 			return err
 		}
 		key := PurposeDecision(n.Purpose, n.TechnologyID)
+		if n.Purpose == PurposeTechnology && n.TechnologyName == "" {
+			// Chosen from the register: its name comes with it.
+			n.TechnologyName = technologyName(sc, n.TechnologyID)
+		}
 		capState, err := loadCapacity(sc, n.PersonID, key, now)
 		if err != nil {
 			return err
@@ -315,7 +312,7 @@ func (s *Service) Give(ctx context.Context, actor door.Actor, n NewConsent) (Con
 		if n.RepresentativeID == "" {
 			if capState.Lacks {
 				return hearth.Invalid("Given by", fmt.Sprintf("%s was assessed on %s as lacking capacity to decide about %s: record the decision of a representative with authority, or a best-interests decision",
-					person.CalledName(), ukDate(capState.Latest.AssessedAt), lowerFirst(DecisionTitle(key))))
+					person.CalledName(), ukDate(capState.Latest.AssessedAt), lowerFirst(decisionName(sc, key))))
 			}
 		} else {
 			rep, err := loadRepresentative(sc, n.PersonID, n.RepresentativeID)

@@ -51,7 +51,7 @@ func TestEndingARepresentativesAuthorityNeedsADateAndAReasonAndStopsTheirAccessA
 		t.Fatalf("ended: %+v", ended)
 	}
 	d, err := f.proxyRead(mary, access.ReadRecord)
-	if err != nil || d.Permit || d.Reason != access.DenyNoRelationship {
+	if err != nil || d.Permit || d.Reason != access.DenyNoAuthority {
 		t.Fatalf("the attorney still reads after the end: %v %+v", err, d)
 	}
 	if d, _ := f.proxyRead(mary, access.ViewPerson); d.Permit {

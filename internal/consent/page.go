@@ -64,12 +64,15 @@ func (s *Service) Page(ctx context.Context, actor door.Actor, personID string) (
 			ResourceType: "Consent", Detail: "consent and capacity page"}); err != nil {
 			return err
 		}
-		rec, err := sc.Check(door.Request{Action: access.RecordConsent, Purpose: actingPurpose(actor), PersonID: personID,
+		// Whether to offer the recording buttons: decided by the same rules,
+		// but not audited, because nothing is recorded by looking (opening a
+		// blank form to print is not "recorded consent" in the history).
+		rec, err := sc.Would(door.Request{Action: access.RecordConsent, Purpose: actingPurpose(actor), PersonID: personID,
 			ResourceType: "Consent", Detail: "may record consent"})
 		if err != nil {
 			return err
 		}
-		pg.CanRecord = rec.Decision.Permit
+		pg.CanRecord = rec.Permit
 		// Entries withheld from the person (or their representative) are
 		// refused one by one and left out of every query below.
 		withheld, err := sc.Unwithheld(door.Request{Action: access.ReadConsent, Purpose: actingPurpose(actor), PersonID: personID,
@@ -132,14 +135,14 @@ func (s *Service) Page(ctx context.Context, actor door.Actor, personID string) (
 			}
 			pg.BestInterests = append(pg.BestInterests, Judged{BestInterests: b, Basis: basis})
 			if basis.AskPerson {
-				pg.AskPerson = append(pg.AskPerson, fmt.Sprintf("Best-interests decision about %s: %s has capacity again, ask them. It stops counting on %s.",
-					lowerFirst(b.Decision), j.person.CalledName(), ukDate(basis.Until)))
+				pg.AskPerson = append(pg.AskPerson, fmt.Sprintf("Best-interests decision about %s: %s can now make this decision, so it no longer counts. Ask %s now.",
+					lowerFirst(b.Decision), j.person.CalledName(), j.person.CalledName()))
 			}
 		}
 		for _, p := range pg.Positions {
 			if p.AskPerson {
-				pg.AskPerson = append(pg.AskPerson, fmt.Sprintf("%s: %s has capacity again, ask them. The consent given by %s stops counting on %s.",
-					p.Title, j.person.CalledName(), p.Basis.GivenBy, ukDate(p.Basis.Until)))
+				pg.AskPerson = append(pg.AskPerson, fmt.Sprintf("%s: %s can now make this decision, so the consent given by %s no longer counts. Ask %s now.",
+					p.Title, j.person.CalledName(), p.Basis.GivenBy, j.person.CalledName()))
 			}
 		}
 		pg.LawfulBases, err = lawfulBasesWhere(sc, personID, cond, args...)
@@ -202,9 +205,7 @@ func (j *judge) summary(c Consent, b Basis) string {
 	switch {
 	case b.Active && c.Permit():
 		s = "yes, " + giver + " on " + ukDate(c.Starts)
-		if b.AskPerson {
-			s += ", but " + j.person.CalledName() + " has capacity again: ask them before " + ukDate(b.Until)
-		} else if !c.Ends.IsZero() {
+		if !c.Ends.IsZero() {
 			s += ", until " + ukDate(c.Ends)
 		}
 	case !c.Permit() && strings.HasPrefix(b.Reason, "Refused"):

@@ -103,6 +103,9 @@ func (r Representative) authorityProblem(purpose string, person people.Person, n
 // no assessment at all for an adult.
 func capacityProblem(authority string, person people.Person, cs capacityState) string {
 	decision := lowerFirst(DecisionTitle(cs.Key))
+	if cs.Assessed && cs.Latest.Decision != "" {
+		decision = lowerFirst(cs.Latest.Decision) // as recorded, naming the technology
+	}
 	switch {
 	case cs.Assessed && !cs.Lacks:
 		return fmt.Sprintf("%s was assessed on %s as having capacity to decide about %s: only their own consent counts",

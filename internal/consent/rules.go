@@ -18,7 +18,6 @@ type judge struct {
 	sc     *door.Scope
 	person people.Person
 	now    time.Time
-	grace  time.Duration
 	reps   map[string]Representative
 	caps   map[string]capacityState
 }
@@ -32,7 +31,7 @@ func (s *Service) newJudge(sc *door.Scope, personID string, now time.Time) (*jud
 	if err != nil {
 		return nil, err
 	}
-	j := &judge{sc: sc, person: p, now: now, grace: s.Grace, reps: map[string]Representative{}, caps: map[string]capacityState{}}
+	j := &judge{sc: sc, person: p, now: now, reps: map[string]Representative{}, caps: map[string]capacityState{}}
 	for _, r := range list {
 		j.reps[r.ID] = r
 	}
@@ -75,15 +74,11 @@ func replacedBy(c Consent, all []Consent, now time.Time) *Consent {
 	return nil
 }
 
-// graceFor reports whether a decision made at made by someone other than the
-// person still counts under the capacity-returned grace period, and until
-// when.
-func (j *judge) graceFor(cs capacityState, made time.Time) (time.Time, bool) {
-	if cs.ReturnedAt.IsZero() || !made.Before(cs.ReturnedAt) {
-		return time.Time{}, false
-	}
-	end := cs.ReturnedAt.Add(j.grace)
-	return end, j.now.Before(end)
+// returnedSince reports whether a decision made at made by someone other
+// than the person came before an assessment found the person able to make
+// it: such a decision no longer counts, and the person must be asked.
+func (j *judge) returnedSince(cs capacityState, made time.Time) bool {
+	return !cs.ReturnedAt.IsZero() && made.Before(cs.ReturnedAt)
 }
 
 func earlier(a, b time.Time) time.Time {
@@ -141,17 +136,16 @@ func (j *judge) consent(c Consent, all []Consent) (Basis, error) {
 			return b, err
 		}
 		if why := capacityProblem(rep.Authority, j.person, cs); why != "" {
-			end, inGrace := j.graceFor(cs, c.RecordedAt)
-			if !inGrace {
-				if !end.IsZero() {
-					why = fmt.Sprintf("%s has had capacity for this decision since %s: consents given by others stopped counting on %s",
-						name, ukDate(cs.ReturnedAt), ukDate(end))
-				}
-				b.Reason = why
-				return b, nil
+			if j.returnedSince(cs, c.RecordedAt) {
+				// MCA 2005 s11(7)(a): an attorney decides only what the
+				// person cannot; their consent stops counting at once,
+				// and the person must be asked now.
+				b.AskPerson = true
+				why = fmt.Sprintf("%s was assessed on %s as able to make this decision, so the consent given by %s stopped counting then: ask %s now",
+					name, ukDate(cs.ReturnedAt), c.RepresentativeName, name)
 			}
-			b.AskPerson = true
-			b.Until = earlier(b.Until, end)
+			b.Reason = why
+			return b, nil
 		}
 		b.Until = earlier(b.Until, rep.EndsOn)
 	}
@@ -162,9 +156,6 @@ func (j *judge) consent(c Consent, all []Consent) (Basis, error) {
 	}
 	b.Active = true
 	b.Reason = fmt.Sprintf("%s by %s on %s", verb, giver, when)
-	if b.AskPerson {
-		b.Reason += fmt.Sprintf(". %s has capacity again: ask them (this consent stops counting on %s)", name, ukDate(b.Until))
-	}
 	return b, nil
 }
 
@@ -177,26 +168,20 @@ func (j *judge) bestInterests(bi BestInterests) (Basis, error) {
 		return b, err
 	}
 	if !cs.Lacks {
-		end, inGrace := j.graceFor(cs, bi.DecidedAt)
-		if !inGrace {
-			switch {
-			case !end.IsZero():
-				b.Reason = fmt.Sprintf("%s has had capacity for this decision since %s: the best-interests decision stopped counting on %s",
-					name, ukDate(cs.ReturnedAt), ukDate(end))
-			case cs.Assessed:
-				b.Reason = fmt.Sprintf("%s was assessed on %s as having capacity for this decision: they decide for themselves", name, ukDate(cs.Latest.AssessedAt))
-			default:
-				b.Reason = name + " is assumed to have capacity for this decision: they decide for themselves"
-			}
-			return b, nil
+		switch {
+		case j.returnedSince(cs, bi.DecidedAt):
+			b.AskPerson = true
+			b.Reason = fmt.Sprintf("%s was assessed on %s as able to make this decision, so the best-interests decision stopped counting then: ask %s now",
+				name, ukDate(cs.ReturnedAt), name)
+		case cs.Assessed:
+			b.Reason = fmt.Sprintf("%s was assessed on %s as having capacity for this decision: they decide for themselves", name, ukDate(cs.Latest.AssessedAt))
+		default:
+			b.Reason = name + " is assumed to have capacity for this decision: they decide for themselves"
 		}
-		b.AskPerson, b.Until = true, end
+		return b, nil
 	}
 	b.Active = true
 	b.Reason = fmt.Sprintf("Best-interests decision by %s on %s", bi.DecisionMaker, ukDate(bi.DecidedAt))
-	if b.AskPerson {
-		b.Reason += fmt.Sprintf(". %s has capacity again: ask them (this decision stops counting on %s)", name, ukDate(b.Until))
-	}
 	return b, nil
 }
 
@@ -379,6 +364,7 @@ func (s *Service) proxyFacts(sc *door.Scope, q door.FactQuery, f *access.Facts) 
 	}
 	now := f.Now
 	if !rep.Live(now) {
+		f.Proxy.Missing = access.DenyNoAuthority
 		return nil
 	}
 	proxy := access.Proxy{ID: rep.ID, Until: rep.EndsOn}
@@ -397,11 +383,19 @@ func (s *Service) proxyFacts(sc *door.Scope, q door.FactQuery, f *access.Facts) 
 		}
 		c, ok := current(list, now)
 		if !ok {
+			f.Proxy.Missing = access.DenyNoSharingConsent
 			return nil
 		}
 		b, err := j.consent(c, list)
-		if err != nil || !b.Active {
+		if err != nil {
 			return err
+		}
+		if !b.Active {
+			f.Proxy.Missing = access.DenyNoSharingConsent
+			if c.Withdrawn() {
+				f.Proxy.Missing = access.DenyConsentWithdrawn
+			}
+			return nil
 		}
 		proxy.Covers = contactActions
 		for _, a := range []access.Action{access.ReadRecord, access.ReadMedicines, access.ReadConsent} {
@@ -413,11 +407,13 @@ func (s *Service) proxyFacts(sc *door.Scope, q door.FactQuery, f *access.Facts) 
 		f.Basis = access.Basis{ID: c.ID, Until: b.Until}
 	case moneyOnly(rep.Authority):
 		if !rep.Verified() {
+			f.Proxy.Missing = access.DenyNoAuthority
 			return nil
 		}
 		proxy.Covers = permsOf(access.ViewPerson)
 	case healthWelfare(rep.Authority):
 		if !rep.Verified() {
+			f.Proxy.Missing = access.DenyNoAuthority
 			return nil
 		}
 		person, err := people.Load(sc, q.PersonID)

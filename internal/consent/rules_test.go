@@ -44,7 +44,7 @@ func TestRepresentativeConsentsOnlyWithinAuthorityAndWhileThePersonLacksCapacity
 		{"Family must be consulted but cannot consent",
 			consent.AuthorityFamily, true, ptr(true), false, "cannot consent for them"},
 		{"A person with capacity for the decision decides for themselves: only their own consent counts",
-			consent.AuthorityLPAHealthWelfare, true, ptr(false), false, "as having capacity to decide about use of technology sensor-1: only their own consent counts"},
+			consent.AuthorityLPAHealthWelfare, true, ptr(false), false, "as having capacity to decide about use of a technology: only their own consent counts"},
 		{"A person never assessed is assumed to have capacity: only their own consent counts",
 			consent.AuthorityLPAHealthWelfare, true, nil, false, "assumed to have capacity"},
 		{"An attorney whose authority has ended cannot consent",
@@ -124,53 +124,49 @@ func TestOwnConsentIsRefusedWhileThePersonLacksCapacityForThatDecision(t *testin
 	f.give(consent.NewConsent{Purpose: consent.PurposeDigitalCommunication, Channel: "email"})
 }
 
-func TestWhenCapacityReturnsOthersDecisionsAreFlaggedAskThePersonAndStopAfterTheGracePeriod(t *testing.T) {
-	cases := []struct {
-		name  string
-		grace time.Duration
-	}{
-		{"with the default grace period of 14 days", 0},
-		{"with a configured grace period of 3 days", 3 * day},
+// MCA 2005 s11(7)(a): a lasting power of attorney covers only decisions
+// the person cannot make. When a new assessment finds the person can make
+// the decision, an attorney's consent and a best-interests decision stop
+// counting at once (not after a grace period), flagged "ask the person";
+// the person's own consent then counts.
+func TestWhenCapacityReturnsOthersDecisionsStopCountingAtOnceAndThePersonIsAsked(t *testing.T) {
+	f := newFixture(t)
+	key := consent.TechnologyDecision("sensor-1")
+	f.assess(key, true, f.Clock.Now().Add(-time.Hour))
+	r := f.representative("Mary Jones", consent.AuthorityLPAHealthWelfare, true)
+	c, err := f.giveAs(r.ID, techConsent())
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t)
-			grace := consent.DefaultGrace
-			if tc.grace != 0 {
-				f.Consent.Grace, grace = tc.grace, tc.grace
-			}
-			key := consent.TechnologyDecision("sensor-1")
-			f.assess(key, true, f.Clock.Now().Add(-time.Hour))
-			r := f.representative("Mary Jones", consent.AuthorityLPAHealthWelfare, true)
-			c, err := f.giveAs(r.ID, techConsent())
-			if err != nil {
-				t.Fatal(err)
-			}
-			bi, err := f.Consent.RecordBestInterests(f.Ctx, f.Manager.Actor, consent.NewBestInterests{PersonID: f.Ann.ID, TechnologyID: "sensor-1",
-				Consulted: "Mary Jones (daughter, attorney)", Wishes: "Ann has always valued her privacy at night",
-				Options: "No sensor; hourly checks; a bed sensor (least restrictive)", Outcome: "Use the bed sensor at night",
-				Reasons: "Fewer night-time disturbances than checks", DecisionMaker: "Grace Obi, registered manager"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			f.Clock.Advance(day)
-			returned := f.assess(key, false, f.Clock.Now())
-			for _, b := range []consent.Basis{f.status(consent.BasisConsent, c.ID), f.status(consent.BasisBestInterests, bi.ID)} {
-				if !b.Active || !b.AskPerson || !b.Until.Equal(returned.AssessedAt.Add(grace)) || !strings.Contains(b.Reason, "ask them") {
-					t.Fatalf("during the grace period: %+v", b)
-				}
-			}
-			f.Clock.Advance(grace - time.Minute)
-			if b := f.techBasis("sensor-1"); !b.Active || !b.AskPerson {
-				t.Fatalf("just before the grace period ends: %+v", b)
-			}
-			f.Clock.Advance(time.Minute)
-			for _, b := range []consent.Basis{f.status(consent.BasisConsent, c.ID), f.status(consent.BasisBestInterests, bi.ID), f.techBasis("sensor-1")} {
-				if b.Active || !strings.Contains(b.Reason, "has had capacity for this decision since 4 March 2026") {
-					t.Fatalf("after the grace period: %+v", b)
-				}
-			}
-		})
+	bi, err := f.Consent.RecordBestInterests(f.Ctx, f.Manager.Actor, consent.NewBestInterests{PersonID: f.Ann.ID, TechnologyID: "sensor-1",
+		Consulted: "Mary Jones (daughter, attorney)", Wishes: "Ann has always valued her privacy at night",
+		Options: "No sensor; hourly checks; a bed sensor (least restrictive)", Outcome: "Use the bed sensor at night",
+		Reasons: "Fewer night-time disturbances than checks", DecisionMaker: "Grace Obi, registered manager"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := f.techBasis("sensor-1"); !b.Active {
+		t.Fatalf("while Ann lacks capacity, Mary's consent counts: %+v", b)
+	}
+	f.Clock.Advance(day)
+	f.assess(key, false, f.Clock.Now())
+	for _, b := range []consent.Basis{f.status(consent.BasisConsent, c.ID), f.status(consent.BasisBestInterests, bi.ID), f.techBasis("sensor-1")} {
+		if b.Active || !b.AskPerson || !strings.Contains(b.Reason, "as able to make this decision") || !strings.Contains(b.Reason, "ask Ann now") {
+			t.Fatalf("the moment capacity is found: %+v", b)
+		}
+	}
+	pg, err := f.Consent.Page(f.Ctx, f.Manager.Actor, f.Ann.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pg.AskPerson) == 0 || !strings.Contains(strings.Join(pg.AskPerson, " "), "Ask Ann now") || strings.Contains(strings.Join(pg.AskPerson, " "), "stops counting on") {
+		t.Fatalf("the consent page tells staff %q", pg.AskPerson)
+	}
+	// Ann decides for herself: her own consent counts.
+	f.Clock.Advance(time.Minute)
+	own := f.give(techConsent())
+	if b := f.techBasis("sensor-1"); !b.Active || b.ID != own.ID || b.AskPerson {
+		t.Fatalf("after Ann consents herself: %+v", b)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"hearth/internal/door"
 )
 
 // Purposes of consent.
@@ -322,8 +324,9 @@ func DecisionTitle(key string) string {
 	case DecisionSecondaryUse:
 		return "Research and service improvement"
 	}
-	if id, ok := strings.CutPrefix(key, decisionTechnologyPrefix); ok {
-		return "Use of technology " + id
+	if strings.HasPrefix(key, decisionTechnologyPrefix) {
+		// Never the ID: decisionName names it from the register.
+		return "Use of a technology"
 	}
 	if t, ok := strings.CutPrefix(key, decisionOtherPrefix); ok {
 		t = strings.ReplaceAll(t, "-", " ")
@@ -343,4 +346,25 @@ func lowerFirst(s string) string {
 		return s
 	}
 	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// decisionName is a decision key in words, naming a technology from the
+// provider's register ("Use of NightSound"), so no screen or message shows
+// a database ID. It reads in a scope that has already decided.
+func decisionName(sc *door.Scope, key string) string {
+	if id, ok := strings.CutPrefix(key, decisionTechnologyPrefix); ok {
+		if name := technologyName(sc, id); name != "" {
+			return "Use of " + name
+		}
+	}
+	return DecisionTitle(key)
+}
+
+// technologyName is a technology's name in the register, or "".
+func technologyName(sc *door.Scope, id string) string {
+	var name string
+	if err := sc.QueryRow(`SELECT name FROM tech_technologies WHERE id = ?`, id).Scan(&name); err != nil {
+		return ""
+	}
+	return name
 }

@@ -82,7 +82,7 @@ var familyNames = []string{"Thompson", "ap Rhys", "O'Sullivan", "Bennett", "Pate
 	"Clarke", "Williams", "Baptiste", "MacDonald", "Khan", "Davies", "Stewart", "Price", "Okonkwo", "Brown", "Llewellyn",
 	"Taylor", "Ó Briain", "Green", "Mahmood", "Wilson", "Gordon", "Adeyemi", "Nowakowska", "Wright", "Pritchard"}
 
-var preferred = map[int]string{0: "Peggy", 3: "Harry", 9: "Des", 13: "Mo", 16: "Kath", 24: "Mo", 30: "Len"}
+var preferred = map[int]string{0: "Peggy", 3: "Harry", 9: "Des", 15: "Mo", 16: "Kath", 24: "Mo", 30: "Len"}
 
 var streets = []string{"Church Lane", "Station Road", "Heol y Parc", "Victoria Street", "Mill Road", "Park Avenue",
 	"The Crescent", "Queen Street", "Orchard Close", "Bridge Street"}

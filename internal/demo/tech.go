@@ -105,46 +105,62 @@ func seedTech(ctx context.Context, a *app.App, actors map[string]door.Actor) err
 	if err != nil {
 		return err
 	}
-	// Each use is for one person, with reasons of their own (no blanket use).
+	// Each use is for one person, found by name (never by position in a
+	// list, which once gave Mohammed Beryl's reason), with reasons, timing
+	// and information of their own: no blanket use, and no person's copy
+	// names another person of the demo.
 	uses := []struct {
-		person int
-		tech   string
-		reason string
+		given, tech, reason, whenHow, infoFormat string
 	}{
-		{3, "NightSound", "Harry has fallen twice at night on his way to the bathroom and says he hates being woken by staff opening his door to check on him."},
-		{8, "NightSound", "Beryl asked for it after a fall last winter; she wants help to come quickly without anyone listening in when all is well."},
-		{15, "NightSound", "Mo's epilepsy means seizures at night can go unnoticed; his family and he chose sound alerts over a camera."},
-		{5, "Memory Lane", "Rajesh's grandchildren live in Leicester and Vancouver; he wants to see them and share his photos of Kenya."},
+		{"Harold", "NightSound", "Harry has fallen twice at night on his way to the bathroom and says he hates being woken by staff opening his door to check on him.",
+			"Overnight from 10pm to 7am, switched on by night staff at the bedtime check.", "large print and spoken"},
+		{"Beryl", "NightSound", "Beryl asked for it after a fall last winter. She wants help to come quickly without anyone listening in when all is well.",
+			"Overnight from 10pm to 7am, switched on by night staff at the bedtime check.", "easy read and spoken"},
+		{"Mohammed", "NightSound", "Mo's epilepsy means seizures at night can go unnoticed. His family and he chose sound alerts over a camera.",
+			"Overnight from 9pm to 8am, switched on by night staff when Mo goes to bed.", "spoken, with his brother there"},
+		{"Rajesh", "Memory Lane", "Rajesh's grandchildren live in Leicester and Vancouver. He wants to see them and share his photos of Kenya.",
+			"When Rajesh asks, usually on Sunday afternoons, with a member of staff to set up the call.", "spoken and a printed guide"},
+	}
+	byGiven := map[string]people.Person{}
+	for _, p := range homePeople {
+		byGiven[p.GivenName] = p
 	}
 	for _, u := range uses {
-		if u.person >= len(homePeople) {
-			continue
+		p, ok := byGiven[u.given]
+		if !ok {
+			return fmt.Errorf("demo: technology: %s is not at Grace's location", u.given)
 		}
-		p := homePeople[u.person]
 		techID := ids[u.tech]
+		called := p.CalledName()
 		_, err := a.Consent.Give(ctx, eilidh, consent.NewConsent{PersonID: p.ID, Purpose: consent.PurposeTechnology, TechnologyID: techID,
 			TechnologyName: u.tech, Decision: "permit", Scope: []string{consent.ScopeAll}, Starts: now.AddDate(0, 0, -30),
 			ReviewOn:   now.AddDate(0, 6, 0),
-			InfoGiven:  "Showed " + p.CalledName() + " the device, what it hears or shows, who gets the alerts, and that it can be switched off at any time",
+			InfoGiven:  "Showed " + called + " the device, what it hears or shows, who gets the alerts, and that it can be switched off at any time",
 			InfoFormat: "easy-read"})
 		if err != nil {
 			return fmt.Errorf("demo: consent to %s for %s: %w", u.tech, p.FullName(), err)
 		}
 		rec := tech.Record{
 			Reason:            u.reason,
-			WhenHow:           "Overnight from 10pm to 7am, switched on by night staff at the bedtime check",
-			InformationGiven:  "Leaflet read together with " + p.CalledName() + "; family told at the care plan review",
-			InformationFormat: "easy read and spoken",
-			DecisionProcess:   "Discussed at a care plan review with " + p.CalledName() + "; " + p.CalledName() + " gave consent themself",
-			DataUse:           "Alerts go only to the night staff's handsets; nothing is recorded except the time of each alert, used only for " + p.CalledName() + "'s care",
-			ReviewPlan:        "At the care plan review: alerts, falls, sleep and how " + p.CalledName() + " feels about it",
-			Withdrawal:        "Tell any member of staff, or use the portal; it is switched off the same day",
-			Rights:            "Privacy (Article 8) is engaged at night; sound alerts without recording are less intrusive than checks through the door",
-			Alternatives:      "Hourly door checks (disturb sleep), a bed sensor (not approved), a call bell (not reachable after a fall)",
+			WhenHow:           u.whenHow,
+			InformationGiven:  "The leaflet was read together with " + called + ", and the family were told at the care plan review.",
+			InformationFormat: u.infoFormat,
+			DecisionProcess:   "Discussed at a care plan review with " + called + ", who gave consent.",
+			DataUse:           "Alerts go only to the staff's handsets. Nothing is recorded except the time of each alert, which is used only for " + called + "'s care.",
+			ReviewPlan:        "At the care plan review we will look at the alerts, any falls, sleep, and how " + called + " feels about it.",
+			Withdrawal:        "Tell any member of staff, or use the portal. It is switched off the same day.",
+			Rights:            "Privacy (Article 8) is engaged. Alerts without recording are less intrusive than checks through the door.",
+			Alternatives:      "Hourly door checks (they disturb sleep), a bed sensor (not approved), a call bell (not reachable after a fall).",
+		}
+		if u.tech == "Memory Lane" {
+			rec.DataUse = "Calls are not recorded. Photographs stay on the tablet in " + called + "'s own album and are used only for " + called + "'s enjoyment and care."
+			rec.ReviewPlan = "At the care plan review we will ask " + called + " how often he uses it and how he feels about it."
+			rec.Rights = "Family life (Article 8) is supported: it helps " + called + " keep in touch with his family."
+			rec.Alternatives = "Phone calls on the house phone; printed photo albums."
 		}
 		if u.tech == "NightSound" {
 			rec.SafetyAssessment = "Risk of an unwitnessed fall or seizure at night outweighs the intrusion of an alert-only sound monitor"
-			rec.RelationalCare = "Staff still say goodnight and good morning in person; the device never replaces a visit when " + p.CalledName() + " calls"
+			rec.RelationalCare = "Staff still say goodnight and good morning in person. The device never replaces a visit when " + called + " calls."
 		}
 		use, err := a.Tech.CreateUse(ctx, eilidh, p.ID, tech.NewUse{TechnologyID: techID, RequestedFor: []string{p.ID}, Record: rec,
 			NextReview: now.AddDate(0, 3, 0).Format("2006-01-02")})
@@ -161,7 +177,7 @@ func seedTech(ctx context.Context, a *app.App, actors map[string]door.Actor) err
 				}
 			}
 		}
-		if u.person == 3 {
+		if u.given == "Harold" {
 			if _, err := a.Tech.RaiseConcern(ctx, actors["kwame"], p.ID, techID,
 				"Harry said he worries the microphone is listening to his phone calls with his son. He was upset at bedtime."); err != nil {
 				return fmt.Errorf("demo: concern: %w", err)

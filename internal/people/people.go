@@ -463,7 +463,7 @@ func (s *Service) Visible(ctx context.Context, actor door.Actor) ([]Person, erro
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		out, err = door.Filter(sc, door.Request{Action: access.ViewPerson, Purpose: Purpose(actor), ResourceType: "Patient", Detail: "listed"},
+		out, err = door.Filter(sc, door.Request{Action: access.ViewPerson, Purpose: Purpose(actor), ResourceType: "Patient", Detail: "saw their name in a list of people"},
 			candidates, func(p Person) string { return p.ID })
 		if err != nil {
 			return err

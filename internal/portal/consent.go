@@ -253,6 +253,56 @@ func (s *Service) WithdrawConsent(ctx context.Context, actor door.Actor, personI
 	return s.consent.Withdraw(ctx, actor, personID, consentID, "withdrawn on the Hearth portal")
 }
 
+// Regivable reports whether the consent id was withdrawn (a yes, not a no)
+// and nothing about the same thing counts now: the person may give it
+// again (undo the withdrawal).
+func (v ConsentView) Regivable(id string) bool {
+	for _, it := range v.Consents {
+		if it.ID != id {
+			continue
+		}
+		if it.WithdrawnAt.IsZero() || !it.Permit {
+			return false
+		}
+		for _, o := range v.Consents {
+			if o.Counts && o.Title == it.Title {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// GiveAgain undoes a withdrawal: the person (or their representative) gives
+// again, from the portal, the consent they withdrew, as a new consent that
+// replaces it (consents are never edited), told the same things as before.
+// Only a withdrawn consent of this person's that they may see can be given
+// again; anything else reads as not found.
+func (s *Service) GiveAgain(ctx context.Context, actor door.Actor, personID, consentID string) (consent.Consent, error) {
+	v, err := s.ConsentView(ctx, actor, personID)
+	if err != nil {
+		return consent.Consent{}, err
+	}
+	if v.Denied != "" {
+		return consent.Consent{}, hearth.Errorf(hearth.KindForbidden, "%s", v.Denied)
+	}
+	for _, it := range v.Consents {
+		if it.ID != consentID {
+			continue
+		}
+		c := it.Record
+		if !v.Regivable(c.ID) {
+			return consent.Consent{}, hearth.Invalid("Consent", "This consent has not been withdrawn, or it has already been given again")
+		}
+		return s.consent.Give(ctx, actor, consent.NewConsent{PersonID: personID, Purpose: c.Purpose, Recipient: c.Recipient,
+			TechnologyID: c.TechnologyID, TechnologyName: c.TechnologyName, Channel: c.Channel, Decision: "permit", Scope: c.Scope,
+			Recipients: c.Recipients, InfoGiven: strings.TrimSpace(c.InfoGiven) + " Given again on the Hearth portal after it was withdrawn.",
+			InfoFormat: c.InfoFormat, InfoFormatDetail: c.InfoFormatDetail, Replaces: c.ID})
+	}
+	return consent.Consent{}, hearth.NotFound("The consent")
+}
+
 // SetChannels makes the person's digital-communication consents match
 // what they ticked: a consent given for each channel newly ticked, and the
 // active consent withdrawn for each channel unticked. Each is its own

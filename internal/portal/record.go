@@ -33,6 +33,21 @@ type Overview struct {
 	Person   people.Person
 	Withheld []WithheldNotice
 	Prefs    Preferences
+	// Can is what this account may do with this record now, by the
+	// door's own rules (Scope.Would): the page offers only these.
+	Can Offer
+}
+
+// Offer is what a portal account may do with one record, each decided by
+// access.Decide on the same facts as the request would be.
+type Offer struct {
+	ReadRecord, Contribute, ReadConsent, ReadHistory, Message, Correct, Copy bool
+}
+
+// Any reports whether the account may do anything beyond seeing whose
+// record it is.
+func (o Offer) Any() bool {
+	return o.ReadRecord || o.Contribute || o.ReadConsent || o.ReadHistory || o.Message || o.Correct || o.Copy
 }
 
 // Overview reads the person's details (ViewPerson) and what is withheld.
@@ -52,7 +67,8 @@ func (s *Service) Overview(ctx context.Context, actor door.Actor, personID strin
 			return err
 		}
 		o.Withheld = noticesOf(list)
-		return nil
+		o.Can, err = offerOf(sc, actor, personID)
+		return err
 	})
 	if err != nil {
 		return o, err
@@ -166,4 +182,37 @@ func (s *Service) AddAboutMe(ctx context.Context, actor door.Actor, personID, se
 		return care.AboutMeEntry{}, hearth.Errorf(hearth.KindUnavailable, "About Me cannot be added to yet")
 	}
 	return s.care.AddAboutMe(ctx, actor, personID, care.AboutMeDraft{Section: section, Body: body})
+}
+
+// offerOf decides, without auditing (nothing is read), what the account may
+// do with the record: the same rules as each page's own decision.
+func offerOf(sc *door.Scope, actor door.Actor, personID string) (Offer, error) {
+	var o Offer
+	for _, c := range []struct {
+		action access.Action
+		to     *bool
+	}{
+		{access.ReadRecord, &o.ReadRecord}, {access.Contribute, &o.Contribute}, {access.ReadConsent, &o.ReadConsent},
+		{access.ReadAccessLog, &o.ReadHistory}, {access.SendMessage, &o.Message}, {access.RaiseConcern, &o.Correct},
+		{access.ExportRecord, &o.Copy},
+	} {
+		d, err := sc.Would(door.Request{Action: c.action, Purpose: people.Purpose(actor), PersonID: personID, ResourceType: "Patient"})
+		if err != nil {
+			return o, err
+		}
+		*c.to = d.Permit
+	}
+	return o, nil
+}
+
+// Offer is what actor may do with personID's record, for the portal's menu:
+// decided by the door's rules without auditing, since nothing is read.
+func (s *Service) Offer(ctx context.Context, actor door.Actor, personID string) (Offer, error) {
+	var o Offer
+	err := s.door.Run(ctx, actor, func(sc *door.Scope) error {
+		var err error
+		o, err = offerOf(sc, actor, personID)
+		return err
+	})
+	return o, err
 }

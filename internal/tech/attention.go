@@ -9,7 +9,8 @@ import (
 )
 
 // Attention returns the technology uses staff must notice for the given
-// people: those stopped because their lawful basis was withdrawn or ended
+// people: those stopped because their lawful basis was withdrawn or ended,
+// those paused because the person can now decide for themselves
 // (staff see them on the person page and their shift page), and those whose review is overdue. Each person is decided on its own
 // (ReadTechUse) and audited as a read; people the actor may not see are left
 // out.

@@ -131,13 +131,16 @@ func operatorLapsed(sc *door.Scope, actor door.Actor, t Technology, now time.Tim
 // review overdue, the register lapsing, no one trained nearby, or the
 // reader's own training lapsed.
 func (u Use) NeedsAttention() bool {
-	return u.State == UseStopped || (u.State == UseActive && (u.ReviewOverdue || len(u.Lapses) > 0 || u.NoOneTrained || u.YourTrainingLapsed))
+	return u.State == UseStopped || u.State == UsePaused || (u.State == UseActive && (u.ReviewOverdue || len(u.Lapses) > 0 || u.NoOneTrained || u.YourTrainingLapsed))
 }
 
 // AttentionText is what the person page and my shift say about the use.
 func (u Use) AttentionText() string {
-	if u.State == UseStopped {
+	switch u.State {
+	case UseStopped:
 		return u.StateText + ". Do not use it."
+	case UsePaused:
+		return u.StateText + "."
 	}
 	var parts []string
 	for _, l := range u.Lapses {

@@ -497,8 +497,8 @@ func TestTheCopyIsAPDFWithTheTechnologyNameAndWelshAndIrishNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, large := range []bool{false, true} {
-		pdf, err := pg.PDF(large)
+	for _, version := range []string{"standard", "large-print", "easy-read"} {
+		pdf, err := pg.PDF(version)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -506,7 +506,7 @@ func TestTheCopyIsAPDFWithTheTechnologyNameAndWelshAndIrishNames(t *testing.T) {
 			t.Fatalf("not a PDF: %q", pdf[:10])
 		}
 		// The title is stored as UTF-16 (big-endian, with a byte-order mark).
-		title := utf16.Encode([]rune("BedSense – Siân Ó Briain"))
+		title := utf16.Encode([]rune("Using BedSense in Siân's care – Siân Ó Briain"))
 		var want bytes.Buffer
 		for _, r := range title {
 			want.WriteByte(byte(r >> 8))

@@ -66,6 +66,7 @@ type NewUse struct {
 const (
 	UseActive  = "active"
 	UseStopped = "stopped" // its lawful basis no longer counts
+	UsePaused  = "paused"  // the person can now decide for themselves: not used until they do
 	UseEnded   = "ended"   // a review decided to stop it
 )
 
@@ -390,13 +391,23 @@ func (s *Service) settle(ctx context.Context, sc *door.Scope, u *Use) error {
 	if err != nil {
 		return err
 	}
+	if !b.Active {
+		// A later decision may count now: the person gave consent again
+		// after withdrawing it, or decided for themselves once capacity
+		// returned. The use goes on under it, and no banner says otherwise.
+		later, err := s.consent.TechnologyBasis(sc, u.PersonID, u.TechnologyID, now)
+		if err != nil {
+			return err
+		}
+		if later.Active {
+			b = later
+		}
+	}
 	u.Basis = b
 	if b.Active {
 		u.State, u.StateText = UseActive, "In use"
+		u.BasisKind, u.BasisID = b.Kind, b.ID
 		u.ReviewOverdue = u.NextReview.Before(day(now))
-		if b.AskPerson {
-			u.StateText = "In use: the person may now be able to decide for themselves, so ask them"
-		}
 		return s.settleRegister(sc, u, now)
 	}
 	why := b.Reason
@@ -404,6 +415,11 @@ func (s *Service) settle(ctx context.Context, sc *door.Scope, u *Use) error {
 		why = "its lawful basis no longer counts"
 	}
 	u.State, u.StateText = UseStopped, "Stopped: "+strings.TrimSuffix(lowerFirst(why), ".")
+	if b.AskPerson {
+		// MCA 2005 s11(7)(a): the person can now decide; others' consent
+		// no longer counts. Paused, not ended: it goes on if they agree.
+		u.State, u.StateText = UsePaused, "Paused until the person decides: "+strings.TrimSuffix(lowerFirst(why), ".")
+	}
 	var seen int
 	if err := sc.QueryRow(`SELECT COUNT(*) FROM tech_use_stops WHERE use_id = ?`, u.ID).Scan(&seen); err != nil {
 		return err
@@ -517,6 +533,8 @@ type UsePage struct {
 	Reviews    []Review
 	Outcomes   []Outcome
 	Copies     []Copy
+	Provider   people.Provider // who gives the care, named on the person's copy
+	MadeAt     time.Time       // when the page was read: the date on the copy
 }
 
 // GetUse reads one use record with its versions, reviews, outcomes and
@@ -542,6 +560,10 @@ func (s *Service) GetUse(ctx context.Context, actor door.Actor, personID, useID,
 			return err
 		}
 		if pg.Technology, err = loadTechnology(sc, pg.Use.TechnologyID); err != nil {
+			return err
+		}
+		pg.MadeAt = sc.Now()
+		if pg.Provider, err = people.ProviderOf(sc); err != nil && hearth.KindOf(err) != hearth.KindNotFound {
 			return err
 		}
 		rows, err := sc.Query(`SELECT version, data, changed_at, changed_name, reason FROM tech_use_versions WHERE use_id = ? ORDER BY version DESC`, useID)

@@ -36,7 +36,7 @@ func TestJourneyBreakGlassFromTheRequestToTheGovernanceReview(t *testing.T) {
 	b.MustSee("Ann Jones")
 	b.MustSee("You are not on Ann's care team. You are seeing this record under break-glass")
 	history := b.Text("[data-testid=access-history]")
-	for _, want := range []string{"Emergency access.", "Opened the record in an emergency", "Ann has fallen in the lounge"} {
+	for _, want := range []string{"Emergency access.", "Opened their record in an emergency", "Ann has fallen in the lounge"} {
 		if !strings.Contains(history, want) {
 			t.Errorf("the access history does not show %q:\n%s", want, history)
 		}

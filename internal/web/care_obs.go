@@ -16,6 +16,7 @@ import (
 	"hearth"
 	"hearth/internal/access"
 	"hearth/internal/care"
+	"hearth/internal/consent"
 	"hearth/internal/door"
 	"hearth/internal/tech"
 )
@@ -367,11 +368,21 @@ func (s *Server) locationVisitsPage(w http.ResponseWriter, r *http.Request, c *c
 type shiftView struct {
 	care.Shift
 	Technology map[string][]tech.Use
+	Withdrawn  map[string][]consent.Withdrawal // consent to care or a technology withdrawn, standing now
 }
 
 func (s *Server) shiftPage(w http.ResponseWriter, r *http.Request, c *call) error {
-	v := shiftView{Technology: map[string][]tech.Use{}}
+	v := shiftView{Technology: map[string][]tech.Use{}, Withdrawn: map[string][]consent.Withdrawal{}}
 	var also []func(sc *door.Scope, ids []string) error
+	if c.actor.Role.Info().Permissions.Has(access.ReadConsent) {
+		also = append(also, func(sc *door.Scope, ids []string) error {
+			ws, err := s.Consent.WithdrawalsIn(sc, ids, sc.Now().Add(-consent.WithdrawalWindow))
+			for _, w := range ws {
+				v.Withdrawn[w.PersonID] = append(v.Withdrawn[w.PersonID], w)
+			}
+			return err
+		})
+	}
 	if c.actor.Role.Info().Permissions.Has(access.ReadTechUse) {
 		// In the shift's own scope: one transaction for the whole page.
 		also = append(also, func(sc *door.Scope, ids []string) error {

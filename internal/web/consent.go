@@ -9,6 +9,7 @@ import (
 
 	"hearth"
 	"hearth/internal/consent"
+	"hearth/internal/tech"
 )
 
 // consentRoutes serve the consent and capacity page for a person, the forms
@@ -43,7 +44,14 @@ type consentView struct {
 	Done   string     // what was just recorded
 	Vocab  consentVocab
 	Easy   bool // the easy-read printable form
+	// Technologies are the register's entries, to choose from by name
+	// (never typed as an ID); empty when the actor may not read it.
+	Technologies []tech.Technology
 }
+
+// TechnologyDecision is the decision key for choosing a technology in a
+// capacity assessment's list.
+func (consentView) TechnologyDecision(id string) string { return consent.TechnologyDecision(id) }
 
 // consentVocab is the lists the forms offer, with their words.
 type consentVocab struct{}
@@ -93,6 +101,17 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, c *call, st
 		form = r.URL.Query()
 	}
 	v := consentView{Page: pg, Form: form, Kind: kind, Done: r.URL.Query().Get("done"), Easy: r.URL.Query().Get("easy") == "1"}
+	if kind == "consent" || kind == "capacity" || kind == "best-interests" {
+		// The register is organisation data; staff who may not read it
+		// still see the named decisions.
+		if list, err := s.Tech.Register(r.Context(), c.actor); err == nil {
+			for _, t := range list {
+				if t.Status != tech.StatusProposed {
+					v.Technologies = append(v.Technologies, t)
+				}
+			}
+		}
+	}
 	p := page{Title: "Consent and capacity: " + pg.Person.FullName(), Data: v}
 	if herr != nil {
 		if len(herr.Problems) > 0 {
@@ -220,6 +239,33 @@ func (s *Server) consentWithdraw(w http.ResponseWriter, r *http.Request, c *call
 
 func checked(r *http.Request, name string) bool { return r.PostFormValue(name) == "yes" }
 
+// capacityAnswers reads the two-stage test's yes/no questions. MCA 2005
+// s1(2) presumes capacity: an unanswered question is an error naming it,
+// never read as "cannot"; when stage one finds no impairment, stage two is
+// not asked (the person has capacity for the decision).
+func capacityAnswers(r *http.Request, n *consent.NewAssessment, p *hearth.Problems) {
+	answer := func(name, field, question string) (yes, ok bool) {
+		switch r.PostFormValue(name) {
+		case "yes":
+			return true, true
+		case "no":
+			return false, true
+		}
+		p.Add(field, "Select yes or no: "+question)
+		return false, false
+	}
+	impairment, ok := answer("impairment", "Impairment", "is there an impairment of, or a disturbance in the functioning of, the mind or brain?")
+	n.Impairment = impairment
+	n.Understand, n.Retain, n.UseWeigh, n.Communicate = true, true, true, true
+	if !ok || !impairment {
+		return
+	}
+	n.Understand, _ = answer("understand", "Understand", "can they understand the information relevant to the decision?")
+	n.Retain, _ = answer("retain", "Retain", "can they retain that information long enough to decide?")
+	n.UseWeigh, _ = answer("use_weigh", "Use or weigh", "can they use or weigh that information as part of deciding?")
+	n.Communicate, _ = answer("communicate", "Communicate", "can they communicate their decision, by any means?")
+}
+
 func (s *Server) capacityRecord(w http.ResponseWriter, r *http.Request, c *call) error {
 	id := r.PathValue("id")
 	d := dates{r: r}
@@ -228,11 +274,10 @@ func (s *Server) capacityRecord(w http.ResponseWriter, r *http.Request, c *call)
 		decision = r.PostFormValue("decision_other")
 	}
 	n := consent.NewAssessment{PersonID: id, Decision: decision, Assessor: r.PostFormValue("assessor"),
-		Impairment: checked(r, "impairment"), Understand: checked(r, "understand"), Retain: checked(r, "retain"),
-		UseWeigh: checked(r, "use_weigh"), Communicate: checked(r, "communicate"), Outcome: r.PostFormValue("outcome"),
-		Evidence: r.PostFormValue("evidence"), Fluctuating: checked(r, "fluctuating")}
+		Outcome: r.PostFormValue("outcome"), Evidence: r.PostFormValue("evidence"), Fluctuating: checked(r, "fluctuating")}
 	n.AssessedAt = d.get("assessed_at", "Assessed at")
 	n.NextReview = d.get("next_review", "Next reassessment")
+	capacityAnswers(r, &n, &d.problems)
 	n.Problems = d.problems
 	if _, err := s.Consent.RecordAssessment(r.Context(), c.actor, n); err != nil {
 		return s.formProblem(w, r, c, "consent_record", "capacity", err)
@@ -391,4 +436,15 @@ func (v consentView) Printable() printable {
 		p.Who = []string{"The provider's quality and research team.", team}
 	}
 	return p
+}
+
+// yesNo is one explicit yes/no question on a form, for the "yesno" template.
+type yesNo struct {
+	Name, Field, Question, Hint string
+	Form                        url.Values
+	Errors                      map[string]string
+}
+
+func yesNoQuestion(name, field, question, hint string, form url.Values, errors map[string]string) yesNo {
+	return yesNo{Name: name, Field: field, Question: question, Hint: hint, Form: form, Errors: errors}
 }

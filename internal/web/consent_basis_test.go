@@ -144,8 +144,8 @@ func TestEndingARepresentativesAuthorityOnTheConsentPageStopsTheirPortalAccessAt
 		t.Fatalf("the former attorney still reads Ann's record: %d", after.Status)
 	}
 	evs, _ := s.Audit.ByRequest(s.Ctx, after.RequestID)
-	if len(evs) == 0 || evs[0].Decision != "deny" || evs[0].Reason != "no-relationship" {
-		t.Errorf("the refusal is not audited as no relationship: %+v", evs)
+	if len(evs) == 0 || evs[0].Decision != "deny" || evs[0].Reason != "no-authority" {
+		t.Errorf("the refusal is not audited as an authority no longer in force: %+v", evs)
 	}
 	page := c.Get("/people/" + s.Ann.ID + "/consent")
 	if !strings.Contains(page.Body, "Ended because: The LPA was revoked by the Court of Protection (recorded by Test manager)") {

@@ -15,10 +15,10 @@ func TestThePersonPageShowsTheLatestAccessesAndTheWholeHistoryPagesThroughTheRes
 	c := s.Client(s.Server().URL)
 	c.SignIn(s.Carer)
 	var page apptest.Response
-	for range 16 { // four decisions a visit: more than a page of history
+	for range 16 { // five decisions a visit (consent withdrawals among them): more than a page of history
 		page = c.Get("/people/" + s.Ann.ID)
 	}
-	if rows := strings.Count(page.Body, `<tr role="row" class="nhsuk-table__row`); rows > 24 {
+	if rows := strings.Count(page.Body, `<tr role="row" class="nhsuk-table__row`); rows > 25 {
 		t.Errorf("the person page shows %d accesses, want the latest twenty (and this visit's own)", rows)
 	}
 	if !strings.Contains(page.Body, `data-testid="whole-history"`) {

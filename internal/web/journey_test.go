@@ -59,7 +59,7 @@ func TestJourneyFirstSignInEnrolmentAndTheAccessHistory(t *testing.T) {
 	b.MustSee("943 476 5919")
 	b.MustSee("Who has seen this record")
 	history := b.Text("[data-testid=access-history]")
-	for _, want := range []string{"Nia Williams (Care worker)", "Viewed their details", "Looked at who has seen the record", "on this person's care team"} {
+	for _, want := range []string{"Nia Williams (Care worker)", "Viewed their details", "Looked at who has seen their record", "on this person's care team"} {
 		if !strings.Contains(history, want) {
 			t.Errorf("the access history does not show %q:\n%s", want, history)
 		}

@@ -248,7 +248,7 @@ func TestAnEntryOfAnotherPersonLooksExactlyLikeAMissingOne(t *testing.T) {
 		{"The correction form fills in only the person's own entry", named{route: "GET /my/{id}/corrections", query: "entry"}, own,
 			nil, annE.note, bobE.note, ""},
 		{"The person withdraws only her own consent", named{route: "POST /my/{id}/consent/withdraw", field: "consent"}, own,
-			url.Values{}, annE.ownConsent, bobE.ownConsent, `SELECT COUNT(*) FROM consents WHERE withdrawn_at IS NOT NULL`},
+			url.Values{"confirm": {"yes"}}, annE.ownConsent, bobE.ownConsent, `SELECT COUNT(*) FROM consents WHERE withdrawn_at IS NOT NULL`},
 		{"The person gets a receipt only for an access to her own record", named{route: "GET /my/{id}/history/receipt", query: "event"}, own,
 			nil, annE.event, bobE.event, ""},
 	}

@@ -10,6 +10,7 @@ import (
 	"hearth/internal/access"
 	"hearth/internal/breakglass"
 	"hearth/internal/care"
+	"hearth/internal/consent"
 	"hearth/internal/door"
 	"hearth/internal/people"
 	"hearth/internal/tech"
@@ -65,9 +66,10 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, c *call) error {
 type personView struct {
 	people.Page
 	Sections   []section
-	Alerts     []care.Alert // from the observations: fluids, weight, NEWS2
-	Technology []tech.Use   // stopped uses and overdue reviews
-	Form       url.Values   // what was typed into a form on the page that was refused
+	Alerts     []care.Alert         // from the observations: fluids, weight, NEWS2
+	Technology []tech.Use           // stopped uses and overdue reviews
+	Withdrawn  []consent.Withdrawal // consent to care or a technology withdrawn, standing now
+	Form       url.Values           // what was typed into a form on the page that was refused
 	Admitted   bool
 	Today      time.Time
 }
@@ -79,6 +81,34 @@ func (v personView) Date(prefix, label string, fields map[string]string) dateFie
 		def = v.Today
 	}
 	return dateOf(v.Form, prefix, label, "For example, "+v.Today.Format("2 1 2006"), fields, def)
+}
+
+// sectionNeeds is the action each section of the person page decides when
+// it is opened: the page links only the sections the door would allow
+// (Scope.Would), so no link on it ends in "Denied".
+var sectionNeeds = map[string]access.Action{
+	"/about-me": access.ReadRecord, "/care-plans": access.ReadRecord, "/notes": access.ReadRecord, "/risks": access.ReadRecord,
+	"/observations": access.ReadRecord, "/medicines": access.ReadMedicines, "/visits": access.ReadRecord,
+	"/consent": access.ReadConsent, "/technology": access.ReadTechUse,
+}
+
+// offeredSections keeps the sections whose action the actor would be
+// allowed for this person, decided without auditing (nothing is read).
+func offeredSections(sc *door.Scope, all []section, personID string) ([]section, error) {
+	var out []section
+	for _, sec := range all {
+		if a, ok := sectionNeeds[sec.Path]; ok {
+			d, err := sc.Would(door.Request{Action: a, Purpose: people.Purpose(sc.Actor()), PersonID: personID, ResourceType: "Patient"})
+			if err != nil {
+				return nil, err
+			}
+			if !d.Permit {
+				continue
+			}
+		}
+		out = append(out, sec)
+	}
+	return out, nil
 }
 
 // personPage shows who the person is, who supports them, what needs
@@ -106,6 +136,9 @@ func (s *Server) personView(r *http.Request, c *call, id string) (personView, er
 	perms := c.actor.Role.Info().Permissions
 	pg, err := s.People.LoadPage(r.Context(), c.actor, id, s.cfg.RecentLimit, func(sc *door.Scope) error {
 		var err error
+		if v.Sections, err = offeredSections(sc, s.sections, id); err != nil {
+			return err
+		}
 		if perms.Has(access.ReadRecord) {
 			if v.Alerts, err = s.Care.AlertsIn(sc, id); err != nil {
 				return err
@@ -113,6 +146,11 @@ func (s *Server) personView(r *http.Request, c *call, id string) (personView, er
 		}
 		if perms.Has(access.ReadTechUse) {
 			if v.Technology, err = s.Tech.AttentionIn(sc, []string{id}); err != nil {
+				return err
+			}
+		}
+		if perms.Has(access.ReadConsent) {
+			if v.Withdrawn, err = s.Consent.WithdrawalsIn(sc, []string{id}, sc.Now().Add(-consent.WithdrawalWindow)); err != nil {
 				return err
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"hearth"
@@ -39,6 +40,7 @@ type portalPage struct {
 	Fields    map[string]string
 	Form      map[string]string // what was typed, kept on a failed form
 	RequestID string
+	Can       portal.Offer // what the menu offers for PersonID, by the door's rules
 }
 
 // Easy is whether to show the easy-read version of a page.
@@ -148,6 +150,11 @@ func (ui *portalUI) render(w http.ResponseWriter, r *http.Request, c *call, stat
 	}
 	if p.PersonID == "" {
 		p.PersonID = r.PathValue("id")
+	}
+	if c != nil && c.signed && p.PersonID != "" && p.PersonID != "-" {
+		if can, err := ui.s.Portal.Offer(r.Context(), c.actor, p.PersonID); err == nil {
+			p.Can = can
+		}
 	}
 	if p.Error != nil && len(p.Error.Problems) > 0 {
 		p.Fields = map[string]string{}
@@ -496,12 +503,12 @@ func (ui *portalUI) techUse(w http.ResponseWriter, r *http.Request, c *call) err
 }
 
 func (ui *portalUI) techUsePDF(w http.ResponseWriter, r *http.Request, c *call) error {
-	large := r.URL.Query().Get("version") == "large-print"
-	pg, err := ui.s.Portal.TechnologyUse(r.Context(), c.actor, r.PathValue("id"), r.PathValue("use"), "portal: own copy of the technology use record (PDF)")
+	version := copyVersion(r)
+	pg, err := ui.s.Portal.TechnologyUse(r.Context(), c.actor, r.PathValue("id"), r.PathValue("use"), "portal: own copy of the technology use record (PDF, "+version+")")
 	if err != nil {
 		return ui.fail(w, r, c, err)
 	}
-	pdf, err := pg.PDF(large)
+	pdf, err := pg.PDF(version)
 	if err != nil {
 		return err
 	}
@@ -716,7 +723,9 @@ func (ui *portalUI) consentRoutes() {
 	s := ui.s
 	s.handle("GET", "/my/{id}/consent", Personal, ui.portalOnly(ui.consentPage))
 	s.handle("POST", "/my/{id}/consent/give", Personal, ui.portalOnly(ui.giveConsent))
+	s.handle("GET", "/my/{id}/consent/withdraw", Personal, ui.portalOnly(ui.confirmWithdraw))
 	s.handle("POST", "/my/{id}/consent/withdraw", Personal, ui.portalOnly(ui.withdrawConsent))
+	s.handle("POST", "/my/{id}/consent/again", Personal, ui.portalOnly(ui.giveAgain))
 	s.handle("POST", "/my/{id}/channels", Personal, ui.portalOnly(ui.setChannels))
 }
 
@@ -730,9 +739,48 @@ func (ui *portalUI) showConsent(w http.ResponseWriter, r *http.Request, c *call,
 		return ui.fail(w, r, c, err)
 	}
 	if form == nil {
-		form = map[string]string{"done": r.URL.Query().Get("done")}
+		form = map[string]string{"done": r.URL.Query().Get("done"), "consent": r.URL.Query().Get("consent")}
 	}
-	ui.render(w, r, c, status, "consent", portalPage{Title: "Your consent and choices", Data: v, Error: herr, Form: form})
+	title := "Your consent and choices"
+	if id := form["confirm"]; id != "" {
+		title = "Are you sure you want to withdraw this consent?"
+		found := false
+		for _, it := range v.Consents {
+			if it.ID == id && it.Counts {
+				form["confirm_title"], found = it.Title, true
+			}
+		}
+		if !found {
+			// Not one of theirs, or no longer in force: nothing to confirm.
+			return ui.fail(w, r, c, hearth.NotFound("The consent"))
+		}
+	}
+	if form["done"] == "withdrawn" {
+		for _, it := range v.Consents {
+			if it.ID == form["consent"] && !it.WithdrawnAt.IsZero() {
+				form["withdrawn_title"] = it.Title
+			}
+		}
+	}
+	ui.render(w, r, c, status, "consent", portalPage{Title: title, Data: v, Error: herr, Form: form})
+	return nil
+}
+
+// confirmWithdraw asks before a consent is withdrawn: withdrawing stops it
+// counting at once and tells the care team, so one stray tap must not do it.
+func (ui *portalUI) confirmWithdraw(w http.ResponseWriter, r *http.Request, c *call) error {
+	return ui.showConsent(w, r, c, http.StatusOK, nil, map[string]string{"confirm": r.URL.Query().Get("consent")})
+}
+
+// giveAgain undoes a withdrawal by giving the same consent again.
+func (ui *portalUI) giveAgain(w http.ResponseWriter, r *http.Request, c *call) error {
+	id := r.PathValue("id")
+	if _, err := ui.s.Portal.GiveAgain(r.Context(), c.actor, id, r.PostFormValue("consent")); err != nil {
+		return ui.formFail(w, r, c, err, func(herr *hearth.Error) error {
+			return ui.showConsent(w, r, c, statusOf(herr), herr, nil)
+		})
+	}
+	http.Redirect(w, r, "/my/"+id+"/consent?done=given-again", http.StatusSeeOther)
 	return nil
 }
 
@@ -750,6 +798,10 @@ func (ui *portalUI) giveConsent(w http.ResponseWriter, r *http.Request, c *call)
 
 func (ui *portalUI) withdrawConsent(w http.ResponseWriter, r *http.Request, c *call) error {
 	id := r.PathValue("id")
+	if r.PostFormValue("confirm") != "yes" {
+		// Not confirmed: ask, and change nothing.
+		return ui.showConsent(w, r, c, http.StatusOK, nil, map[string]string{"confirm": r.PostFormValue("consent")})
+	}
 	_, err := ui.s.Portal.WithdrawConsent(r.Context(), c.actor, id, r.PostFormValue("consent"))
 	if err != nil {
 		return ui.formFail(w, r, c, err, func(herr *hearth.Error) error {
@@ -759,7 +811,7 @@ func (ui *portalUI) withdrawConsent(w http.ResponseWriter, r *http.Request, c *c
 			return ui.showConsent(w, r, c, statusOf(herr), herr, nil)
 		})
 	}
-	http.Redirect(w, r, "/my/"+id+"/consent?done=withdrawn", http.StatusSeeOther)
+	http.Redirect(w, r, "/my/"+id+"/consent?done=withdrawn&consent="+url.QueryEscape(r.PostFormValue("consent")), http.StatusSeeOther)
 	return nil
 }
 

@@ -122,14 +122,24 @@ func TestJourneyARepresentativeForPropertyAndFinanceSeesNoCareInformation(t *tes
 	checkNoConsoleErrors(t, b)
 }
 
-// Ann agreed to photographs earlier; she changes her mind and withdraws it
-// from her phone. It stops counting at once.
-func TestJourneyAPersonWithdrawsAConsent(t *testing.T) {
+// Ann agreed to care and support earlier; she changes her mind and withdraws
+// it from her phone. She is asked first ("No, keep it" changes nothing),
+// then it stops counting at once and the care team see it on her page and
+// on 'my shift'. She can undo it by giving it again, and the banner goes.
+func TestJourneyAPersonWithdrawsAConsentConfirmsItAndCanUndoIt(t *testing.T) {
 	s := apptest.NewScenario(t)
 	ann := portalAccount(t, s, "ann.jones", "", "")
-	c, err := s.Portal.GiveConsent(s.Ctx, ann.Actor, s.Ann.ID, consent.PurposePhotographs, "", "permit")
+	c, err := s.Consent.Give(s.Ctx, s.Manager.Actor, consent.NewConsent{PersonID: s.Ann.ID, Purpose: consent.PurposeCareDelivery,
+		Decision: "permit", Scope: []string{consent.ScopeAll}, InfoGiven: "Went through the care plan together", InfoFormat: "standard"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	withdrawn := func() bool {
+		var n int
+		if err := s.DB.QueryRow(s.Ctx, `SELECT COUNT(*) FROM consents WHERE id = ? AND withdrawn_at IS NOT NULL`, c.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
 	}
 	b := browsertest.New(t)
 	b.Base = s.Server().URL
@@ -137,15 +147,43 @@ func TestJourneyAPersonWithdrawsAConsent(t *testing.T) {
 	b.MustSee("Your record")
 	b.Click("a[href='/my/" + s.Ann.ID + "/consent']")
 	b.MustSee("Consent and choices")
-	b.MustSee("Photographs")
 	b.MustSee("Counts now")
-	b.MustSee("The care team may take photographs of you")
 	b.Click("[data-testid='withdraw-" + c.ID + "']")
-	b.MustSee("Your consent has been withdrawn. It stopped counting straight away.")
-	b.MustSee("Withdrawn on")
-	var when string
-	if err := s.DB.QueryRow(s.Ctx, `SELECT withdrawn_by_name FROM consents WHERE id = ?`, c.ID).Scan(&when); err != nil || when != "Ann Jones" {
-		t.Errorf("withdrawn by %q (%v)", when, err)
+	b.MustSee("Withdraw consent: Care and support?")
+	b.MustSee("the care team are told at once")
+	if withdrawn() {
+		t.Fatal("withdrawn before Ann confirmed")
+	}
+	b.Click("#keep-consent")
+	b.MustSee("Counts now")
+	if withdrawn() {
+		t.Fatal("withdrawn although Ann chose to keep it")
+	}
+	b.Click("[data-testid='withdraw-" + c.ID + "']")
+	b.Click("#confirm-withdraw")
+	b.MustSee("Your consent has been withdrawn. It stopped counting straight away, and the care team have been told.")
+	if !withdrawn() {
+		t.Fatal("not withdrawn after Ann confirmed")
+	}
+
+	// The care team are told at once.
+	m := browsertest.New(t)
+	m.Base = s.Server().URL
+	staffSignIn(t, s, m, s.Manager)
+	m.Go("/people/" + s.Ann.ID)
+	if got := m.Text("[data-testid=withdrawn]"); !strings.Contains(got, "Consent withdrawn: Care and support") || !strings.Contains(got, "Ann Jones withdrew consent to care and support") {
+		t.Errorf("the person page says %q", got)
+	}
+
+	// Ann undoes it; the banner goes.
+	b.Click("#give-again")
+	b.MustSee("Your consent has been given again. It counts from now.")
+	b.MustSee("Counts now")
+	m.Go("/people/" + s.Ann.ID)
+	m.MustSee(s.Ann.FullName())
+	if n, err := chromedp.Run(m.Context(), chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=withdrawn]').length`)); err != nil || n != 0 {
+		t.Errorf("a stale withdrawal banner after Ann gave consent again: %d (%v)", n, err)
 	}
 	checkNoConsoleErrors(t, b)
+	checkNoConsoleErrors(t, m)
 }

@@ -117,8 +117,8 @@ func TestAPersonReadsAndDownloadsHerOwnCopyOfATechnologyUseRecordThroughTheDoor(
 		name, path string
 		wants      []string
 	}{
-		{"standard", "", []string{"1. What is the technology?", "Ann has fallen twice at night getting up", "8. How can Ann withdraw consent?", "Large print, given to Ann (record version 1)"}},
-		{"easy read", "?version=easy-read", []string{"What it is", "How to say no or stop", "Tell any member of staff"}},
+		{"standard", "", []string{"1. What the technology is", "Ann has fallen twice at night getting up", "8. How to withdraw consent", "Ann&#39;s rights", "Large print, given to Ann (record version 1)"}},
+		{"easy read", "?version=easy-read", []string{"What it is", "How to stop it", "Tell any member of staff.", `role="img" aria-label="A stop sign"`}},
 		{"large print", "?version=large-print", []string{"hearth-tech-copy--large", "Mat under the mattress at night"}},
 	}
 	for _, tc := range cases {

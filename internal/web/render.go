@@ -69,6 +69,7 @@ var funcs = template.FuncMap{
 	"iso":          func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"nhsNumber":    people.FormatNHSNumber,
 	"roleTitle":    roleTitle,
+	"yesno":        yesNoQuestion,
 	"actorTitle":   actorTitle,
 	"locationKind": people.LocationKindTitle,
 	"actionTitle":  actionTitle,
@@ -105,43 +106,53 @@ func actorTitle(kind, role string) string {
 	return roleTitle(role)
 }
 
+// actionTitles say what each audited action was, as the access history
+// shows it after the name of whoever did it: a sentence in plain English,
+// never the action's code (a test walks every action).
+var actionTitles = map[string]string{
+	"view-person":          "Viewed their details.",
+	"read-record":          "Read their care record.",
+	"write-record":         "Added to their care record.",
+	"write-plan":           "Changed a care plan or risk assessment.",
+	"read-medicines":       "Read their medicines.",
+	"administer-medicines": "Recorded a medicine dose.",
+	"manage-medicines":     "Changed their medicines list.",
+	"read-consent":         "Read their consent and capacity records.",
+	"record-consent":       "Recorded a consent or capacity decision.",
+	"read-tech-use":        "Read their technology use records.",
+	"record-tech-use":      "Recorded how a technology is used in their care.",
+	"operate-tech-use":     "Operated a technology used in their care.",
+	"read-access-log":      "Looked at who has seen their record.",
+	"manage-people":        "Changed their registration or care team.",
+	"break-glass":          "Opened their record in an emergency.",
+	"contribute":           "Added to their own record.",
+	"review-withheld":      "Reviewed entries kept back from their own view.",
+	"raise-concern":        "Raised a concern about their care or a technology.",
+	"manage-concerns":      "Looked into a concern about their care or a technology.",
+	"withhold-item":        "Kept an entry back from their own view, with a reason.",
+	"manage-corrections":   "Dealt with a request to correct their record.",
+	"export-record":        "Made a copy of everything in their record.",
+	"send-message":         "Sent or read a secure message.",
+	"list-people":          "Searched or listed people, and saw their name.",
+	"manage-training":      "Changed the staff training records.",
+	"manage-accounts":      "Changed a sign-in account.",
+	"review-break-glass":   "Reviewed an emergency opening of their record.",
+	"manage-tech-register": "Changed the technology register.",
+	"view-governance":      "Looked at governance and quality reports.",
+	"manage-inspections":   "Managed an inspector's access.",
+	"give-feedback":        "Gave feedback about a technology.",
+	"manage-agreements":    "Managed a data-sharing agreement.",
+	"manage-locations":     "Changed a location.",
+	"manage-staff":         "Changed a member of staff's role or locations.",
+	"import-records":       "Added to Hearth by an import.",
+}
+
 // actionTitle says what an audited action was, for the access history.
 func actionTitle(action string) string {
-	switch action {
-	case "view-person":
-		return "Viewed their details"
-	case "read-record":
-		return "Read their care record"
-	case "write-record":
-		return "Added to their care record"
-	case "write-plan":
-		return "Changed a care plan or risk assessment"
-	case "read-medicines":
-		return "Read their medicines"
-	case "administer-medicines":
-		return "Recorded a medicine dose"
-	case "manage-medicines":
-		return "Changed their medicines list"
-	case "read-consent":
-		return "Read consent and capacity records"
-	case "record-consent":
-		return "Recorded consent or capacity"
-	case "read-tech-use":
-		return "Read technology use records"
-	case "record-tech-use":
-		return "Recorded technology use"
-	case "read-access-log":
-		return "Looked at who has seen the record"
-	case "manage-people":
-		return "Changed their registration or care team"
-	case "break-glass":
-		return "Opened the record in an emergency"
-	case "contribute":
-		return "Added to their own record"
-	case "import-records":
-		return "Added to Hearth by an import"
+	if t, ok := actionTitles[action]; ok {
+		return t
 	}
-	return strings.ReplaceAll(action, "-", " ")
+	return "Did something recorded as " + strings.ReplaceAll(action, "-", " ") + "."
 }
 
 func (s *Server) loadTemplates() error {

@@ -491,10 +491,7 @@ type techCopyView struct {
 }
 
 func (s *Server) techCopy(w http.ResponseWriter, r *http.Request, c *call) error {
-	version := r.URL.Query().Get("version")
-	if version != "easy-read" && version != "large-print" {
-		version = "standard"
-	}
+	version := copyVersion(r)
 	pg, err := s.Tech.GetUse(r.Context(), c.actor, r.PathValue("id"), r.PathValue("use"), "copy for the person ("+version+")")
 	if err != nil {
 		return err
@@ -504,12 +501,12 @@ func (s *Server) techCopy(w http.ResponseWriter, r *http.Request, c *call) error
 }
 
 func (s *Server) techCopyPDF(w http.ResponseWriter, r *http.Request, c *call) error {
-	large := r.URL.Query().Get("version") == "large-print"
-	pg, err := s.Tech.GetUse(r.Context(), c.actor, r.PathValue("id"), r.PathValue("use"), "copy for the person (PDF)")
+	version := copyVersion(r)
+	pg, err := s.Tech.GetUse(r.Context(), c.actor, r.PathValue("id"), r.PathValue("use"), "copy for the person (PDF, "+version+")")
 	if err != nil {
 		return err
 	}
-	pdf, err := pg.PDF(large)
+	pdf, err := pg.PDF(version)
 	if err != nil {
 		return err
 	}

@@ -114,7 +114,7 @@ func TestJourneyTechnologyUseFromRegisterToWithdrawal(t *testing.T) {
 	b.Click("#record-use")
 	b.MustSee("Lawful basis: Consent")
 	b.Click("a[href$='copy?version=easy-read']")
-	b.MustSee("How to say no or stop")
+	b.MustSee("How to stop it")
 	b.MustSee("Tell any member of staff")
 
 	b.Go("/people/" + s.Ann.ID + "/technology")

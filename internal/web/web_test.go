@@ -44,12 +44,13 @@ func TestACareWorkerSignsInSeesTheirPeopleAndTheirOwnAccessInTheHistory(t *testi
 		actions = append(actions, e.Action)
 	}
 	// Viewing Ann, the alerts from her care record, her technology needing
-	// attention and her access history: each part decided and audited, in
-	// one transaction, the history last so that it shows this visit whole.
-	if strings.Join(actions, ",") != "view-person,read-record,read-tech-use,read-access-log" {
-		t.Errorf("audited actions = %v, want view-person, read-record, read-tech-use, read-access-log", actions)
+	// attention, consents withdrawn and her access history: each part
+	// decided and audited, in one transaction, the history last so that it
+	// shows this visit whole.
+	if strings.Join(actions, ",") != "view-person,read-record,read-tech-use,read-consent,read-access-log" {
+		t.Errorf("audited actions = %v, want view-person, read-record, read-tech-use, read-consent, read-access-log", actions)
 	}
-	for _, title := range []string{"Viewed their details", "Read their care record", "Read technology use records", "Looked at who has seen the record"} {
+	for _, title := range []string{"Viewed their details", "Read their care record", "Read their technology use records", "Looked at who has seen their record"} {
 		if !strings.Contains(page.Body, title) {
 			t.Errorf("this visit's own %q is not in the history the page shows", title)
 		}
@@ -272,9 +273,10 @@ func TestBreakGlassIsBoundedMarkedAndReviewed(t *testing.T) {
 		t.Errorf("the reason was not stored verbatim: %q, %v", stored, err)
 	}
 	// The page reads Ann's details, her access history, the alerts from her
-	// care record and her technology: every one of them marked break-glass.
+	// care record, her technology and consents withdrawn: every one of them
+	// marked break-glass.
 	total := s.Count(`SELECT COUNT(*) FROM audit_events WHERE request_id = ?`, page.RequestID)
-	if n := s.Count(`SELECT COUNT(*) FROM audit_events WHERE request_id = ? AND break_glass = TRUE AND decision = 'permit'`, page.RequestID); n != 4 || n != total {
+	if n := s.Count(`SELECT COUNT(*) FROM audit_events WHERE request_id = ? AND break_glass = TRUE AND decision = 'permit'`, page.RequestID); n != 5 || n != total {
 		t.Errorf("want all %d accesses on the page marked break-glass, got %d", total, n)
 	}
 
