@@ -191,6 +191,9 @@ func obsSeedMedicines(ctx context.Context, a *app.App, rng *rand.Rand, now time.
 	}
 	var meds []care.Medicine
 	count := 1 + rng.IntN(4)
+	if n == 0 {
+		count = min(count, 3) // the first person also has Oramorph below: at most five medicines each
+	}
 	for _, k := range rng.Perm(len(obsScheduled))[:count] {
 		m := obsScheduled[k]
 		source := "gp"
