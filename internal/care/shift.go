@@ -131,23 +131,10 @@ func (s *Service) MyShift(ctx context.Context, actor door.Actor, also ...func(sc
 		// My shift is the people whose care team I am on (not everyone I
 		// could reach through a location role or break-glass).
 		// Nor anyone whose care has ended: their record is kept, read-only.
-		rows, err := sc.Query(`SELECT p.id FROM people p WHERE p.id IN (SELECT person_id FROM care_team WHERE user_id = ?
+		ids, err := sc.IDs(`SELECT p.id FROM people p WHERE p.id IN (SELECT person_id FROM care_team WHERE user_id = ?
 			AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?)) AND p.ended_at IS NULL
 			ORDER BY p.family_name, p.given_name, p.id`, actor.ID, now, now)
 		if err != nil {
-			return err
-		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		purpose := people.Purpose(actor)

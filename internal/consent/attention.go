@@ -26,22 +26,9 @@ func (s *Service) AttentionSources() []attention.Source {
 func withdrawnFigure(sc *door.Scope, q attention.Query) ([]attention.Item, error) {
 	since := q.At.Add(-WithdrawalWindow)
 	in, args := attention.In("c.person_id", q.People)
-	rows, err := sc.Query(`SELECT DISTINCT c.person_id FROM consents c WHERE `+in+` AND c.withdrawn_at >= ? AND c.withdrawn_at <= ? AND `+withdrawnPurposes,
+	ids, err := sc.IDs(`SELECT DISTINCT c.person_id FROM consents c WHERE `+in+` AND c.withdrawn_at >= ? AND c.withdrawn_at <= ? AND `+withdrawnPurposes,
 		append(args, since, q.At)...)
 	if err != nil {
-		return nil, err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	var out []attention.Item

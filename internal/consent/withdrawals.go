@@ -92,22 +92,9 @@ func (s *Service) RecentWithdrawals(ctx context.Context, actor door.Actor, since
 			return err
 		}
 		reach, args := sc.Reach("c.person_id", "p.location_id")
-		rows, err := sc.Query(`SELECT DISTINCT c.person_id FROM consents c JOIN people p ON p.id = c.person_id
+		ids, err := sc.IDs(`SELECT DISTINCT c.person_id FROM consents c JOIN people p ON p.id = c.person_id
 			WHERE c.withdrawn_at >= ? AND `+withdrawnPurposes+` AND `+reach, append([]any{since}, args...)...)
 		if err != nil {
-			return err
-		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		if out, err = s.WithdrawalsIn(sc, ids, since); err != nil {

@@ -64,22 +64,9 @@ func Read(ctx context.Context, d *door.Door, loc people.Location) (Pack, error) 
 			return err
 		}
 		reach, args := sc.Reach("p.id", "p.location_id")
-		rows, err := sc.Query(`SELECT p.id FROM people p WHERE p.location_id = ? AND p.ended_at IS NULL AND `+reach+`
+		ids, err := sc.IDs(`SELECT p.id FROM people p WHERE p.location_id = ? AND p.ended_at IS NULL AND `+reach+`
 			ORDER BY p.family_name, p.given_name, p.id`, append([]any{loc.ID}, args...)...)
 		if err != nil {
-			return err
-		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, id := range ids {

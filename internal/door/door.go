@@ -604,6 +604,26 @@ func (s *Scope) Query(query string, args ...any) (*sql.Rows, error) {
 	return s.tx.Query(s.ctx, query, args...)
 }
 
+// IDs runs a query of one text column (usually people's IDs, for a list
+// the caller then decides with AllowEach) under the same rule as Query,
+// and returns the column's values in the query's order.
+func (s *Scope) IDs(query string, args ...any) ([]string, error) {
+	rows, err := s.Query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // QueryRow runs a query that returns at most one row, under the same rule
 // as Query.
 func (s *Scope) QueryRow(query string, args ...any) *Row {
