@@ -86,14 +86,14 @@ func TestJourneyAProviderFromNothing(t *testing.T) {
 	grace.MustSee("You are not on anyone's care team")
 
 	// She opens a second location.
-	grace.Click("a.nhsuk-header__navigation-link[href='/admin/locations']")
+	grace.ClickMenu("/admin/locations")
 	grace.Fill("#name", "Elm Court")
 	grace.Click("label[for=kind-nursing_home]")
 	grace.Click("#open-location")
 	grace.MustSee("Elm Court is open. You manage it")
 
 	// She invites a care worker to work there.
-	grace.Click("a.nhsuk-header__navigation-link[href='/staff']")
+	grace.ClickMenu("/staff")
 	grace.Click("#invite")
 	grace.Fill("#name", "Sam Patel")
 	grace.Fill("#username", "sam.patel")
@@ -110,7 +110,7 @@ func TestJourneyAProviderFromNothing(t *testing.T) {
 	sam.MustSee("You are not on anyone's care team")
 
 	// Grace admits Siân to Elm Court and puts Sam on her team.
-	grace.Click("a.nhsuk-header__navigation-link[href='/people/new']")
+	grace.ClickMenu("/people/new")
 	grace.Run(chooseOption("#location", "Elm Court (Nursing home)"))
 	grace.Fill("#given_name", "Siân")
 	grace.Fill("#family_name", "Llewellyn")

@@ -337,19 +337,10 @@ func TestAnUnknownAddressGetsThePageNotFoundPageInTheLayout(t *testing.T) {
 	}
 }
 
-// clickMenu follows the header menu's link to href as a person would at the
-// browser's width: on a phone the links are behind the "Menu" button, which
-// is opened first; from tablet width they are in a row.
+// clickMenu follows a header menu link at whichever width the page is.
 func clickMenu(t *testing.T, b *browsertest.Browser, href string) {
 	t.Helper()
-	if evalJS[bool](t, b, `getComputedStyle(document.querySelector('.hearth-menu-small')).display !== 'none'`) {
-		if !evalJS[bool](t, b, `document.querySelector('.hearth-menu-small').open`) {
-			b.Click(".hearth-menu-small__toggle")
-		}
-		b.Click(".hearth-menu-small a[href='" + href + "']")
-		return
-	}
-	b.Click(".hearth-menu-wide a[href='" + href + "']")
+	b.ClickMenu(href)
 }
 
 // menuText is the header menu's words, whichever form it takes at this
@@ -359,16 +350,8 @@ func menuText(t *testing.T, b *browsertest.Browser) string {
 	return strings.Join(strings.Fields(evalJS[string](t, b, `document.querySelector('.hearth-menu-small nav').textContent`)), " ")
 }
 
-// signOut presses Sign out in the header menu, opening the phone's Menu
-// first when that is how the menu is shown.
+// signOut presses Sign out at whichever width the page is.
 func signOut(t *testing.T, b *browsertest.Browser) {
 	t.Helper()
-	if evalJS[bool](t, b, `getComputedStyle(document.querySelector('.hearth-menu-small')).display !== 'none'`) {
-		if !evalJS[bool](t, b, `document.querySelector('.hearth-menu-small').open`) {
-			b.Click(".hearth-menu-small__toggle")
-		}
-		b.Click(".hearth-menu-small button[form=signout]")
-		return
-	}
-	b.Click(".hearth-menu-wide button")
+	b.SignOut()
 }
