@@ -28,7 +28,7 @@ func TestJourneyABreachIsRecordedAndThePersonAffectedReadsTheirLetter(t *testing
 	lead := browsertest.New(t)
 	lead.Base = base
 	staffSignIn(t, s, lead, ig)
-	lead.Click("a[href='/governance/incidents']")
+	lead.ClickMenu("/governance/incidents")
 	lead.MustSee("Record an incident")
 	lead.MustSee("No incidents recorded")
 	lead.Fill("#kind", "data-breach")
@@ -120,7 +120,7 @@ func TestJourneyDisposalWithASecondApproverPoliciesAndTheEvidenceReport(t *testi
 	manager := browsertest.New(t)
 	manager.Base = base
 	staffSignIn(t, s, manager, s.Manager)
-	manager.Click("a[href='/governance/retention']")
+	manager.ClickMenu("/governance/retention")
 	manager.MustSee("Adult social care records: 8 years after the end of care or death")
 	if got := manager.Text("[data-testid=due-" + cy.ID + "]"); !strings.Contains(got, "Cy Hale") || !strings.Contains(got, "due for review since 1 February 2025") {
 		t.Fatalf("due for review: %q", got)
@@ -134,7 +134,7 @@ func TestJourneyDisposalWithASecondApproverPoliciesAndTheEvidenceReport(t *testi
 	lead := browsertest.New(t)
 	lead.Base = base
 	staffSignIn(t, s, lead, ig)
-	lead.Click("a[href='/governance/retention']")
+	lead.ClickMenu("/governance/retention")
 	lead.Click("[data-testid=approve]")
 	lead.MustSee("Certificate of disposal")
 	cert := lead.Text("[data-testid=certificate]")
@@ -149,7 +149,7 @@ func TestJourneyDisposalWithASecondApproverPoliciesAndTheEvidenceReport(t *testi
 	manager.Go("/people/" + cy.ID)
 	manager.MustSee("We could not find that record")
 
-	lead.Click("a[href='/governance/policies']")
+	lead.ClickMenu("/governance/policies")
 	lead.MustSee("No policies in the register yet")
 	lead.Click("#add-policy")
 	lead.MustSee("Enter the policy's title")
@@ -162,7 +162,7 @@ func TestJourneyDisposalWithASecondApproverPoliciesAndTheEvidenceReport(t *testi
 		t.Errorf("the register: %s", got)
 	}
 
-	lead.Click("a[href='/governance/evidence']")
+	lead.ClickMenu("/governance/evidence")
 	lead.MustSee("Evidence report")
 	report := lead.Text("[data-testid=evidence]")
 	for _, want := range []string{"Multi-factor authentication", "(100%)", "Last backup", "never"} {

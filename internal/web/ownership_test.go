@@ -13,6 +13,7 @@ import (
 	"hearth/internal/audit"
 	"hearth/internal/care"
 	"hearth/internal/consent"
+	"hearth/internal/governance"
 	"hearth/internal/people"
 	"hearth/internal/portal"
 	"hearth/internal/tech"
@@ -22,6 +23,7 @@ import (
 type entries struct {
 	plan, note, noteToWithhold, risk, use, concern, obs, prn, dose, stoppable, visit string
 	consent, repConsent, ownConsent, rep, endableRep, event, visitTask, member       string
+	breach                                                                           string
 }
 
 // ownedEntries records one of each kind of entry for p, as the manager.
@@ -93,6 +95,16 @@ func ownedEntries(t *testing.T, s *apptest.Scenario, p people.Person, bed tech.T
 	}
 	tm, err := s.People.AssignCareTeam(ctx, m, p.ID, s.OtherCarer.ID, now.AddDate(0, 0, -1), time.Time{})
 	e.member = ok(tm.ID, err)
+	// A breach that affected only p, which p has been told about.
+	breach, err := s.Governance.RecordIncident(ctx, m, governance.NewIncident{Kind: governance.KindBreach, Severity: "moderate",
+		Summary: marker + "'s care plan emailed to the wrong family", WhatHappened: "A care plan was emailed to another family.",
+		ImmediateAction: "Asked them to delete it.", OccurredAt: now.Add(-2 * time.Hour), PersonIDs: []string{p.ID}})
+	e.breach = ok(breach.ID, err)
+	if _, err := s.Governance.AssessBreach(ctx, m, breach.ID, governance.BreachAssessment{Risk: "risk", RiskNotes: "Names were seen.",
+		ICOReportedAt: now.Add(-time.Hour), ICOReference: "IC-1", TellPeople: "yes",
+		Letter: governance.Letter{Meaning: "Another family saw your care plan.", Next: "We are retraining staff.", Contact: "Jo, 01234 567890"}}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.People.Get(ctx, m, p.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -199,6 +211,8 @@ func TestAnEntryOfAnotherPersonLooksExactlyLikeAMissingOne(t *testing.T) {
 			url.Values{}, annE.member, bobE.member, `SELECT COUNT(*) FROM care_team WHERE ends_at IS NOT NULL`},
 		{"The person sees only her own technology use", named{route: "GET /my/{id}/technology/{use}"}, own, nil, annE.use, bobE.use, ""},
 		{"The person's PDF copy is only of her own technology use", named{route: "GET /my/{id}/technology/{use}/copy.pdf"}, own, nil, annE.use, bobE.use, ""},
+		{"The person reads only a letter about a breach that affected her", named{route: "GET /my/{id}/breaches/{incident}"}, own, nil, annE.breach, bobE.breach, ""},
+		{"The person's PDF letter is only about a breach that affected her", named{route: "GET /my/{id}/breaches/{incident}/letter.pdf"}, own, nil, annE.breach, bobE.breach, ""},
 
 		{"An observation is corrected only under its own person", named{route: "POST /people/{id}/observations", field: "corrects"}, staff,
 			url.Values{"kind": {care.Weight}, "weight": {"64.8"}, "when": {s.Clock.Now().Add(-time.Hour).Format("2006-01-02T15:04")},
