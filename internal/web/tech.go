@@ -188,9 +188,32 @@ func techFromForm(r *http.Request) tech.Technology {
 	return t
 }
 
+// registerDays are the register form's dates, by form name, with the
+// words an error names them by.
+var registerDays = []struct{ name, field string }{
+	{"evidence_date", "Evidence review date"}, {"dtac_date", "DTAC date"}, {"dpia_date", "DPIA date"},
+	{"ehia_date", "Equality and health inequalities impact assessment date"}, {"coproduction_date", "Co-production date"},
+	{"policy_reviewed", "Policy last reviewed"},
+}
+
+// typedDays refuses a date typed into the boxes that is not a real date
+// (31 2 2026): the register would otherwise read it as no date at all.
+func typedDays(f url.Values) error {
+	var p hearth.Problems
+	for _, d := range registerDays {
+		v := strings.TrimSpace(f.Get(d.name))
+		p.Check(v == "" || !tech.ParseDay(v).IsZero(), d.field, d.field+" must be a real date, for example 15 3 2026")
+	}
+	return p.Err()
+}
+
 func (s *Server) techSave(w http.ResponseWriter, r *http.Request, c *call) error {
 	t := techFromForm(r)
-	saved, err := s.Tech.Save(r.Context(), c.actor, t, r.PostFormValue("change_reason"))
+	var saved tech.Technology
+	err := typedDays(r.PostForm)
+	if err == nil {
+		saved, err = s.Tech.Save(r.Context(), c.actor, t, r.PostFormValue("change_reason"))
+	}
 	if err != nil {
 		locs, lerr := s.Tech.Locations(r.Context())
 		if lerr != nil {
