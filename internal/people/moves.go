@@ -319,22 +319,9 @@ func (s *Service) TeamsAt(ctx context.Context, actor door.Actor, locationID stri
 		if err := sc.QueryRow(`SELECT COUNT(*) FROM people p WHERE `+where, args...).Scan(&lt.Total); err != nil {
 			return err
 		}
-		rows, err := sc.Query(`SELECT `+personColumns+` FROM people p JOIN locations l ON l.id = p.location_id WHERE `+where+`
+		candidates, err := queryPeople(sc, `SELECT `+personColumns+` FROM people p JOIN locations l ON l.id = p.location_id WHERE `+where+`
 			ORDER BY p.family_name, p.given_name, p.id LIMIT ? OFFSET ?`, append(args, lt.Limit, lt.Offset)...)
 		if err != nil {
-			return err
-		}
-		var candidates []Person
-		for rows.Next() {
-			p, err := scanPerson(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			candidates = append(candidates, p)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		kept, err := door.Filter(sc, door.Request{Action: access.ViewPerson, Purpose: Purpose(actor), ResourceType: "CareTeam",

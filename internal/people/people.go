@@ -445,22 +445,9 @@ func (s *Service) Visible(ctx context.Context, actor door.Actor) ([]Person, erro
 			return err
 		}
 		reach, args := sc.Reach("p.id", "p.location_id")
-		rows, err := sc.Query(`SELECT `+personColumns+` FROM people p JOIN locations l ON l.id = p.location_id
+		candidates, err := queryPeople(sc, `SELECT `+personColumns+` FROM people p JOIN locations l ON l.id = p.location_id
 			WHERE `+reach+` ORDER BY p.family_name, p.given_name, p.id`, args...)
 		if err != nil {
-			return err
-		}
-		var candidates []Person
-		for rows.Next() {
-			p, err := scanPerson(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			candidates = append(candidates, p)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		out, err = door.Filter(sc, door.Request{Action: access.ViewPerson, Purpose: Purpose(actor), ResourceType: "Patient", Detail: "saw their name in a list of people"},
@@ -735,4 +722,23 @@ func (s *Service) AssignCareTeam(ctx context.Context, actor door.Actor, personID
 		return err
 	})
 	return m, err
+}
+
+// queryPeople runs a query of personColumns in the scope (a list the caller
+// then narrows with door.Filter) and reads the people in its order.
+func queryPeople(sc *door.Scope, query string, args ...any) ([]Person, error) {
+	rows, err := sc.Query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Person
+	for rows.Next() {
+		p, err := scanPerson(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }

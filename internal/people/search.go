@@ -156,22 +156,9 @@ func (s *Service) Search(ctx context.Context, actor door.Actor, q Query) (Result
 		if err := sc.QueryRow(`SELECT COUNT(*) FROM people p WHERE `+where, args...).Scan(&res.Total); err != nil {
 			return err
 		}
-		rows, err := sc.Query(`SELECT `+personColumns+` FROM people p JOIN locations l ON l.id = p.location_id
+		candidates, err := queryPeople(sc, `SELECT `+personColumns+` FROM people p JOIN locations l ON l.id = p.location_id
 			WHERE `+where+` ORDER BY p.family_name, p.given_name, p.id LIMIT ? OFFSET ?`, append(args, res.Limit, res.Offset)...)
 		if err != nil {
-			return err
-		}
-		var candidates []Person
-		for rows.Next() {
-			p, err := scanPerson(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			candidates = append(candidates, p)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		res.People, err = door.Filter(sc, door.Request{Action: access.ViewPerson, Purpose: Purpose(actor), ResourceType: "Patient",
